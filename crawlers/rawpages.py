@@ -1,0 +1,79 @@
+"""Raw pages: what the spider hands to the rest of the pipeline, streamed through a file.
+
+The crawl runs in its own process (the Twisted reactor cannot restart inside
+one), so its output crosses a process boundary: one JSON line per fetched page
+or fetch failure, written and flushed as it arrives. The reader streams the
+file back one record at a time, so a run never holds all pages in memory, and
+a file cut short by a crash still yields every complete line before the cut.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+
+@dataclass
+class RawPage:
+    kind: str  # "page": an article response; "error": a request that failed (status or reason says why)
+    site: str
+    url: str  # as requested
+    final_url: str  # after redirects
+    status: int | None
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    declared_encoding: str | None = None  # from the Content-Type header, else <meta>
+    detected_encoding: str | None = None  # what the crawler's own inference chose
+    fetched_at: str = ""
+    referer: str | None = None
+    list_date: str | None = None  # YYYY-MM-DD from the list entry or the URL, when known
+    reason: str | None = None  # for kind == "error"
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = asdict(self)
+        data["body"] = base64.b64encode(self.body).decode("ascii")
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, line: str) -> RawPage:
+        data = json.loads(line)
+        data["body"] = base64.b64decode(data.get("body") or "")
+        return cls(**data)
+
+
+class RawPageWriter:
+    """Appends records to a JSON-lines file, flushed per record."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh: IO[str] | None = self.path.open("a", encoding="utf-8")
+        self.count = 0
+
+    def write(self, page: RawPage) -> None:
+        assert self._fh is not None, "writer is closed"
+        self._fh.write(page.to_json() + "\n")
+        self._fh.flush()
+        self.count += 1
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def read_raw_pages(path: Path | str) -> Iterator[RawPage]:
+    """Stream the records of a raw-page file; an incomplete last line (a killed crawl) is skipped."""
+    p = Path(path)
+    if not p.exists():
+        return
+    with p.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.endswith("\n"):
+                break  # cut short mid-write: everything before it is intact
+            if line.strip():
+                yield RawPage.from_json(line)

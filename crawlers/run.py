@@ -1,0 +1,82 @@
+"""Crawl one site in this process: ``python -m crawlers.run --site NAME --out FILE``.
+
+The flow starts this as a subprocess per site and per run, because Twisted's
+reactor cannot be restarted inside a long-lived worker process. Its output is
+the raw-page file plus a JSON stats file; its exit code is 0 when the crawl
+ran (even if every request failed: those failures are in the raw-page file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawlers import settings as default_settings
+from crawlers.registry import RegistryError, SiteConfig, load_registry
+from crawlers.spiders.portal import PortalSpider
+
+
+def crawl_settings(site: SiteConfig, out: Path, max_pages: int | None) -> Settings:
+    settings = Settings()
+    settings.setmodule(default_settings, priority="project")
+    settings.set("RAW_PAGES_PATH", str(out), priority="cmdline")
+    settings.set("DOWNLOAD_DELAY", site.download_delay, priority="cmdline")
+    settings.set("AUTOTHROTTLE_START_DELAY", site.download_delay, priority="cmdline")
+    settings.set("CLOSESPIDER_PAGECOUNT", max_pages or site.max_pages, priority="cmdline")
+    return settings
+
+
+def parse_vars(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--var expects NAME=VALUE, got {pair!r}")
+        out[key] = value
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--registry", type=Path, default=None)
+    parser.add_argument("--var", action="append", default=[], help="registry placeholder NAME=VALUE")
+    parser.add_argument("--site", required=True)
+    parser.add_argument("--out", type=Path, required=True, help="raw-page JSON-lines file to append to")
+    parser.add_argument("--stats", type=Path, default=None, help="write the crawl's stats here as JSON")
+    parser.add_argument("--since", type=date.fromisoformat, default=None)
+    parser.add_argument("--until", type=date.fromisoformat, default=None)
+    parser.add_argument("--skip-urls", type=Path, default=None, help="file of canonical URLs not to fetch")
+    parser.add_argument("--max-pages", type=int, default=None)
+    args = parser.parse_args(argv)
+
+    try:
+        registry = load_registry(args.registry, parse_vars(args.var))
+    except RegistryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.site not in registry:
+        print(f"error: unknown site {args.site!r}; known: {', '.join(sorted(registry))}", file=sys.stderr)
+        return 2
+    site = registry[args.site]
+    skip: list[str] = []
+    if args.skip_urls and args.skip_urls.exists():
+        skip = [line.strip() for line in args.skip_urls.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    process = CrawlerProcess(crawl_settings(site, args.out, args.max_pages), install_root_handler=True)
+    crawler = process.create_crawler(PortalSpider)
+    process.crawl(crawler, site=site, since=args.since, until=args.until, skip_urls=skip)
+    process.start()
+    if args.stats:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        args.stats.write_text(json.dumps(stats, default=str, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""``dangjian``: the project's command line.
+
+Subcommands are thin: they parse arguments, call the same functions the
+Prefect flow uses, and print. Errors a user can cause (bad dates, unknown
+sites, a broken registry, an unreachable database) end with a one-line
+message and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+EXIT_USAGE = 2
+EXIT_ALL_SITES_FAILED = 3
+
+SUMMARY_COLUMNS = ("pages_fetched", "new", "duplicate", "failed", "skipped", "duration_s")
+
+
+def _day(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {value!r}") from exc
+    return value
+
+
+def _vars(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"error: --var expects NAME=VALUE, got {pair!r}")
+        out[key] = value
+    return out
+
+
+def format_summary(results: dict[str, dict[str, Any]]) -> str:
+    """A plain table: one row per site, then one error line per failed site."""
+    header = ["site", "status", *SUMMARY_COLUMNS]
+    rows = [[name, r.get("status", "")] + [str(r.get(c, "")) for c in SUMMARY_COLUMNS] for name, r in results.items()]
+    totals = (
+        ["TOTAL", ""] + [str(sum(int(r.get(c, 0) or 0) for r in results.values())) for c in SUMMARY_COLUMNS[:-1]] + [""]
+    )
+    table = [header, *rows, totals]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in table]
+    for name, r in results.items():
+        if r.get("status") == "failed":
+            lines.append(f"error: {name}: {r.get('message') or 'failed'}")
+    return "\n".join(lines)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from flows.ingest import ingest
+
+    results = ingest(
+        sites=args.site or None,
+        since=args.since,
+        until=args.until,
+        registry_path=args.registry,
+        registry_vars=_vars(args.var),
+        database_url=args.database_url,
+        seeds_dir=args.seeds,
+        max_pages=args.max_pages,
+    )
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, default=str, indent=1))
+    else:
+        print(format_summary(results))
+    if results and all(r.get("status") == "failed" for r in results.values()):
+        return EXIT_ALL_SITES_FAILED
+    return 0
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    from crawlers.registry import load_registry
+
+    registry = load_registry(args.registry, _vars(args.var))
+    if args.json:
+        print(json.dumps([s.to_dict() for s in registry.values()], ensure_ascii=False, indent=1))
+        return 0
+    for site in registry.values():
+        flag = "" if site.enabled else "  (disabled)"
+        print(f"{site.name:<16} {site.title}{flag}")
+        for url in site.start_urls:
+            print(f"{'':<16} {url}")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from storage.db import database_url
+    from storage.migrate import current_revision, upgrade
+
+    upgrade(args.database_url)
+    print(f"database {database_url(args.database_url)} at revision {current_revision(args.database_url)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dangjian", description="Crawl and ingest party-building portals.")
+    parser.add_argument(
+        "--database-url", default=None, help="SQLAlchemy URL (default: $DATABASE_URL or sqlite:///data/dangjian.db)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def registry_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--registry", default=None, help="portal registry YAML (default: crawlers/sites.yaml)")
+        p.add_argument(
+            "--var",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="fill a {NAME} placeholder of the registry (e.g. base_url=http://127.0.0.1:8000)",
+        )
+        p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    p = sub.add_parser("ingest", help="run the ingest flow once and print the per-site summary")
+    p.add_argument("--site", action="append", default=[], metavar="NAME", help="site to crawl (repeatable)")
+    p.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD")
+    p.add_argument("--until", type=_day, default=None, metavar="YYYY-MM-DD")
+    p.add_argument("--max-pages", type=int, default=None, help="stop each site's crawl after N responses")
+    p.add_argument("--seeds", default=None, help="seed corpus folder (default: seeds/)")
+    registry_args(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("sites", help="list the portal registry")
+    registry_args(p)
+    p.set_defaults(func=cmd_sites)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    p = db_sub.add_parser("upgrade", help="apply Alembic migrations up to the latest schema")
+    p.set_defaults(func=cmd_db_upgrade)
+    return parser
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from sqlalchemy.exc import OperationalError
+
+    from crawlers.registry import RegistryError
+
+    return (RegistryError, OperationalError, ValueError, OSError)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except _user_errors() as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

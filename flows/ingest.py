@@ -1,0 +1,226 @@
+"""The ``ingest`` Prefect flow: per site, crawl → process (extract, normalize, dedup, persist).
+
+Thin on purpose: the work is in crawlers/ (run as a subprocess per site) and
+flows/pipeline.py (plain functions). This module adds what Prefect is for:
+task runs per site and stage that read well in the UI, retries of transient
+crawl failures, logs, and isolation so that one failing site never stops
+the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run as current_flow_run
+
+from crawlers.registry import SiteConfig, load_registry, select_sites
+from flows.pipeline import SiteSummary, process_raw_file, sync_seed_corpus
+from storage import repository as repo
+from storage.db import make_engine, session_scope
+from storage.migrate import upgrade
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SEEDS_DIR = PROJECT_ROOT / "seeds"
+CRAWL_TIMEOUT_SECONDS = int(os.environ.get("DANGJIAN_CRAWL_TIMEOUT", "3600"))
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("DANGJIAN_DATA_DIR", "data"))
+
+
+def _parse_day(value: str | date | None, name: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from exc
+
+
+class CrawlFailed(RuntimeError):
+    """The crawl process itself failed (not a page: pages that fail are recorded, not raised)."""
+
+
+@task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def crawl_site(
+    site: SiteConfig,
+    run_dir: Path,
+    registry_path: str | None,
+    registry_vars: dict[str, str],
+    since: date | None,
+    until: date | None,
+    known_urls_file: Path,
+    max_pages: int | None = None,
+) -> dict[str, Any]:
+    """Crawl one site in a subprocess; returns the path of its raw-page file and its Scrapy stats."""
+    logger = get_run_logger()
+    raw_path = run_dir / f"{site.name}.jsonl"
+    stats_path = run_dir / f"{site.name}.stats.json"
+    log_path = run_dir / f"{site.name}.crawl.log"
+    raw_path.unlink(missing_ok=True)  # a retry starts over rather than appending to a partial file
+    cmd = [
+        sys.executable,
+        "-m",
+        "crawlers.run",
+        "--site",
+        site.name,
+        "--out",
+        str(raw_path),
+        "--stats",
+        str(stats_path),
+        "--skip-urls",
+        str(known_urls_file),
+    ]
+    if registry_path:
+        cmd += ["--registry", registry_path]
+    for key, value in registry_vars.items():
+        cmd += ["--var", f"{key}={value}"]
+    if since:
+        cmd += ["--since", since.isoformat()]
+    if until:
+        cmd += ["--until", until.isoformat()]
+    if max_pages:
+        cmd += ["--max-pages", str(max_pages)]
+    started = time.monotonic()
+    with log_path.open("w", encoding="utf-8") as log_fh:
+        try:
+            proc = subprocess.run(
+                cmd,
+                stdout=log_fh,
+                stderr=subprocess.STDOUT,
+                timeout=CRAWL_TIMEOUT_SECONDS,
+                cwd=str(PROJECT_ROOT),
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise CrawlFailed(f"crawl of {site.name} exceeded {CRAWL_TIMEOUT_SECONDS}s") from exc
+    if proc.returncode != 0:
+        tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
+        raise CrawlFailed(f"crawl of {site.name} exited with {proc.returncode}: {' | '.join(tail)}")
+    stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
+    by_status = {k.rsplit("/", 1)[-1]: v for k, v in stats.items() if k.startswith("downloader/response_status_count/")}
+    logger.info(
+        "crawl %s: %s requests, responses by status %s, %s bytes, %s raw pages, %s already known, %.1fs",
+        site.name,
+        stats.get("downloader/request_count", 0),
+        by_status or "{}",
+        stats.get("downloader/response_bytes", 0),
+        stats.get("item_scraped_count", 0),
+        stats.get("dangjian/articles_already_known", 0),
+        time.monotonic() - started,
+    )
+    return {"raw_path": str(raw_path), "stats": stats, "seconds": time.monotonic() - started}
+
+
+@task(name="process", cache_policy=NO_CACHE)
+def process_site(
+    site: SiteConfig,
+    raw_path: str,
+    run_id: int,
+    database_url: str | None,
+    since: date | None,
+    until: date | None,
+) -> SiteSummary:
+    """Extract, normalize, dedup and store every raw page of one site."""
+    logger = get_run_logger()
+    engine = make_engine(database_url)
+    try:
+        summary = process_raw_file(engine, Path(raw_path), site, run_id, since, until)
+    finally:
+        engine.dispose()
+    logger.info(
+        "process %s: %s fetched, %s new, %s duplicate, %s failed, %s skipped",
+        site.name,
+        summary.pages_fetched,
+        summary.new,
+        summary.duplicate,
+        summary.failed,
+        summary.skipped,
+    )
+    for url, reason in summary.errors[:5]:
+        logger.warning("%s: %s (%s)", site.name, reason, url)
+    return summary
+
+
+def _run_label() -> str:
+    return str(current_flow_run.get_id() or f"local-{int(time.time())}")
+
+
+@flow(name="ingest", log_prints=True)
+def ingest(
+    sites: list[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    registry_path: str | None = None,
+    registry_vars: dict[str, str] | None = None,
+    database_url: str | None = None,
+    seeds_dir: str | None = None,
+    max_pages: int | None = None,
+    keep_raw: bool = False,
+) -> dict[str, dict[str, Any]]:
+    """Crawl the given sites (default: every enabled one) once and store what is new.
+
+    Returns a summary per site: pages fetched, new, duplicate, failed, skipped.
+    """
+    logger = get_run_logger()
+    since_day, until_day = _parse_day(since, "since"), _parse_day(until, "until")
+    if since_day and until_day and since_day > until_day:
+        raise ValueError(f"since ({since_day}) is after until ({until_day})")
+    registry_vars = registry_vars or {}
+    chosen = select_sites(load_registry(registry_path, registry_vars), sites)
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    indexed, removed = sync_seed_corpus(engine, Path(seeds_dir) if seeds_dir else DEFAULT_SEEDS_DIR)
+    logger.info("seed corpus: %s file(s) (re)indexed, %s removed", indexed, removed)
+
+    label = _run_label()
+    run_dir = data_dir() / "runs" / label
+    run_dir.mkdir(parents=True, exist_ok=True)
+    run_ids: dict[str, int] = {}
+    crawls = {}
+    for site in chosen:
+        with session_scope(engine) as session:
+            repo.mark_stale_runs_interrupted(session, site.name)
+            run_ids[site.name] = repo.start_run(session, label, site.name, since, until).id
+            known_file = run_dir / f"{site.name}.known.txt"
+            with known_file.open("w", encoding="utf-8") as fh:
+                for url in repo.known_canonical_urls(session, site.name):
+                    fh.write(url + "\n")
+        crawls[site.name] = crawl_site.with_options(task_run_name=f"crawl-{site.name}").submit(
+            site, run_dir, registry_path, registry_vars, since_day, until_day, known_file, max_pages
+        )
+
+    results: dict[str, dict[str, Any]] = {}
+    for site in chosen:
+        started, crawl_seconds = time.monotonic(), 0.0
+        try:
+            crawl = crawls[site.name].result()
+            crawl_seconds = crawl["seconds"]
+            summary = process_site.with_options(task_run_name=f"process-{site.name}")(
+                site, crawl["raw_path"], run_ids[site.name], database_url, since_day, until_day
+            )
+            if not keep_raw:
+                Path(crawl["raw_path"]).unlink(missing_ok=True)
+        except Exception as exc:  # one site failing must not stop the others
+            logger.error("site %s failed: %s", site.name, exc)
+            summary = SiteSummary(site=site.name, status="failed", message=str(exc))
+        with session_scope(engine) as session:
+            repo.finish_run(session, run_ids[site.name], summary.status, summary.counts(), summary.message or None)
+        result = asdict(summary)
+        result["duration_s"] = round(crawl_seconds + time.monotonic() - started, 2)
+        results[site.name] = result
+    engine.dispose()
+    return results

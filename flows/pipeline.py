@@ -1,0 +1,279 @@
+"""The per-page pipeline, as plain functions: raw page → extract → normalize → dedup → store.
+
+The Prefect flow in flows/ingest.py only schedules these; they import no
+Prefect and no Scrapy, so tests call them directly. Each page is decided and
+written in its own transaction: a crash loses at most the page in flight, and
+because every write is idempotent, rerunning finishes the job without
+duplicating anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from steps.clean import clean_text
+from steps.decode import DecodeError, decode_html
+from steps.extract import ExtractionError, extract_article
+from steps.normalize import normalize_text
+
+from crawlers.rawpages import RawPage, read_raw_pages
+from crawlers.registry import SiteConfig
+from steps import dedup
+from steps.urls import canonical_url
+from storage import repository as repo
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+SEED_SUFFIXES = (".txt",)
+
+
+# --- the reference corpus ---------------------------------------------------------------------------
+
+
+def prepare_reference_text(raw_text: str) -> str:
+    """A plain-text document as dedup sees it: cleaned (pinyin, spam, boilerplate) and normalized."""
+    return normalize_text(clean_text(raw_text).text).text_normalized
+
+
+def seed_inputs(seeds_dir: Path, known_digests: dict[str, str]) -> tuple[list[repo.SeedInput], set[str]]:
+    """Fingerprints of the seed files that are new or changed since they were last indexed."""
+    changed: list[repo.SeedInput] = []
+    present: set[str] = set()
+    for path in sorted(seeds_dir.iterdir()) if seeds_dir.is_dir() else []:
+        if not path.is_file() or path.suffix not in SEED_SUFFIXES:
+            continue
+        present.add(path.name)
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if known_digests.get(path.name) == digest:
+            continue
+        text_normalized = prepare_reference_text(data.decode("utf-8", errors="replace"))
+        fp = dedup.fingerprint(text_normalized)
+        changed.append(repo.SeedInput(path.name, digest, text_normalized, fp.content_hash, fp.band_keys))
+    return changed, present
+
+
+def sync_seed_corpus(engine: Engine, seeds_dir: Path) -> tuple[int, int]:
+    """Index new/changed seed files, drop deleted ones; (indexed, removed)."""
+    with session_scope(engine) as session:
+        changed, present = seed_inputs(seeds_dir, repo.seed_digests(session))
+        return repo.sync_seeds(session, changed, present)
+
+
+# --- one page ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    kind: str  # new | duplicate | failed | skipped
+    url: str
+    detail: str = ""
+    flags: tuple[str, ...] = ()
+    title: str | None = None
+    published_at: datetime | None = None
+
+
+def _within(published: datetime | None, since: date | None, until: date | None) -> bool:
+    if published is None:
+        return True
+    day = published.date()
+    return not ((since and day < since) or (until and day > until))
+
+
+def _fail(engine: Engine, page: RawPage, url: str, stage: str, reason: str, run_id: int | None) -> Outcome:
+    with session_scope(engine) as session:
+        repo.record_page_error(
+            session,
+            url=url,
+            canonical_url=canonical_url(url),
+            site=page.site,
+            stage=stage,
+            reason=reason,
+            status=page.status,
+            run_id=run_id,
+        )
+    return Outcome("failed", url, f"{stage}: {reason}")
+
+
+def process_page(
+    engine: Engine,
+    page: RawPage,
+    site: SiteConfig,
+    run_id: int | None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Outcome:
+    """Take one raw page to its end: stored, recorded as duplicate, recorded as error, or skipped."""
+    url = page.final_url or page.url
+    if page.kind == "error":
+        return _fail(engine, page, page.url, "fetch", page.reason or "request failed", run_id)
+    key = canonical_url(url)
+    with session_scope(engine) as session:
+        if repo.is_known_url(session, key):
+            return Outcome("skipped", url, "already known")
+    try:
+        decoded = decode_html(page.body, page.headers.get("content-type"))
+    except DecodeError as exc:
+        return _fail(engine, page, url, "decode", str(exc), run_id)
+    try:
+        art = extract_article(decoded.text, url, body_xpath=site.body_xpath, title_xpath=site.title_xpath)
+    except ExtractionError as exc:
+        return _fail(engine, page, url, "extract", str(exc), run_id)
+    if not _within(art.published_at, since, until):
+        return Outcome("skipped", url, "published outside since/until", title=art.title)
+    norm = normalize_text(art.text)
+    fp = dedup.fingerprint(norm.text_normalized)
+
+    with session_scope(engine) as session:
+        match = _find_duplicate(session, fp)
+        if match is not None:
+            reference, score, layer = match
+            repo.add_duplicate(
+                session,
+                url=url,
+                canonical_url=key,
+                site=site.name,
+                title=art.title,
+                reference=reference,
+                similarity=score,
+                layer=layer,
+                run_id=run_id,
+            )
+            return Outcome(
+                "duplicate",
+                url,
+                f"{layer} {score:.2f} of {reference.label}",
+                tuple(art.flags),
+                art.title,
+                art.published_at,
+            )
+        item = repo.NewArticle(
+            url=url,
+            canonical_url=key,
+            site=site.name,
+            title=art.title,
+            published_at=art.published_at,
+            source=art.source,
+            author=art.author,
+            editor=art.editor,
+            text=art.text,
+            text_normalized=norm.text_normalized,
+            script=norm.script,
+            flags=",".join(art.flags),
+            content_hash=fp.content_hash,
+            encoding=decoded.encoding,
+            band_keys=fp.band_keys,
+        )
+        article_id, inserted = repo.add_article(session, item, run_id)
+        repo.clear_page_errors(session, key)
+        if inserted:
+            return Outcome("new", url, f"article:{article_id}", tuple(art.flags), art.title, art.published_at)
+    # Another worker stored the same text (or URL) between our lookup and our insert.
+    return Outcome("duplicate" if article_id else "skipped", url, f"exact 1.00 of article:{article_id}")
+
+
+def _find_duplicate(session: Session, fp: dedup.Fingerprint) -> tuple[repo.Reference, float, str] | None:
+    """Exact layer first, then LSH candidates confirmed by exact set similarity."""
+    exact = repo.find_by_content_hash(session, fp.content_hash)
+    if exact is not None:
+        return exact, 1.0, "exact"
+    best: tuple[repo.Reference, float, str] | None = None
+    for ref in repo.lsh_candidates(session, fp.band_keys):
+        sim = dedup.similarity(set(fp.shingles), dedup.shingles(ref.text_normalized))
+        if dedup.is_near_duplicate(sim, len(fp.shingles)) and (best is None or sim.score > best[1]):
+            best = (ref, sim.score, "minhash")
+    return best
+
+
+# --- one site ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class SiteSummary:
+    site: str
+    status: str = "completed"  # completed | failed
+    pages_fetched: int = 0
+    new: int = 0
+    duplicate: int = 0
+    failed: int = 0
+    skipped: int = 0
+    spam_flagged: int = 0
+    message: str = ""
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (url, reason), first few
+    new_articles: list[dict[str, str]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "pages_fetched": self.pages_fetched,
+            "new": self.new,
+            "duplicate": self.duplicate,
+            "failed": self.failed,
+            "skipped": self.skipped,
+        }
+
+
+MAX_ERRORS_KEPT = 20
+MAX_NEW_LISTED = 200
+
+
+def process_pages(
+    engine: Engine,
+    pages: Iterable[RawPage],
+    site: SiteConfig,
+    run_id: int | None,
+    since: date | None = None,
+    until: date | None = None,
+) -> SiteSummary:
+    """Run every raw page of one site through the pipeline; one bad page never stops the rest."""
+    summary = SiteSummary(site=site.name)
+    tally: Counter[str] = Counter()
+    for page in pages:
+        if page.kind == "page":
+            summary.pages_fetched += 1
+        try:
+            outcome = process_page(engine, page, site, run_id, since, until)
+        except Exception as exc:  # a bug or a database hiccup on one page: record it, go on
+            log.exception("unexpected error on %s", page.url)
+            outcome = _fail(
+                engine, page, page.final_url or page.url, "pipeline", f"{type(exc).__name__}: {exc}", run_id
+            )
+        tally[outcome.kind] += 1
+        if outcome.kind == "failed" and len(summary.errors) < MAX_ERRORS_KEPT:
+            summary.errors.append((outcome.url, outcome.detail))
+        if "spam_removed" in outcome.flags:
+            summary.spam_flagged += 1
+        if outcome.kind == "new" and len(summary.new_articles) < MAX_NEW_LISTED:
+            summary.new_articles.append(
+                {
+                    "title": outcome.title or "",
+                    "site": site.name,
+                    "url": outcome.url,
+                    "published": outcome.published_at.date().isoformat() if outcome.published_at else "",
+                }
+            )
+    summary.new, summary.duplicate = tally["new"], tally["duplicate"]
+    summary.failed, summary.skipped = tally["failed"], tally["skipped"]
+    if summary.pages_fetched == 0 and summary.failed:
+        summary.status = "failed"
+        summary.message = summary.errors[0][1] if summary.errors else "nothing could be fetched"
+    return summary
+
+
+def process_raw_file(
+    engine: Engine,
+    raw_path: Path,
+    site: SiteConfig,
+    run_id: int | None,
+    since: date | None = None,
+    until: date | None = None,
+) -> SiteSummary:
+    return process_pages(engine, read_raw_pages(raw_path), site, run_id, since, until)

@@ -1,0 +1,115 @@
+"""Near-duplicate fingerprints: pure functions over normalized text.
+
+The flow composes these with the LSH band table in storage: a document's
+band keys find candidates, and each candidate is confirmed here by an exact
+set comparison, so an LSH false positive never merges two articles.
+
+Tokens are single CJK characters and whole latin words, so one shingling
+works for Chinese, English and mixed text; punctuation and whitespace are
+ignored, which makes boilerplate spacing and full/half-width differences
+irrelevant. Script conversion and pinyin stripping happen upstream in
+normalize/clean, so the text that reaches here is already in one script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+
+SHINGLE_SIZE = 5  # tokens per shingle
+NUM_PERM = 128  # MinHash permutations
+BANDS = 32  # LSH bands of ROWS rows: candidate threshold ≈ (1/BANDS) ** (1/ROWS) ≈ 0.42 Jaccard
+ROWS = NUM_PERM // BANDS
+JACCARD_THRESHOLD = 0.5  # confirmed near-duplicate when the shingle sets overlap this much …
+CONTAINMENT_THRESHOLD = 0.7  # … or when this share of the new text's shingles is in the reference
+MIN_SHINGLES = 8  # below this the text is too short to say anything about
+
+_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_]+", re.UNICODE)
+_MINHASH_SEED = 1
+
+
+def tokens(text_normalized: str) -> list[str]:
+    """CJK characters one by one, latin words and numbers whole, lowercased."""
+    return [t.lower() for t in _TOKEN.findall(text_normalized)]
+
+
+def compact(text_normalized: str) -> str:
+    """The text as its tokens only: what the exact-hash layer compares."""
+    return " ".join(tokens(text_normalized))
+
+
+def content_hash(text_normalized: str) -> str:
+    """SHA-256 of the compacted text: equal for texts that differ only in punctuation or spacing."""
+    return hashlib.sha256(compact(text_normalized).encode("utf-8")).hexdigest()
+
+
+def shingles(text_normalized: str, size: int = SHINGLE_SIZE) -> set[str]:
+    """Overlapping token n-grams; a text shorter than ``size`` tokens is one shingle."""
+    toks = tokens(text_normalized)
+    if len(toks) <= size:
+        return {"\x1f".join(toks)} if toks else set()
+    return {"\x1f".join(toks[i : i + size]) for i in range(len(toks) - size + 1)}
+
+
+def signature(shingle_set: set[str]) -> np.ndarray:
+    """MinHash signature (NUM_PERM uint32 values) of a shingle set."""
+    mh = MinHash(num_perm=NUM_PERM, seed=_MINHASH_SEED)
+    mh.update_batch([s.encode("utf-8") for s in shingle_set])
+    return mh.hashvalues
+
+
+def band_keys(sig: np.ndarray) -> list[int]:
+    """One signed 64-bit key per band (fits a BIGINT column on every backend)."""
+    keys: list[int] = []
+    for band in range(BANDS):
+        chunk = np.ascontiguousarray(sig[band * ROWS : (band + 1) * ROWS], dtype=np.uint32).tobytes()
+        digest = hashlib.blake2b(chunk, digest_size=8, person=band.to_bytes(8, "little")).digest()
+        keys.append(int.from_bytes(digest, "little", signed=True))
+    return keys
+
+
+@dataclass(frozen=True)
+class Similarity:
+    jaccard: float
+    containment: float  # share of the new text's shingles found in the reference
+
+    @property
+    def score(self) -> float:
+        return max(self.jaccard, self.containment)
+
+
+def similarity(new: set[str], reference: set[str]) -> Similarity:
+    """Exact set comparison of a new text against one reference."""
+    if not new or not reference:
+        return Similarity(0.0, 0.0)
+    common = len(new & reference)
+    return Similarity(jaccard=common / len(new | reference), containment=common / len(new))
+
+
+def is_near_duplicate(sim: Similarity, new_size: int) -> bool:
+    """The confirmation rule applied to every LSH candidate."""
+    if new_size < MIN_SHINGLES:
+        return False
+    return sim.jaccard >= JACCARD_THRESHOLD or sim.containment >= CONTAINMENT_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Everything dedup needs about one text, computed once."""
+
+    content_hash: str
+    shingles: frozenset[str]
+    band_keys: tuple[int, ...]
+
+
+def fingerprint(text_normalized: str) -> Fingerprint:
+    sh = shingles(text_normalized)
+    return Fingerprint(
+        content_hash=content_hash(text_normalized),
+        shingles=frozenset(sh),
+        band_keys=tuple(band_keys(signature(sh))),
+    )

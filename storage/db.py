@@ -1,0 +1,55 @@
+"""Engine and session: the only place that knows how to reach the database.
+
+``DATABASE_URL`` picks the backend (default: a SQLite file under ``data/``);
+everything else goes through SQLAlchemy constructs so the same code runs on
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_DATABASE_URL = "sqlite:///data/dangjian.db"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: explicit argument, else ``DATABASE_URL``, else the SQLite default."""
+    return url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (the UI, queries) run while a flow writes; busy_timeout
+    # makes concurrent site tasks wait for the write lock instead of failing.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """Create an engine; for a SQLite file, create its folder first."""
+    resolved = make_url(database_url(url))
+    if resolved.get_backend_name() == "sqlite":
+        if resolved.database and resolved.database != ":memory:":
+            Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(resolved, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(resolved, pool_pre_ping=True)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A transaction: committed when the block ends, rolled back if it raises."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory() as session, session.begin():
+        yield session

@@ -1,0 +1,173 @@
+"""SQLAlchemy 2.0 models: the durable state of every run.
+
+Everything a worker needs to decide "is this new?" lives here (canonical URLs,
+content hashes, LSH band keys), never in process memory, so several workers
+sharing one PostgreSQL database reach the same decisions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so Alembic migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class CrawlRun(Base):
+    """One site within one flow run: what was fetched and what became of it."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flow_run_id: Mapped[str] = mapped_column(String(64), index=True)
+    site: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|completed|failed|interrupted
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    since: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    until: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Article(Base):
+    """A new article: stored once, whatever the number of runs or workers that saw it."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(String(1000), unique=True)
+    site: Mapped[str] = mapped_column(String(100), index=True)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    source: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    author: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    editor: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    text_normalized: Mapped[str] = mapped_column(Text)
+    script: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    flags: Mapped[str] = mapped_column(String(200), default="")  # comma-separated, e.g. "spam_removed"
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    encoding: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
+
+    first_run: Mapped[CrawlRun | None] = relationship()
+
+
+class SeedDocument(Base):
+    """A file of seeds/: part of the reference corpus that dedup compares against."""
+
+    __tablename__ = "seed_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    text_normalized: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Duplicate(Base):
+    """A page that was not stored because it repeats an article or a seed.
+
+    Unique on the canonical URL: a rerun that meets the same repost again
+    records nothing twice.
+    """
+
+    __tablename__ = "duplicates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(String(1000), unique=True)
+    site: Mapped[str] = mapped_column(String(100), index=True)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    duplicate_of_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), nullable=True
+    )
+    duplicate_of_seed: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    similarity: Mapped[float] = mapped_column(Float)
+    layer: Mapped[str] = mapped_column(String(20))  # url|exact|minhash
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def duplicate_of(self) -> str:
+        """Human-readable target: ``article:42`` or the seed file name."""
+        if self.duplicate_of_seed:
+            return self.duplicate_of_seed
+        return f"article:{self.duplicate_of_article_id}"
+
+
+class PageError(Base):
+    """A page that could not be turned into an article, with the stage and reason.
+
+    One row per (canonical URL, stage): a rerun that meets the same 404 bumps
+    ``occurrences`` and ``last_run_id`` instead of adding a row.
+    """
+
+    __tablename__ = "page_errors"
+    __table_args__ = (UniqueConstraint("canonical_url", "stage", name="uq_page_errors_url_stage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(String(1000))
+    site: Mapped[str] = mapped_column(String(100), index=True)
+    stage: Mapped[str] = mapped_column(String(20))  # fetch|decode|extract|normalize|dedup|persist
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    first_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LshBand(Base):
+    """One LSH band key of one reference document (article or seed).
+
+    Near-duplicate candidates are the documents sharing any (band, key) with
+    the query; the composite index makes that lookup an index probe per band,
+    flat in the corpus size and the same on SQLite and PostgreSQL.
+    """
+
+    __tablename__ = "lsh_bands"
+    __table_args__ = (
+        Index("ix_lsh_bands_band_key", "band", "key"),
+        UniqueConstraint("article_id", "band", name="uq_lsh_bands_article_band"),
+        UniqueConstraint("seed_id", "band", name="uq_lsh_bands_seed_band"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    band: Mapped[int] = mapped_column(Integer)
+    key: Mapped[int] = mapped_column(BigInteger)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), nullable=True)
+    seed_id: Mapped[int | None] = mapped_column(ForeignKey("seed_documents.id", ondelete="CASCADE"), nullable=True)

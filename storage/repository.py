@@ -1,0 +1,341 @@
+"""Reads and idempotent writes: the database decides what is new.
+
+Every write that could race with another worker or a rerun is guarded by a
+unique constraint and a savepoint: the loser of a race sees an IntegrityError,
+rolls back only its savepoint and reads the winner's row. No statement here
+is backend-specific.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Article, CrawlRun, Duplicate, LshBand, PageError, SeedDocument
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- runs -------------------------------------------------------------------------------------------
+
+
+def start_run(session: Session, flow_run_id: str, site: str, since: str | None, until: str | None) -> CrawlRun:
+    run = CrawlRun(
+        flow_run_id=flow_run_id,
+        site=site,
+        since=since,
+        until=until,
+        started_at=utcnow(),
+        status="running",
+        pages_fetched=0,
+        new=0,
+        duplicate=0,
+        failed=0,
+        skipped=0,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(session: Session, run_id: int, status: str, counts: dict[str, int], message: str | None) -> None:
+    session.execute(
+        update(CrawlRun)
+        .where(CrawlRun.id == run_id)
+        .values(status=status, finished_at=utcnow(), message=message, **counts)
+    )
+
+
+def mark_stale_runs_interrupted(session: Session, site: str) -> int:
+    """Runs of ``site`` still 'running' were killed before they finished: say so."""
+    result = session.execute(
+        update(CrawlRun)
+        .where(CrawlRun.site == site, CrawlRun.status == "running")
+        .values(status="interrupted", finished_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def last_successful_run_start(session: Session, site: str) -> datetime | None:
+    return session.scalar(
+        select(func.max(CrawlRun.started_at)).where(CrawlRun.site == site, CrawlRun.status == "completed")
+    )
+
+
+# --- what is already known --------------------------------------------------------------------------
+
+
+def known_canonical_urls(session: Session, site: str) -> Iterator[str]:
+    """Canonical URLs of ``site`` that never need fetching again (stored or judged duplicate)."""
+    yield from session.scalars(select(Article.canonical_url).where(Article.site == site)).yield_per(1000)
+    yield from session.scalars(select(Duplicate.canonical_url).where(Duplicate.site == site)).yield_per(1000)
+
+
+def is_known_url(session: Session, canonical_url: str) -> bool:
+    for model in (Article, Duplicate):
+        if session.scalar(select(model.id).where(model.canonical_url == canonical_url)) is not None:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A document of the reference corpus: a stored article or a seed file."""
+
+    article_id: int | None
+    seed_name: str | None
+    text_normalized: str
+
+    @property
+    def label(self) -> str:
+        return self.seed_name if self.seed_name else f"article:{self.article_id}"
+
+
+def find_by_content_hash(session: Session, content_hash: str) -> Reference | None:
+    """Exact-layer lookup; seeds first, so a repost of a seed is attributed to the seed."""
+    seed = session.execute(
+        select(SeedDocument.name, SeedDocument.text_normalized).where(SeedDocument.content_hash == content_hash)
+    ).first()
+    if seed:
+        return Reference(None, seed.name, seed.text_normalized)
+    art = session.execute(
+        select(Article.id, Article.text_normalized).where(Article.content_hash == content_hash)
+    ).first()
+    if art:
+        return Reference(art.id, None, art.text_normalized)
+    return None
+
+
+def lsh_candidates(session: Session, band_keys: Sequence[int]) -> list[Reference]:
+    """Documents sharing at least one LSH band key, seeds first then oldest articles first."""
+    pairs = list(enumerate(band_keys))
+    hits = select(LshBand.article_id, LshBand.seed_id).where(tuple_(LshBand.band, LshBand.key).in_(pairs)).distinct()
+    rows = session.execute(hits).all()
+    seed_ids = sorted({r.seed_id for r in rows if r.seed_id is not None})
+    article_ids = sorted({r.article_id for r in rows if r.article_id is not None})
+    refs: list[Reference] = []
+    if seed_ids:
+        for seed in session.execute(
+            select(SeedDocument.name, SeedDocument.text_normalized)
+            .where(SeedDocument.id.in_(seed_ids))
+            .order_by(SeedDocument.name)
+        ):
+            refs.append(Reference(None, seed.name, seed.text_normalized))
+    if article_ids:
+        for art in session.execute(
+            select(Article.id, Article.text_normalized).where(Article.id.in_(article_ids)).order_by(Article.id)
+        ):
+            refs.append(Reference(art.id, None, art.text_normalized))
+    return refs
+
+
+# --- seeds ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeedInput:
+    name: str
+    file_sha256: str
+    text_normalized: str
+    content_hash: str
+    band_keys: tuple[int, ...]
+
+
+def seed_digests(session: Session) -> dict[str, str]:
+    """name → sha256 of the seed files as last indexed."""
+    return dict(session.execute(select(SeedDocument.name, SeedDocument.file_sha256)).tuples().all())
+
+
+def sync_seeds(session: Session, seeds: Iterable[SeedInput], present: set[str]) -> tuple[int, int]:
+    """Index new or changed seed files and drop the ones no longer present.
+
+    Returns (indexed, removed). Unchanged files are left alone, so indexing
+    happens once per file version.
+    """
+    removed = session.execute(delete(SeedDocument).where(SeedDocument.name.not_in(present))).rowcount or 0
+    indexed = 0
+    for seed in seeds:
+        existing = session.scalar(select(SeedDocument).where(SeedDocument.name == seed.name))
+        if existing is not None:
+            if existing.file_sha256 == seed.file_sha256:
+                continue
+            session.execute(delete(LshBand).where(LshBand.seed_id == existing.id))
+            existing.file_sha256 = seed.file_sha256
+            existing.text_normalized = seed.text_normalized
+            existing.content_hash = seed.content_hash
+            existing.indexed_at = utcnow()
+            doc = existing
+        else:
+            doc = SeedDocument(
+                name=seed.name,
+                file_sha256=seed.file_sha256,
+                text_normalized=seed.text_normalized,
+                content_hash=seed.content_hash,
+                indexed_at=utcnow(),
+            )
+            session.add(doc)
+        session.flush()
+        session.add_all(LshBand(band=i, key=k, seed_id=doc.id) for i, k in enumerate(seed.band_keys))
+        indexed += 1
+    # Bands of removed seeds go with them (ON DELETE CASCADE is not enforced everywhere, so be explicit).
+    session.execute(
+        delete(LshBand).where(LshBand.seed_id.is_not(None), LshBand.seed_id.not_in(select(SeedDocument.id)))
+    )
+    return indexed, int(removed)
+
+
+# --- writes -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    url: str
+    canonical_url: str
+    site: str
+    title: str | None
+    published_at: datetime | None
+    source: str | None
+    author: str | None
+    editor: str | None
+    text: str
+    text_normalized: str
+    script: str | None
+    flags: str
+    content_hash: str
+    encoding: str | None
+    band_keys: tuple[int, ...]
+
+
+def add_article(session: Session, item: NewArticle, run_id: int | None) -> tuple[int, bool]:
+    """Insert the article and its LSH bands; (id, True) if inserted, (existing id, False) if it was already there.
+
+    The unique constraints on canonical URL and content hash make this safe
+    against reruns and against another worker inserting the same article.
+    """
+    existing = session.scalar(
+        select(Article.id).where(
+            or_(Article.canonical_url == item.canonical_url, Article.content_hash == item.content_hash)
+        )
+    )
+    if existing is not None:
+        return existing, False
+    try:
+        with session.begin_nested():
+            art = Article(
+                url=item.url,
+                canonical_url=item.canonical_url,
+                site=item.site,
+                title=item.title,
+                published_at=item.published_at,
+                source=item.source,
+                author=item.author,
+                editor=item.editor,
+                text=item.text,
+                text_normalized=item.text_normalized,
+                script=item.script,
+                flags=item.flags,
+                content_hash=item.content_hash,
+                encoding=item.encoding,
+                fetched_at=utcnow(),
+                first_run_id=run_id,
+            )
+            session.add(art)
+            session.flush()
+            session.add_all(LshBand(band=i, key=k, article_id=art.id) for i, k in enumerate(item.band_keys))
+            session.flush()
+    except IntegrityError:
+        winner = session.scalar(
+            select(Article.id).where(
+                or_(Article.canonical_url == item.canonical_url, Article.content_hash == item.content_hash)
+            )
+        )
+        if winner is None:
+            raise
+        return winner, False
+    return art.id, True
+
+
+def add_duplicate(
+    session: Session,
+    *,
+    url: str,
+    canonical_url: str,
+    site: str,
+    title: str | None,
+    reference: Reference,
+    similarity: float,
+    layer: str,
+    run_id: int | None,
+) -> bool:
+    """Record a duplicate once per canonical URL; False when it was already recorded."""
+    if session.scalar(select(Duplicate.id).where(Duplicate.canonical_url == canonical_url)) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(
+                Duplicate(
+                    url=url,
+                    canonical_url=canonical_url,
+                    site=site,
+                    title=title,
+                    duplicate_of_article_id=reference.article_id,
+                    duplicate_of_seed=reference.seed_name,
+                    similarity=round(similarity, 4),
+                    layer=layer,
+                    run_id=run_id,
+                    recorded_at=utcnow(),
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def record_page_error(
+    session: Session,
+    *,
+    url: str,
+    canonical_url: str,
+    site: str,
+    stage: str,
+    reason: str,
+    status: int | None,
+    run_id: int | None,
+) -> bool:
+    """Record why a page failed; True when it is a new (url, stage), False when an old one recurred."""
+    reason = reason[:2000]
+    values = {"reason": reason, "status": status, "last_run_id": run_id, "last_seen_at": utcnow()}
+    where = (PageError.canonical_url == canonical_url, PageError.stage == stage)
+    if session.scalar(select(PageError.id).where(*where)) is None:
+        try:
+            with session.begin_nested():
+                session.add(
+                    PageError(
+                        url=url,
+                        canonical_url=canonical_url,
+                        site=site,
+                        stage=stage,
+                        first_run_id=run_id,
+                        occurrences=1,
+                        **values,
+                    )
+                )
+                session.flush()
+            return True
+        except IntegrityError:
+            pass
+    session.execute(update(PageError).where(*where).values(occurrences=PageError.occurrences + 1, **values))
+    return False
+
+
+def clear_page_errors(session: Session, canonical_url: str) -> None:
+    """A page that now succeeds is no longer an open error."""
+    session.execute(delete(PageError).where(PageError.canonical_url == canonical_url))

@@ -1,0 +1,50 @@
+"""The pure dedup functions on the seed texts (no database here; see test_pipeline for that)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from steps import dedup
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def seed(name: str) -> str:
+    return next(SEEDS.glob(f"{name}_*.txt")).read_text(encoding="utf-8")
+
+
+def test_tokens_are_cjk_chars_and_latin_words() -> None:
+    assert dedup.tokens("党建+业务, Party Building 2024!") == ["党", "建", "业", "务", "party", "building", "2024"]
+
+
+def test_content_hash_ignores_punctuation_and_spacing_only() -> None:
+    a = "党建引领，深度融合。\n  推动发展"
+    assert dedup.content_hash(a) == dedup.content_hash("党建引领 深度融合\n推动发展!")
+    assert dedup.content_hash(a) != dedup.content_hash("党建引领，深度融合。推动改革")
+
+
+def test_truncated_repost_is_near_duplicate_but_distinct_seeds_are_not() -> None:
+    full = dedup.shingles(seed("000"))
+    head = dedup.shingles(seed("000")[: len(seed("000")) * 6 // 10])
+    sim = dedup.similarity(head, full)
+    assert sim.containment > 0.95
+    assert dedup.is_near_duplicate(sim, len(head))
+    other = dedup.similarity(dedup.shingles(seed("004")), full)
+    assert other.jaccard < 0.05
+    assert not dedup.is_near_duplicate(other, len(full))
+
+
+def test_band_keys_are_stable_signed_64_bit_and_shared_by_near_duplicates() -> None:
+    a = dedup.fingerprint(seed("004"))
+    b = dedup.fingerprint(seed("004").replace("宣城市水利局", "宣城水利局", 3))
+    assert a.band_keys == dedup.fingerprint(seed("004")).band_keys  # deterministic across calls
+    assert len(a.band_keys) == dedup.BANDS
+    assert all(-(2**63) <= k < 2**63 for k in a.band_keys)
+    assert set(a.band_keys) & set(b.band_keys)
+    c = dedup.fingerprint(seed("000"))
+    assert not set(a.band_keys) & set(c.band_keys)
+
+
+def test_too_short_texts_are_never_near_duplicates() -> None:
+    short = dedup.shingles("党建引领发展")
+    assert not dedup.is_near_duplicate(dedup.similarity(short, short), len(short))

@@ -1,0 +1,73 @@
+"""The portal registry is data, validated on load with errors that name entry and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawlers.registry import RegistryError, load_registry, select_sites
+
+GOOD = """
+sites:
+  - name: demo
+    start_urls: ["{base_url}/djgz/index.html"]
+    allowed_domains: ["127.0.0.1"]
+    article_url_patterns: ['/t\\d{8}_\\d+\\.html$']
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sites.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bundled_registry_loads_and_has_real_portals() -> None:
+    registry = load_registry()
+    assert {"12371cn", "qizhiwang", "fjjgdj"} <= set(registry)
+    assert registry["12371cn"].is_article_url("https://www.12371.cn/2024/09/02/ARTI1725250329213583.shtml")
+    assert registry["qizhiwang"].is_article_url("http://www.qizhiwang.org.cn/n1/2024/1016/c457278-40340354.html")
+    assert registry["fjjgdj"].is_article_url("https://www.fjjgdj.gov.cn/djdt/szdt/sxzdt/202412/t20241209_6589870.htm")
+    assert not registry["fjjgdj"].is_article_url("https://www.fjjgdj.gov.cn/djdt/szdt/sxzdt/index_1.htm")
+
+
+def test_placeholders_are_filled(tmp_path: Path) -> None:
+    site = load_registry(write(tmp_path, GOOD), {"base_url": "http://127.0.0.1:8123"})["demo"]
+    assert site.start_urls == ("http://127.0.0.1:8123/djgz/index.html",)
+    assert site.is_list_url("http://127.0.0.1:8123/djgz/index_2.html")  # the TRS default
+    assert site.download_delay == 1.0
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        (('allowed_domains: ["127.0.0.1"]', 'allowed_domains: ["example.org"]'), "allowed_domains"),
+        (
+            ("article_url_patterns: ['/t\\d{8}_\\d+\\.html$']", "article_url_patterns: ['(unclosed']"),
+            "article_url_patterns",
+        ),
+        (("name: demo", "name: Demo Site"), "name"),
+        (("name: demo", "name: demo\n    max_pages: 0"), "max_pages"),
+        (("name: demo", "name: demo\n    colour: red"), "colour"),
+        (("{base_url}/djgz/index.html", "ftp://x/y"), "start_urls"),
+    ],
+)
+def test_bad_entry_names_entry_and_field(tmp_path: Path, patch: tuple[str, str], field: str) -> None:
+    text = GOOD.replace(*patch)
+    assert text != GOOD
+    with pytest.raises(RegistryError) as err:
+        load_registry(write(tmp_path, text), {"base_url": "http://127.0.0.1:1"})
+    assert f"field {field!r}" in str(err.value)
+
+
+def test_missing_placeholder_value_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(RegistryError, match="base_url"):
+        load_registry(write(tmp_path, GOOD), {})
+
+
+def test_select_sites_rejects_unknown_names(tmp_path: Path) -> None:
+    registry = load_registry(write(tmp_path, GOOD), {"base_url": "http://127.0.0.1:1"})
+    assert [s.name for s in select_sites(registry, None)] == ["demo"]
+    with pytest.raises(RegistryError, match="unknown site"):
+        select_sites(registry, ["nope"])

@@ -1,0 +1,112 @@
+"""Storage against a real SQLite file: schema from migrations, idempotent writes."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, func, select
+
+from storage import repository as repo
+from storage.db import session_scope
+from storage.models import Article, Base, Duplicate, LshBand, PageError, SeedDocument
+
+
+def new_article(n: int, **over: object) -> repo.NewArticle:
+    fields: dict[str, object] = dict(
+        url=f"http://127.0.0.1/a/{n}.html",
+        canonical_url=f"http://127.0.0.1/a/{n}.html",
+        site="s",
+        title=f"标题{n}",
+        published_at=None,
+        source=None,
+        author=None,
+        editor=None,
+        text=f"正文{n}",
+        text_normalized=f"正文{n}",
+        script="hans",
+        flags="",
+        content_hash=f"{n:064d}",
+        encoding="utf-8",
+        band_keys=(n, n + 1, n + 2),
+    )
+    fields.update(over)
+    return repo.NewArticle(**fields)  # type: ignore[arg-type]
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_article_inserted_once_by_url_or_by_content(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        first_id, inserted = repo.add_article(s, new_article(1), None)
+        assert inserted
+    with session_scope(engine) as s:
+        again_id, inserted = repo.add_article(s, new_article(1), None)
+        assert (again_id, inserted) == (first_id, False)
+        same_text_id, inserted = repo.add_article(
+            s, new_article(2, content_hash=f"{1:064d}"), None
+        )  # other URL, same text
+        assert (same_text_id, inserted) == (first_id, False)
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Article)) == 1
+        assert s.scalar(select(func.count()).select_from(LshBand)) == 3
+
+
+def test_lsh_candidates_find_shared_band_keys_only(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        a_id, _ = repo.add_article(s, new_article(10, band_keys=(100, 200, 300)), None)
+        repo.add_article(s, new_article(11, band_keys=(101, 201, 301)), None)
+    with session_scope(engine) as s:
+        found = repo.lsh_candidates(s, [999, 200, 999])
+        assert [r.article_id for r in found] == [a_id]
+        # the same key in another band is not a match: band index is part of the key
+        assert repo.lsh_candidates(s, [200, 999, 999]) == []
+
+
+def test_duplicates_and_errors_are_recorded_once(engine: Engine) -> None:
+    ref = repo.Reference(None, "000_x.txt", "正文")
+    for _ in range(2):
+        with session_scope(engine) as s:
+            repo.add_duplicate(
+                s,
+                url="http://127.0.0.1/d",
+                canonical_url="http://127.0.0.1/d",
+                site="s",
+                title=None,
+                reference=ref,
+                similarity=0.9,
+                layer="minhash",
+                run_id=None,
+            )
+            repo.record_page_error(
+                s,
+                url="http://127.0.0.1/e",
+                canonical_url="http://127.0.0.1/e",
+                site="s",
+                stage="fetch",
+                reason="HTTP 404",
+                status=404,
+                run_id=None,
+            )
+    with session_scope(engine) as s:
+        dup = s.scalars(select(Duplicate)).one()
+        assert dup.duplicate_of == "000_x.txt"
+        err = s.scalars(select(PageError)).one()
+        assert (err.status, err.occurrences) == (404, 2)
+
+
+def test_seed_sync_indexes_once_and_follows_the_folder(engine: Engine) -> None:
+    a = repo.SeedInput("a.txt", "sha-a", "甲", "h-a", (1, 2))
+    b = repo.SeedInput("b.txt", "sha-b", "乙", "h-b", (3, 4))
+    with session_scope(engine) as s:
+        assert repo.sync_seeds(s, [a, b], {"a.txt", "b.txt"}) == (2, 0)
+    with session_scope(engine) as s:
+        assert repo.sync_seeds(s, [a], {"a.txt", "b.txt"}) == (0, 0)  # unchanged: not re-indexed
+        assert repo.sync_seeds(s, [], {"a.txt"}) == (0, 1)  # b.txt deleted from seeds/
+    with session_scope(engine) as s:
+        assert s.scalars(select(SeedDocument.name)).all() == ["a.txt"]
+        assert sorted(s.scalars(select(LshBand.key))) == [1, 2]
+        assert repo.find_by_content_hash(s, "h-a") == repo.Reference(None, "a.txt", "甲")
