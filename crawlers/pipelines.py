@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
@@ -12,21 +11,23 @@ from crawlers.rawpages import RawPage, RawPageWriter
 
 
 class RawPageFilePipeline:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, crawler: Crawler) -> None:
         self.writer = RawPageWriter(path)
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RawPageFilePipeline:
         path = crawler.settings.get("RAW_PAGES_PATH")
         if not path:
             raise NotConfigured("RAW_PAGES_PATH is not set")
-        return cls(path)
+        return cls(path, crawler)
 
-    def process_item(self, item: Any, spider: Spider) -> Any:
+    def process_item(self, item: Any) -> Any:
         if isinstance(item, RawPage):
             self.writer.write(item)
-            spider.crawler.stats.inc_value(f"dangjian/raw_pages/{item.kind}")
+            if self.crawler.stats:
+                self.crawler.stats.inc_value(f"dangjian/raw_pages/{item.kind}")
         return item
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:
         self.writer.close()

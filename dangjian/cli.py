@@ -125,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD")
     p.add_argument("--until", type=_day, default=None, metavar="YYYY-MM-DD")
     p.add_argument("--max-pages", type=int, default=None, help="stop each site's crawl after N responses")
+    p.add_argument(
+        "--incremental",
+        action="store_true",
+        help="start each site from its last successful run (what the nightly deployment does)",
+    )
     p.add_argument("--seeds", default=None, help="seed corpus folder (default: seeds/)")
     registry_args(p)
     p.set_defaults(func=cmd_ingest)

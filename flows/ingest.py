@@ -15,16 +15,21 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
+from prefect.states import Completed, Failed, State
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawlers.registry import SiteConfig, load_registry, select_sites
 from flows.pipeline import SiteSummary, process_raw_file, sync_seed_corpus
+from flows.report import new_article_rows, run_markdown
 from storage import repository as repo
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
@@ -32,6 +37,9 @@ from storage.migrate import upgrade
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS_DIR = PROJECT_ROOT / "seeds"
 CRAWL_TIMEOUT_SECONDS = int(os.environ.get("DANGJIAN_CRAWL_TIMEOUT", "3600"))
+MAX_PARALLEL_CRAWLS = int(os.environ.get("DANGJIAN_MAX_PARALLEL_CRAWLS", "4"))
+QUIET_RUNS_WARNING = 3  # this many completed runs in a row without anything new: the site may have changed
+PORTAL_TZ = ZoneInfo("Asia/Shanghai")  # the portals' dates, and the nightly schedule, are in China time
 
 
 def data_dir() -> Path:
@@ -49,11 +57,38 @@ def _parse_day(value: str | date | None, name: str) -> date | None:
         raise ValueError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from exc
 
 
+def portal_today() -> date:
+    return datetime.now(PORTAL_TZ).date()
+
+
+def validate_window(since: str | date | None, until: str | date | None) -> tuple[date | None, date | None]:
+    """Parse and check a backfill window before anything is crawled."""
+    since_day, until_day = _parse_day(since, "since"), _parse_day(until, "until")
+    today = portal_today()
+    for name, day in (("since", since_day), ("until", until_day)):
+        if day and day > today:
+            raise ValueError(f"{name} ({day}) is in the future (today is {today} in Asia/Shanghai)")
+    if since_day and until_day and since_day > until_day:
+        raise ValueError(f"since ({since_day}) is after until ({until_day})")
+    return since_day, until_day
+
+
+def flow_run_label() -> str:
+    """Name runs after what they do: nightly-2026-11-23, backfill-2024-01-01..2024-06-30, ingest-…."""
+    params = current_flow_run.parameters or {}
+    today = portal_today().isoformat()
+    if params.get("since") or params.get("until"):
+        return f"backfill-{params.get('since') or 'start'}..{params.get('until') or today}"
+    if params.get("incremental"):
+        return f"nightly-{today}"
+    return f"ingest-{today}"
+
+
 class CrawlFailed(RuntimeError):
     """The crawl process itself failed (not a page: pages that fail are recorded, not raised)."""
 
 
-@task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE, timeout_seconds=CRAWL_TIMEOUT_SECONDS + 60)
 def crawl_site(
     site: SiteConfig,
     run_dir: Path,
@@ -158,26 +193,33 @@ def _run_label() -> str:
     return str(current_flow_run.get_id() or f"local-{int(time.time())}")
 
 
-@flow(name="ingest", log_prints=True)
+@flow(
+    name="ingest",
+    flow_run_name=flow_run_label,
+    log_prints=True,
+    task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_CRAWLS),
+)
 def ingest(
     sites: list[str] | None = None,
     since: str | None = None,
     until: str | None = None,
+    incremental: bool = False,
     registry_path: str | None = None,
     registry_vars: dict[str, str] | None = None,
     database_url: str | None = None,
     seeds_dir: str | None = None,
     max_pages: int | None = None,
     keep_raw: bool = False,
-) -> dict[str, dict[str, Any]]:
+) -> State:
     """Crawl the given sites (default: every enabled one) once and store what is new.
 
-    Returns a summary per site: pages fetched, new, duplicate, failed, skipped.
+    ``since``/``until`` (YYYY-MM-DD) bound a backfill; ``incremental`` (the
+    nightly deployment) starts each site from its last successful run. The
+    result is a summary per site: pages fetched, new, duplicate, failed,
+    skipped. The run ends Failed only when every site failed.
     """
     logger = get_run_logger()
-    since_day, until_day = _parse_day(since, "since"), _parse_day(until, "until")
-    if since_day and until_day and since_day > until_day:
-        raise ValueError(f"since ({since_day}) is after until ({until_day})")
+    since_day, until_day = validate_window(since, until)
     registry_vars = registry_vars or {}
     chosen = select_sites(load_registry(registry_path, registry_vars), sites)
 
@@ -190,27 +232,39 @@ def ingest(
     run_dir = data_dir() / "runs" / label
     run_dir.mkdir(parents=True, exist_ok=True)
     run_ids: dict[str, int] = {}
+    windows: dict[str, tuple[date | None, date | None]] = {}
     crawls = {}
     for site in chosen:
         with session_scope(engine) as session:
-            repo.mark_stale_runs_interrupted(session, site.name)
-            run_ids[site.name] = repo.start_run(session, label, site.name, since, until).id
+            interrupted = repo.mark_stale_runs_interrupted(session, site.name)
+            if interrupted:
+                logger.warning("%s: %s earlier run(s) never finished; marked interrupted", site.name, interrupted)
+            site_since = since_day
+            if incremental and site_since is None:
+                last = repo.last_successful_run_start(session, site.name)
+                # one day of overlap: a page published late in the evening of the last run is not missed
+                site_since = (last.astimezone(PORTAL_TZ).date() - timedelta(days=1)) if last else None
+            windows[site.name] = (site_since, until_day)
+            run_ids[site.name] = repo.start_run(
+                session, label, site.name, site_since.isoformat() if site_since else None, until
+            ).id
             known_file = run_dir / f"{site.name}.known.txt"
             with known_file.open("w", encoding="utf-8") as fh:
                 for url in repo.known_canonical_urls(session, site.name):
                     fh.write(url + "\n")
         crawls[site.name] = crawl_site.with_options(task_run_name=f"crawl-{site.name}").submit(
-            site, run_dir, registry_path, registry_vars, since_day, until_day, known_file, max_pages
+            site, run_dir, registry_path, registry_vars, *windows[site.name], known_file, max_pages
         )
 
     results: dict[str, dict[str, Any]] = {}
+    quiet: dict[str, int] = {}
     for site in chosen:
         started, crawl_seconds = time.monotonic(), 0.0
         try:
             crawl = crawls[site.name].result()
             crawl_seconds = crawl["seconds"]
             summary = process_site.with_options(task_run_name=f"process-{site.name}")(
-                site, crawl["raw_path"], run_ids[site.name], database_url, since_day, until_day
+                site, crawl["raw_path"], run_ids[site.name], database_url, *windows[site.name]
             )
             if not keep_raw:
                 Path(crawl["raw_path"]).unlink(missing_ok=True)
@@ -219,8 +273,35 @@ def ingest(
             summary = SiteSummary(site=site.name, status="failed", message=str(exc))
         with session_scope(engine) as session:
             repo.finish_run(session, run_ids[site.name], summary.status, summary.counts(), summary.message or None)
+            streak = repo.runs_without_new(session, site.name)
+        if streak >= QUIET_RUNS_WARNING:
+            quiet[site.name] = streak
+            logger.warning("%s: %s completed runs in a row without a new article", site.name, streak)
         result = asdict(summary)
         result["duration_s"] = round(crawl_seconds + time.monotonic() - started, 2)
         results[site.name] = result
     engine.dispose()
-    return results
+
+    _publish_artifacts(label, results, quiet)
+    failed = [name for name, r in results.items() if r["status"] == "failed"]
+    if results and len(failed) == len(results):
+        return Failed(message=f"every site failed: {', '.join(failed)}", data=results)
+    message = f"{len(results) - len(failed)} site(s) completed"
+    if failed:
+        message += f"; failed: {', '.join(failed)} (see the run report artifact)"
+    return Completed(message=message, data=results)
+
+
+def _publish_artifacts(label: str, results: dict[str, dict[str, Any]], quiet: dict[str, int]) -> None:
+    """The run report (markdown) and the table of new articles, visible on the flow run in the UI."""
+    create_markdown_artifact(
+        markdown=run_markdown(f"Ingest run {label}", results, quiet),
+        key="ingest-report",
+        description="Per-site counts, top errors and quiet sites of this run",
+    )
+    rows = new_article_rows(results)
+    create_table_artifact(
+        table=rows or [{"title": "", "site": "", "published": "", "url": ""}],
+        key="new-articles",
+        description=f"{len(rows)} new article(s)",
+    )

@@ -339,3 +339,19 @@ def record_page_error(
 def clear_page_errors(session: Session, canonical_url: str) -> None:
     """A page that now succeeds is no longer an open error."""
     session.execute(delete(PageError).where(PageError.canonical_url == canonical_url))
+
+
+def runs_without_new(session: Session, site: str, limit: int = 10) -> int:
+    """How many of the site's latest completed runs in a row stored nothing new."""
+    news = session.scalars(
+        select(CrawlRun.new)
+        .where(CrawlRun.site == site, CrawlRun.status == "completed")
+        .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+        .limit(limit)
+    ).all()
+    count = 0
+    for n in news:
+        if n:
+            break
+        count += 1
+    return count

@@ -64,7 +64,6 @@ class PortalSpider(scrapy.Spider):
         self.skip_urls = frozenset(skip_urls)
         self.allowed_domains = list(site.allowed_domains)
         self.start_urls = list(site.start_urls)
-        self.download_delay = site.download_delay
 
     # -- requests ----------------------------------------------------------------------------------
 

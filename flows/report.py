@@ -1,0 +1,52 @@
+"""Run reports as plain text: the markdown and table the flow publishes as Prefect artifacts.
+
+Kept apart from the flow so they are tested directly and read the same in the
+UI, in logs and in the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+REPORT_COLUMNS = (
+    ("pages_fetched", "pages"),
+    ("new", "new"),
+    ("duplicate", "duplicate"),
+    ("spam_flagged", "spam-flagged"),
+    ("failed", "failed"),
+    ("skipped", "skipped"),
+    ("duration_s", "seconds"),
+)
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def run_markdown(
+    title: str, results: Mapping[str, Mapping[str, Any]], quiet_sites: Mapping[str, int] | None = None
+) -> str:
+    """A per-site table, the top errors with their URLs, and sites that have gone quiet."""
+    lines = [f"# {title}", "", "| site | status | " + " | ".join(h for _, h in REPORT_COLUMNS) + " |"]
+    lines.append("|---|---|" + "---:|" * len(REPORT_COLUMNS))
+    for site, r in results.items():
+        cells = [_cell(r.get(key, "")) for key, _ in REPORT_COLUMNS]
+        lines.append(f"| {_cell(site)} | {_cell(r.get('status', ''))} | " + " | ".join(cells) + " |")
+    failed_sites = [s for s, r in results.items() if r.get("status") == "failed"]
+    if failed_sites:
+        lines += ["", "## Failed sites", ""]
+        lines += [f"- **{_cell(s)}**: {_cell(results[s].get('message') or 'failed')}" for s in failed_sites]
+    errors = [(site, url, reason) for site, r in results.items() for url, reason in r.get("errors", [])]
+    if errors:
+        lines += ["", "## Top errors", "", "| site | reason | URL |", "|---|---|---|"]
+        lines += [f"| {_cell(s)} | {_cell(reason)} | {_cell(url)} |" for s, url, reason in errors[:20]]
+    if quiet_sites:
+        lines += ["", "## Sites with nothing new for several runs in a row (has the site changed?)", ""]
+        lines += [f"- **{_cell(s)}**: {n} runs without a new article" for s, n in sorted(quiet_sites.items())]
+    return "\n".join(lines) + "\n"
+
+
+def new_article_rows(results: Mapping[str, Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Rows of the 'new articles' table artifact: title, site, published date, URL."""
+    return [row for r in results.values() for row in r.get("new_articles", [])]
