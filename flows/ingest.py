@@ -88,7 +88,7 @@ class CrawlFailed(RuntimeError):
     """The crawl process itself failed (not a page: pages that fail are recorded, not raised)."""
 
 
-@task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE, timeout_seconds=CRAWL_TIMEOUT_SECONDS + 60)
+@task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def crawl_site(
     site: SiteConfig,
     run_dir: Path,
@@ -268,6 +268,10 @@ def ingest(
             )
             if not keep_raw:
                 Path(crawl["raw_path"]).unlink(missing_ok=True)
+            if not crawl["stats"].get("dangjian/list_pages_ok"):
+                # Not one column page could be read: the site is down, gone, or unreachable from here.
+                summary.status = "failed"
+                summary.message = summary.errors[0][1] if summary.errors else "no list page could be fetched"
         except Exception as exc:  # one site failing must not stop the others
             logger.error("site %s failed: %s", site.name, exc)
             summary = SiteSummary(site=site.name, status="failed", message=str(exc))

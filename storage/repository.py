@@ -150,7 +150,7 @@ class SeedInput:
 
 def seed_digests(session: Session) -> dict[str, str]:
     """name → sha256 of the seed files as last indexed."""
-    return dict(session.execute(select(SeedDocument.name, SeedDocument.file_sha256)).tuples().all())
+    return {name: sha for name, sha in session.execute(select(SeedDocument.name, SeedDocument.file_sha256))}
 
 
 def sync_seeds(session: Session, seeds: Iterable[SeedInput], present: set[str]) -> tuple[int, int]:

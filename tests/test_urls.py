@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawlers.urldates import date_from_url
+from steps.urldates import date_from_url
 from steps.urls import canonical_url
 
 

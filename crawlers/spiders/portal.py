@@ -22,7 +22,7 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 
 from crawlers.rawpages import RawPage
 from crawlers.registry import SiteConfig
-from crawlers.urldates import date_from_url
+from steps.urldates import date_from_url
 from steps.urls import canonical_url
 
 # TRS pagination script: createPageHTML(pageCount, currentPage, "index", "html")
@@ -83,6 +83,7 @@ class PortalSpider(scrapy.Spider):
     def parse_list(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             return
+        self.crawler.stats.inc_value("dangjian/list_pages_ok")
         entry_dates: list[date] = []
         for anchor in response.xpath("//a[@href]"):
             href = anchor.attrib.get("href", "").strip()

@@ -1,0 +1,91 @@
+"""End to end: a real Scrapy crawl of the replica portal on 127.0.0.1, through the real Prefect
+flow (Prefect's test API), into a real SQLite file; then a second run that must change nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.db import make_engine, session_scope
+from storage.models import Article, CrawlRun, Duplicate, LshBand, PageError
+
+ROOT = Path(__file__).resolve().parent.parent
+REPLICA_REGISTRY = ROOT / "replica" / "sites.yaml"
+SEEDS_DIR = ROOT / "seeds"
+EXPECTED = json.loads((ROOT / "replica" / "expected.json").read_text("utf-8"))
+
+pytestmark = pytest.mark.slow
+
+
+def run_ingest(server: Any, db_url: str) -> dict[str, dict[str, Any]]:
+    from flows.ingest import ingest
+
+    return ingest(
+        registry_path=str(REPLICA_REGISTRY),
+        registry_vars={"base_url": server.base_url},
+        database_url=db_url,
+        seeds_dir=str(SEEDS_DIR),
+    )
+
+
+def table_counts(db_url: str) -> dict[str, int]:
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        counts = {
+            m.__tablename__: s.scalar(select(func.count()).select_from(m)) or 0
+            for m in (Article, Duplicate, PageError, LshBand)
+        }
+    engine.dispose()
+    return counts
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DANGJIAN_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def test_replica_end_to_end_then_rerun_changes_nothing(
+    prefect_api: None, replica: Any, db_url: str, data_dir: Path
+) -> None:
+    first = run_ingest(replica, db_url)["replica-djgz"]
+    articles = EXPECTED["articles"]
+    assert first["status"] == "completed"
+    assert first["new"] == len(articles) == 12
+    assert first["duplicate"] == 2
+    assert first["failed"] == 2
+
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        stored = {a.url.replace(replica.base_url, ""): a for a in s.scalars(select(Article))}
+        assert set(stored) == {a["path"] for a in articles}
+        for exp in articles:
+            art = stored[exp["path"]]
+            assert art.title == exp["title"], exp["path"]
+            assert isinstance(art.published_at, datetime)
+            assert art.published_at.date().isoformat() == exp["published"], exp["path"]
+            assert exp["key_sentence"] in art.text, exp["path"]
+            if exp["encoding"] == "gbk":
+                assert "\ufffd" not in art.text and "锟" not in art.text  # no mojibake
+        dups = {d.url.replace(replica.base_url, ""): d for d in s.scalars(select(Duplicate))}
+        assert {p: d.duplicate_of for p, d in dups.items()} == {r["path"]: r["seed"] for r in EXPECTED["reposts"]}
+        errors = {e.url.replace(replica.base_url, ""): e for e in s.scalars(select(PageError))}
+        assert errors[EXPECTED["missing_path"]].status == 404
+        assert errors[EXPECTED["error_path"]].status == 500
+        assert all(e.stage == "fetch" and e.reason for e in errors.values())
+        run = s.scalars(select(CrawlRun)).one()
+        assert (run.status, run.new, run.duplicate, run.failed) == ("completed", 12, 2, 2)
+    engine.dispose()
+
+    before = table_counts(db_url)
+    fetched_articles_before = sum(replica.request_counts.get(a["path"], 0) for a in articles)
+    second = run_ingest(replica, db_url)["replica-djgz"]
+    assert (second["new"], second["duplicate"]) == (0, 0)
+    assert table_counts(db_url) == before  # nothing recorded twice, LSH table did not grow
+    # stored articles and known duplicates are not fetched again
+    assert sum(replica.request_counts.get(a["path"], 0) for a in articles) == fetched_articles_before
