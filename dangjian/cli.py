@@ -57,18 +57,27 @@ def format_summary(results: dict[str, dict[str, Any]]) -> str:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from flows.ingest import ingest
+    from crawlers.registry import load_registry, select_sites
+    from flows.ingest import ingest, validate_window
 
-    results = ingest(
+    # Fail fast on what the user can fix, before Prefect or any crawl starts.
+    validate_window(args.since, args.until)
+    select_sites(load_registry(args.registry, _vars(args.var)), args.site or None)
+    state = ingest(
         sites=args.site or None,
         since=args.since,
         until=args.until,
+        incremental=args.incremental,
         registry_path=args.registry,
         registry_vars=_vars(args.var),
         database_url=args.database_url,
         seeds_dir=args.seeds,
         max_pages=args.max_pages,
+        return_state=True,
     )
+    results = state.result(raise_on_failure=False)
+    if isinstance(results, BaseException):
+        raise results
     if args.json:
         print(json.dumps(results, ensure_ascii=False, default=str, indent=1))
     else:

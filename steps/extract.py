@@ -42,11 +42,19 @@ HEADING_XPATHS = (
 _STRAY_CLOSERS = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
 _WORD_CHARS = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
 _TITLE_SUFFIX = re.compile(r"\s*(?:[-_|｜—–]+|&nbsp;)\s*[^-_|｜—–]{2,30}$")
-_SOURCE = re.compile(
-    r"(?:稿件来源|稿件來源|文章来源|文章來源|来源|來源|出处|出處)\s*[:：]\s*(?P<v>[^\s|｜:：()（）]{2,30})"
+# A value runs until whitespace, a separator or the next label: CMS templates often glue
+# "<span>来源：X</span><span>作者：Y</span>" together without a space.
+_NEXT_LABEL = (
+    r"(?=\s|[|｜:：()（）]|作者|记者|記者|编辑|編輯|责任编辑|責任編輯|发布|發布|时间|時間|点击|點擊|浏览|瀏覽|$)"
 )
-_AUTHOR = re.compile(r"(?:作者|撰稿|记者|記者|文)\s*[:：/]\s*(?P<v>[^\s|｜:：()（）]{2,20})")
-_EDITOR = re.compile(r"(?:责任编辑|責任編輯|编辑|編輯|责编|責編)\s*[:：]\s*(?P<v>[^\s|｜:：()（）]{2,20})")
+_SOURCE = re.compile(
+    r"(?:稿件来源|稿件來源|文章来源|文章來源|来源|來源|出处|出處)\s*[:：]\s*(?P<v>[^\s|｜:：()（）]{2,30}?)"
+    + _NEXT_LABEL
+)
+_AUTHOR = re.compile(r"(?:作者|撰稿|记者|記者)\s*[:：/]\s*(?P<v>[^\s|｜:：()（）]{2,20}?)" + _NEXT_LABEL)
+_EDITOR = re.compile(
+    r"(?:责任编辑|責任編輯|编辑|編輯|责编|責編)\s*[:：]\s*(?P<v>[^\s|｜:：()（）]{2,20}?)" + _NEXT_LABEL
+)
 _LABEL_WORDS = ("发布", "發布", "时间", "時間", "日期", "来源", "來源", "作者", "编辑", "編輯", "点击", "浏览")
 
 

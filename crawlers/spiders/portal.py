@@ -14,6 +14,12 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
@@ -36,12 +42,14 @@ def failure_reason(failure: Failure) -> tuple[int | None, str]:
     if failure.check(HttpError):
         response = failure.value.response
         return response.status, f"HTTP {response.status}"
-    if failure.check(DNSLookupError) or failure.type.__name__ == "CannotResolveHostError":
+    if failure.check(DNSLookupError, CannotResolveHostError):
         return None, f"DNS lookup failed: {urlsplit(failure.request.url).hostname} could not be resolved"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return None, "timed out"
-    if failure.check(ConnectionRefusedError):
+    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
         return None, "connection refused"
+    if failure.check(ResponseDataLossError):
+        return None, "response cut short (data loss)"
     message = failure.getErrorMessage().splitlines()[0] if failure.getErrorMessage() else ""
     return None, f"{failure.type.__name__}: {message}".strip(": ")
 

@@ -1,0 +1,73 @@
+"""The dangjian command line: usable output and exit codes, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dangjian.cli import EXIT_ALL_SITES_FAILED, EXIT_USAGE, main
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_sites_lists_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sites"]) == 0
+    out = capsys.readouterr().out
+    assert "12371cn" in out and "共产党员网" in out and "qizhiwang" in out
+
+
+def test_bad_dates_and_unknown_sites_are_one_line_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["ingest", "--since", "2024-13-01"])
+    assert exc.value.code == 2
+    assert "expected a date YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["ingest", "--site", "no-such-site"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown site(s): no-such-site") and "Traceback" not in err
+
+
+def test_unreachable_sites_end_with_one_error_line_each(prefect_api: None, tmp_path: Path) -> None:
+    """The real console script, against Prefect's test API, with two sites that refuse connections."""
+    from prefect.settings import PREFECT_API_URL
+
+    registry = tmp_path / "sites.yaml"
+    registry.write_text(
+        "sites:\n"
+        + "".join(
+            f"  - name: down-{i}\n    start_urls: ['http://127.0.0.1:{closed_port()}/djgz/index.html']\n"
+            "    article_url_patterns: ['/t\\d{8}_\\d+\\.html$']\n    download_delay: 0\n"
+            for i in (1, 2)
+        ),
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "DANGJIAN_DATA_DIR": str(tmp_path / "d")}
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dangjian"),
+            "--database-url",
+            f"sqlite:///{tmp_path / 'cli.db'}",
+            "ingest",
+            "--registry",
+            str(registry),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == EXIT_ALL_SITES_FAILED, proc.stderr[-2000:]
+    error_lines = [line for line in proc.stdout.splitlines() if line.startswith("error: ")]
+    assert len(error_lines) == 2
+    assert all("connection refused" in line for line in error_lines), error_lines
+    assert "TOTAL" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
