@@ -24,7 +24,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
-from prefect.states import Completed, Failed, State
+from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawlers.registry import SiteConfig, load_registry, select_sites
@@ -197,12 +197,12 @@ def _run_label() -> str:
     name="ingest",
     flow_run_name=flow_run_label,
     log_prints=True,
-    task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_CRAWLS),
+    task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_CRAWLS),  # type: ignore[arg-type]
 )
 def ingest(
     sites: list[str] | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
     incremental: bool = False,
     registry_path: str | None = None,
     registry_vars: dict[str, str] | None = None,
@@ -210,7 +210,7 @@ def ingest(
     seeds_dir: str | None = None,
     max_pages: int | None = None,
     keep_raw: bool = False,
-) -> State:
+) -> dict[str, dict[str, Any]]:
     """Crawl the given sites (default: every enabled one) once and store what is new.
 
     ``since``/``until`` (YYYY-MM-DD) bound a backfill; ``incremental`` (the
@@ -246,7 +246,11 @@ def ingest(
                 site_since = (last.astimezone(PORTAL_TZ).date() - timedelta(days=1)) if last else None
             windows[site.name] = (site_since, until_day)
             run_ids[site.name] = repo.start_run(
-                session, label, site.name, site_since.isoformat() if site_since else None, until
+                session,
+                label,
+                site.name,
+                site_since.isoformat() if site_since else None,
+                until_day.isoformat() if until_day else None,
             ).id
             known_file = run_dir / f"{site.name}.known.txt"
             with known_file.open("w", encoding="utf-8") as fh:
@@ -289,11 +293,12 @@ def ingest(
     _publish_artifacts(label, results, quiet)
     failed = [name for name, r in results.items() if r["status"] == "failed"]
     if results and len(failed) == len(results):
-        return Failed(message=f"every site failed: {', '.join(failed)}", data=results)
+        # A returned State becomes the run's final state; callers (CLI, tests) receive its data.
+        return Failed(message=f"every site failed: {', '.join(failed)}", data=results)  # type: ignore[return-value]
     message = f"{len(results) - len(failed)} site(s) completed"
     if failed:
         message += f"; failed: {', '.join(failed)} (see the run report artifact)"
-    return Completed(message=message, data=results)
+    return Completed(message=message, data=results)  # type: ignore[return-value]
 
 
 def _publish_artifacts(label: str, results: dict[str, dict[str, Any]], quiet: dict[str, int]) -> None:

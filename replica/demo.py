@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -30,15 +31,22 @@ def main(argv: list[str] | None = None) -> int:
 
     with ReplicaServer() as server:
         print(f"replica portal at {server.base_url}/djgz/index.html")
-        results = ingest(
+        state = ingest(
             registry_path=str(REGISTRY),
             registry_vars={"base_url": server.base_url},
             database_url=args.database_url,
+            return_state=True,
         )
+        results = state.result(raise_on_failure=False)
+        if isinstance(results, BaseException):
+            raise results
+        # The flow returns Completed/Failed(data=<summary per site>); Prefect hands back that data,
+        # which the flow's `-> State` annotation does not say.
+        summary = cast("dict[str, dict[str, Any]]", results)
         print(f"requests served: {sum(server.request_counts.values())}")
 
     print()
-    print(format_summary(results))
+    print(format_summary(summary))
     engine = make_engine(args.database_url)
     with session_scope(engine) as session:
         print(f"\narticles stored in {args.database_url}: {len(session.scalars(select(Article.id)).all())} in total")

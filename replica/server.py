@@ -1,26 +1,41 @@
 """A real HTTP server for the replica portal, on 127.0.0.1 and a free port.
 
-Serves replica/site/ as files, with the per-path overrides of routes.json
-(a status code to answer with, a Content-Type to send), and counts requests
-per path so tests can see what the crawler fetched and what it did not.
+Serves replica/site/ as static files, like the web server in front of a TRS
+CMS, with the per-path overrides of routes.json (a status code to answer with,
+a Content-Type to send — that is how the GBK page gets its ``charset=GBK``
+header and how one listed article fails with 500). It counts requests per path
+so tests can see what the crawler fetched and, as important, what it did not.
+
+``python -m replica.server [--port N] [--root DIR]`` serves until Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import threading
 from collections import Counter
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from io import BytesIO
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, BinaryIO
+from urllib.parse import unquote, urlsplit
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_ROOT = HERE / "site"
 DEFAULT_ROUTES = HERE / "routes.json"
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+def load_routes(path: Path | None) -> dict[str, dict[str, Any]]:
+    """routes.json: ``{"/path": {"status": 500} | {"content_type": "text/html; charset=GBK"}}``."""
+    if path is None or not path.exists():
+        return {}
+    table: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return table
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -30,31 +45,36 @@ class _Handler(SimpleHTTPRequestHandler):
         super().__init__(request, client_address, server, directory=str(server.root))
 
     def log_message(self, format: str, *args: Any) -> None:
-        pass  # quiet: tests read request_counts instead
+        pass  # quiet: tests read request_counts instead of stderr
 
     def guess_type(self, path: Any) -> str:
         guessed = super().guess_type(path)
-        if guessed == "text/html":
-            return "text/html; charset=utf-8"
-        return guessed
+        return HTML_TYPE if guessed == "text/html" else guessed
 
-    def send_head(self) -> Any:
-        path = urlsplit(self.path).path
+    def list_directory(self, path: Any) -> None:
+        # A CMS front end does not list directories; an unknown path is simply not there.
+        self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+        return None
+
+    def send_head(self) -> BinaryIO | None:
+        path = unquote(urlsplit(self.path).path)
         self.server.count(path)
         route = self.server.routes.get(path, {})
         if "status" in route:
-            self.send_error(int(route["status"]), HTTPStatus(int(route["status"])).phrase)
+            status = HTTPStatus(int(route["status"]))
+            self.send_error(status, status.phrase)
             return None
         if "content_type" in route:
             file = Path(self.translate_path(self.path))
             if file.is_file():
-                data = file.open("rb")
-                self.send_response(200)
-                self.send_header("Content-Type", route["content_type"])
-                self.send_header("Content-Length", str(file.stat().st_size))
+                data = file.read_bytes()
+                self.send_response(HTTPStatus.OK)
+                self.send_header("Content-Type", str(route["content_type"]))
+                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                return data
-        return super().send_head()
+                return BytesIO(data)
+        head: BinaryIO | None = super().send_head()
+        return head
 
 
 class _ReplicaHTTPServer(ThreadingHTTPServer):
@@ -63,24 +83,35 @@ class _ReplicaHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], root: Path, routes: dict[str, dict[str, Any]]) -> None:
         self.root = root
         self.routes = routes
-        self.request_counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+        self.lock = threading.Lock()
         super().__init__(address, _Handler)
 
     def count(self, path: str) -> None:
-        with self._lock:
-            self.request_counts[path] += 1
+        with self.lock:
+            self.counts[path] += 1
 
 
 class ReplicaServer:
-    """``with ReplicaServer() as srv: srv.base_url`` — the replica portal, served until the block ends."""
+    """``with ReplicaServer() as srv: srv.base_url`` — the replica portal, served until the block ends.
+
+    Binds ``host`` (127.0.0.1) on ``port`` (0: a free one, chosen by the OS) when
+    constructed, so ``base_url`` is known before ``start()``; serves from a daemon
+    thread, so a test that forgets ``stop()`` cannot hang the interpreter.
+    """
 
     def __init__(
-        self, root: Path = DEFAULT_ROOT, host: str = "127.0.0.1", port: int = 0, routes: Path | None = DEFAULT_ROUTES
+        self,
+        root: Path = DEFAULT_ROOT,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        routes: Path | None = DEFAULT_ROUTES,
     ) -> None:
-        table = json.loads(routes.read_text(encoding="utf-8")) if routes and routes.exists() else {}
-        self._httpd = _ReplicaHTTPServer((host, port), root, table)
+        self.root = Path(root)
+        self._httpd = _ReplicaHTTPServer((host, port), self.root, load_routes(routes))
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="replica-server", daemon=True)
+        self._started = False
+        self._stopped = False
 
     @property
     def base_url(self) -> str:
@@ -88,17 +119,35 @@ class ReplicaServer:
         return f"http://{host!s}:{port}"
 
     @property
-    def request_counts(self) -> Counter[str]:
-        with self._httpd._lock:
-            return Counter(self._httpd.request_counts)
+    def request_counts(self) -> dict[str, int]:
+        """Requests per URL path so far (a snapshot; GET and HEAD alike, whatever the answer was)."""
+        with self._httpd.lock:
+            return dict(self._httpd.counts)
+
+    def reset_counts(self) -> None:
+        with self._httpd.lock:
+            self._httpd.counts.clear()
 
     def start(self) -> ReplicaServer:
-        self._thread.start()
+        if not self._started:
+            self._started = True
+            self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._httpd.shutdown()
+        """Stop serving and close the socket; safe to call twice or before start()."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._started:
+            self._httpd.shutdown()  # returns once serve_forever has left its loop
+            self._thread.join(timeout=5)
         self._httpd.server_close()
+
+    def wait(self) -> None:
+        """Block until the server is stopped (Ctrl-C in the command below)."""
+        while self._thread.is_alive():
+            self._thread.join(timeout=0.5)
 
     def __enter__(self) -> ReplicaServer:
         return self.start()
@@ -110,15 +159,20 @@ class ReplicaServer:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Serve the replica portal on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
+    parser = argparse.ArgumentParser(description="Serve the replica party-building portal on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=8000, help="TCP port (0: any free port); default 8000")
+    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="directory to serve; default replica/site")
     args = parser.parse_args(argv)
     server = ReplicaServer(args.root, port=args.port).start()
-    print(f"serving {args.root} at {server.base_url}/djgz/index.html (Ctrl-C stops)")
+    # `kill` (SIGTERM, e.g. from a CI job or a Makefile) stops it as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    print(server.base_url, flush=True)
+    print(f"serving {args.root} — start page {server.base_url}/djgz/index.html (Ctrl-C stops)", flush=True)
     try:
-        server._thread.join()
+        server.wait()
     except KeyboardInterrupt:
+        pass
+    finally:
         server.stop()
 
 

@@ -159,7 +159,8 @@ def sync_seeds(session: Session, seeds: Iterable[SeedInput], present: set[str]) 
     Returns (indexed, removed). Unchanged files are left alone, so indexing
     happens once per file version.
     """
-    removed = session.execute(delete(SeedDocument).where(SeedDocument.name.not_in(present))).rowcount or 0
+    result = session.execute(delete(SeedDocument).where(SeedDocument.name.not_in(present)))
+    removed = int(getattr(result, "rowcount", 0) or 0)
     indexed = 0
     for seed in seeds:
         existing = session.scalar(select(SeedDocument).where(SeedDocument.name == seed.name))
@@ -188,7 +189,7 @@ def sync_seeds(session: Session, seeds: Iterable[SeedInput], present: set[str]) 
     session.execute(
         delete(LshBand).where(LshBand.seed_id.is_not(None), LshBand.seed_id.not_in(select(SeedDocument.id)))
     )
-    return indexed, int(removed)
+    return indexed, removed
 
 
 # --- writes -----------------------------------------------------------------------------------------

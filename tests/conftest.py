@@ -14,9 +14,12 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ.pop("PREFECT_API_URL", None)
 
+# Import Prefect now, while sys.stderr is pytest's session-wide stream: Prefect binds its log handlers
+# to the stream current at import, and a per-test capsys stream would be closed under it later.
 import pytest  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
+import flows.ingest  # noqa: E402, F401  (imports prefect and every part of it the flow uses)
 from storage.db import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 

@@ -39,11 +39,12 @@ _KEPT_HEADERS = ("content-type", "last-modified", "etag", "content-length", "dat
 
 def failure_reason(failure: Failure) -> tuple[int | None, str]:
     """(HTTP status or None, one-line reason) for a failed request."""
-    if failure.check(HttpError):
+    if isinstance(failure.value, HttpError):
         response = failure.value.response
         return response.status, f"HTTP {response.status}"
     if failure.check(DNSLookupError, CannotResolveHostError):
-        return None, f"DNS lookup failed: {urlsplit(failure.request.url).hostname} could not be resolved"
+        url = getattr(failure, "request", None) and failure.request.url  # type: ignore[attr-defined]
+        return None, f"DNS lookup failed: {urlsplit(url or '').hostname} could not be resolved"
     if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return None, "timed out"
     if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
@@ -51,7 +52,8 @@ def failure_reason(failure: Failure) -> tuple[int | None, str]:
     if failure.check(ResponseDataLossError):
         return None, "response cut short (data loss)"
     message = failure.getErrorMessage().splitlines()[0] if failure.getErrorMessage() else ""
-    return None, f"{failure.type.__name__}: {message}".strip(": ")
+    name = failure.type.__name__ if failure.type else "error"
+    return None, f"{name}: {message}".strip(": ")
 
 
 class PortalSpider(scrapy.Spider):
@@ -156,7 +158,7 @@ class PortalSpider(scrapy.Spider):
         yield self._raw(response, kind="page")
 
     def _raw(self, response: Response, kind: str, reason: str | None = None) -> RawPage:
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
         declared = http_content_type_encoding(content_type) or html_body_declared_encoding(response.body)
         detected = response.encoding if isinstance(response, TextResponse) else None
         headers = {}
@@ -184,7 +186,7 @@ class PortalSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[RawPage]:
         status, reason = failure_reason(failure)
-        request = failure.request
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errbacks
         self.crawler.stats.inc_value(f"dangjian/failed/{request.meta.get('role', 'page')}")
         self.logger.warning("%s: %s (%s)", self.site.name, reason, request.url)
         yield RawPage(
