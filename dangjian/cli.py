@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 EXIT_USAGE = 2
@@ -87,6 +88,90 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_input(path: str) -> bytes:
+    data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    if not data.strip():
+        raise ValueError(f"{'stdin' if path == '-' else path} is empty")
+    return data
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """One page → the JSON the pipeline would store (same code as the flow's extract and normalize)."""
+    from steps.decode import decode_html
+    from steps.extract import extract_article
+    from steps.normalize import normalize_text
+
+    body = _read_input(args.file)
+    html = body.decode(args.encoding, errors="replace") if args.encoding else decode_html(body).text
+    art = extract_article(html, args.url)
+    norm = normalize_text(art.text)
+    print(
+        json.dumps(
+            {
+                "url": art.url,
+                "title": art.title,
+                "published_at": art.published_at.isoformat() if art.published_at else None,
+                "source": art.source,
+                "author": art.author,
+                "editor": art.editor,
+                "text": art.text,
+                "text_normalized": norm.text_normalized,
+                "script": norm.script,
+                "language": norm.language,
+                "flags": art.flags,
+            },
+            ensure_ascii=False,
+            indent=None if args.compact else 1,
+        )
+    )
+    return 0
+
+
+def cmd_dedup_check(args: argparse.Namespace) -> int:
+    """Judge text files against the reference corpus exactly as the pipeline would; one JSON line each."""
+    import tempfile
+
+    from flows.pipeline import find_duplicate, prepare_reference_text, sync_seed_corpus
+    from steps import dedup
+    from storage.db import make_engine, session_scope
+    from storage.migrate import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="dangjian-dedup-") as tmp:
+        if args.corpus:
+            # An explicit corpus replaces seeds + database: index it into a throwaway database.
+            url = f"sqlite:///{Path(tmp) / 'corpus.db'}"
+            corpus = Path(args.corpus)
+            if not corpus.is_dir():
+                raise ValueError(f"--corpus {corpus} is not a folder")
+        else:
+            url = args.database_url
+            corpus = Path(args.seeds) if args.seeds else Path(__file__).resolve().parent.parent / "seeds"
+        upgrade(url)
+        engine = make_engine(url)
+        try:
+            sync_seed_corpus(engine, corpus)
+            for name in args.files:
+                text = _read_input(name).decode("utf-8", errors="replace")
+                fp = dedup.fingerprint(prepare_reference_text(text))
+                with session_scope(engine) as session:
+                    match = find_duplicate(session, fp)
+                print(
+                    json.dumps(
+                        {
+                            "file": name,
+                            "duplicate": match is not None,
+                            "duplicate_of": match[0].label if match else None,
+                            "similarity": round(match[1], 4) if match else None,
+                            "layer": match[2] if match else None,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+        finally:
+            engine.dispose()
+    return 0
+
+
 def cmd_sites(args: argparse.Namespace) -> int:
     from crawlers.registry import load_registry
 
@@ -147,6 +232,19 @@ def build_parser() -> argparse.ArgumentParser:
     registry_args(p)
     p.set_defaults(func=cmd_sites)
 
+    p = sub.add_parser("extract", help="extract one saved page and print the article as JSON")
+    p.add_argument("file", help="HTML file, or - for standard input")
+    p.add_argument("--url", required=True, help="the page's URL (dates and relative links need it)")
+    p.add_argument("--encoding", default=None, help="decode with this codec instead of detecting")
+    p.add_argument("--compact", action="store_true", help="one line of JSON")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("dedup-check", help="check text files against the reference corpus")
+    p.add_argument("files", nargs="+", metavar="FILE", help="UTF-8 text files (- for standard input)")
+    p.add_argument("--corpus", default=None, help="use the .txt files of DIR as the only references")
+    p.add_argument("--seeds", default=None, help="seed folder to index with the database (default: seeds/)")
+    p.set_defaults(func=cmd_dedup_check)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     p = db_sub.add_parser("upgrade", help="apply Alembic migrations up to the latest schema")
@@ -158,8 +256,9 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from sqlalchemy.exc import OperationalError
 
     from crawlers.registry import RegistryError
+    from steps.extract import ExtractionError
 
-    return (RegistryError, OperationalError, ValueError, OSError)
+    return (RegistryError, ExtractionError, OperationalError, ValueError, OSError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -134,7 +134,7 @@ def process_page(
     fp = dedup.fingerprint(norm.text_normalized)
 
     with session_scope(engine) as session:
-        match = _find_duplicate(session, fp)
+        match = find_duplicate(session, fp)
         if match is not None:
             reference, score, layer = match
             repo.add_duplicate(
@@ -181,7 +181,7 @@ def process_page(
     return Outcome("duplicate" if article_id else "skipped", url, f"exact 1.00 of article:{article_id}")
 
 
-def _find_duplicate(session: Session, fp: dedup.Fingerprint) -> tuple[repo.Reference, float, str] | None:
+def find_duplicate(session: Session, fp: dedup.Fingerprint) -> tuple[repo.Reference, float, str] | None:
     """Exact layer first, then LSH candidates confirmed by exact set similarity."""
     exact = repo.find_by_content_hash(session, fp.content_hash)
     if exact is not None:
@@ -192,6 +192,9 @@ def _find_duplicate(session: Session, fp: dedup.Fingerprint) -> tuple[repo.Refer
         if dedup.is_near_duplicate(sim, len(fp.shingles)) and (best is None or sim.score > best[1]):
             best = (ref, sim.score, "minhash")
     return best
+
+
+_find_duplicate = find_duplicate  # transitional name, used by bench scripts written against it
 
 
 # --- one site ---------------------------------------------------------------------------------------

@@ -71,3 +71,51 @@ def test_unreachable_sites_end_with_one_error_line_each(prefect_api: None, tmp_p
     assert all("connection refused" in line for line in error_lines), error_lines
     assert "TOTAL" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_extract_prints_the_contract_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    page = Path(__file__).resolve().parent.parent / "replica" / "site" / "djgz" / "202503" / "t20250312_602214.html"
+    assert main(["extract", str(page), "--url", "http://127.0.0.1/djgz/202503/t20250312_602214.html"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {
+        "url",
+        "title",
+        "published_at",
+        "source",
+        "author",
+        "editor",
+        "text",
+        "text_normalized",
+        "script",
+        "language",
+        "flags",
+    }
+    assert out["published_at"].startswith("2025-03-12T") and out["published_at"].endswith("+08:00")
+    assert out["script"] == "hans" and "扫一扫" not in out["text"]
+
+
+def test_extract_of_an_empty_or_missing_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    assert main(["extract", str(empty), "--url", "http://127.0.0.1/x.html"]) == EXIT_USAGE
+    assert main(["extract", str(tmp_path / "absent.html"), "--url", "http://127.0.0.1/x.html"]) == EXIT_USAGE
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(line.startswith("error: ") for line in err)
+
+
+def test_dedup_check_against_a_corpus_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    import opencc
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    repost = tmp_path / "repost.txt"
+    repost.write_text(opencc.OpenCC("s2t").convert(next(seeds.glob("004_*.txt")).read_text("utf-8")), "utf-8")
+    other = tmp_path / "other.txt"
+    other.write_text("市图书馆党支部开展书香进社区志愿服务活动，为居民送去图书六百余册。" * 3, "utf-8")
+    assert main(["dedup-check", str(repost), str(other), "--corpus", str(seeds)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines[0]["duplicate"] and lines[0]["duplicate_of"].startswith("004_") and lines[0]["layer"] == "exact"
+    assert lines[1] == {"file": str(other), "duplicate": False, "duplicate_of": None, "similarity": None, "layer": None}
