@@ -41,7 +41,7 @@ demo: $(STAMP)
 	$(BIN)/python -m replica.demo --database-url sqlite:///data/demo.db
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	scripts/with-postgres.sh $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,32 +1,63 @@
 """The article's publication date, from the page's own info line, its URL, or htmldate.
 
-Party-building portals print the date in a labelled info line under the
-heading (``发布时间：2024-09-02 10:30``, ``时间:2022-08-29 17:46:10``,
-``发布时间:2024年09月02日``, ``2024-12-09 18:00 来源：…``) and TRS-style CMSs put
-the day in the URL (``t20240902_…``). A labelled date beats an unlabelled one;
-sidebar lists of other articles carry dates too, so an unlabelled date is only
-trusted when the URL agrees, and htmldate is the last resort.
+Party-building portals print the date in an info line under the heading (``时间:2022-08-29 17:46:10``,
+``发布时间：2024年09月02日``, ``發布時間:2024年09月02日``, ``2024-12-09 18:00 来源：…``,
+``2024年10月16日09:29``, ``日期：2024/09/02``) and TRS-style CMSs put the day in the URL
+(``/202409/t20240902_123456.html``; people.cn ``/n1/2024/1016/c…``; 12371 ``/2024/09/02/ARTI…``).
+Pages also carry many dates that are not the article's: sidebar lists of other articles, "today is …"
+banners, the copyright year. So the evidence is ranked:
+
+1. a labelled date (发布时间/发布日期/时间/日期 …) or the date of a TRS info line (followed by 来源/作者);
+2. an unlabelled date that falls on the URL's day; without a URL day, an unlabelled date with a time of day
+   (a byline timestamp; sidebar lists print bare days);
+3. the URL's day;
+4. htmldate on the page's ``<head>`` (meta tags such as ``PubDate``, ``article:published_time``), not on
+   the body, where its structural and free-text searches pick sidebar dates; never today or later: that
+   is the crawl date, not a publication date.
+
+When a labelled date and the URL differ by more than a couple of days the URL wins (templates sometimes
+print the update time under the label); when they agree, the labelled one keeps its time of day.
+All results are aware datetimes in Asia/Shanghai.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from steps.urldates import date_from_url
 
 CHINA = ZoneInfo("Asia/Shanghai")
+EARLIEST = date(1990, 1, 1)  # the Chinese web starts in the mid-1990s; earlier years are typos or history
+URL_TOLERANCE = timedelta(days=2)  # a CMS stamps the URL on creation; publication can follow a day or two later
 
-_DATE = (
-    r"(?P<y>(?:19|20)\d{2})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:\s*(?P<H>\d{1,2})[:：](?P<M>\d{2})(?:[:：](?P<S>\d{2}))?)?"
-)
-_LABEL = r"(?:发布时间|發布時間|发布日期|發布日期|发表时间|發表時間|更新时间|時間|时间|日期)"
-LABELLED_DATE = re.compile(_LABEL + r"\s*[:：]?\s*" + _DATE)
+_DAY = r"(?P<y>(?:19|20)\d{2})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})(?!\d)\s*日?"
+_CLOCK = r"\s*(?P<H>[0-2]?\d)\s*[:：时時]\s*(?P<M>[0-5]\d)(?:\s*[:：分]\s*(?P<S>[0-5]\d))?"
+_DATE = _DAY + "(?:" + _CLOCK + ")?"
+LABELS = (
+    "发布时间", "發布時間", "发布日期", "發布日期", "发表时间", "發表時間", "发稿时间", "發稿時間", "发文日期",
+    "發文日期", "上传时间", "上傳時間", "录入时间", "錄入時間", "时间", "時間", "日期",
+)  # fmt: skip
+LABELLED_DATE = re.compile("(?:" + "|".join(LABELS) + r")\s*[:：]?\s*[\[【(（]?\s*" + _DATE)
+# An unlabelled date right before 来源/作者 … is the info line of TRS pages ("2024-12-09 18:00 来源：…").
+INFO_LINE_DATE = re.compile(_DATE + r"\s*[|｜]?\s*(?:来源|來源|作者|点击|點擊|浏览|瀏覽|阅读|閱讀|编辑|編輯)")
 ANY_DATE = re.compile(_DATE)
-# An unlabelled date directly followed by 来源 is the info line of TRS pages ("2024-12-09 18:00 来源：…").
-INFO_LINE_DATE = re.compile(_DATE + r"\s*(?:来源|來源|作者|点击|點擊|浏览|瀏覽)")
+TIMESTAMP = re.compile(_DAY + _CLOCK)  # "2024年10月16日09:29": a byline, not a sidebar list entry
+
+_TAGS = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->|<[^>]+>", re.IGNORECASE | re.DOTALL)
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_HEAD = re.compile(r"<head\b.*?</head\s*>", re.IGNORECASE | re.DOTALL)
+_HEAD_FALLBACK_CHARS = 4096
+
+
+def _now() -> datetime:
+    return datetime.now(CHINA)
+
+
+def _plausible(day: date) -> bool:
+    return EARLIEST <= day <= _now().date() + timedelta(days=1)
 
 
 def _to_datetime(m: re.Match[str]) -> datetime | None:
@@ -35,7 +66,7 @@ def _to_datetime(m: re.Match[str]) -> datetime | None:
         clock = time(int(m["H"] or 0), int(m["M"] or 0), int(m["S"] or 0))
     except (ValueError, TypeError):
         return None
-    return datetime.combine(day, clock, tzinfo=CHINA)
+    return datetime.combine(day, clock, tzinfo=CHINA) if _plausible(day) else None
 
 
 def _first(pattern: re.Pattern[str], text: str) -> datetime | None:
@@ -46,9 +77,15 @@ def _first(pattern: re.Pattern[str], text: str) -> datetime | None:
     return None
 
 
-def date_in_text(text: str, url: str | None = None) -> datetime | None:
-    """A date from visible text (the info line); None when the text has no trustworthy one."""
-    url_day = date_from_url(url) if url else None
+def visible_text(text_or_html: str) -> str:
+    """Markup removed (scripts and styles with it), entities decoded; plain text passes through."""
+    if "<" in text_or_html and ">" in text_or_html:
+        text_or_html = html_lib.unescape(_TAGS.sub(" ", text_or_html))
+    return _SPACES.sub(" ", text_or_html)
+
+
+def date_in_text(text: str, url_day: date | None = None) -> datetime | None:
+    """A labelled or info-line date; else an unlabelled one on the URL's day; None if neither."""
     for pattern in (LABELLED_DATE, INFO_LINE_DATE):
         found = _first(pattern, text)
         if found:
@@ -61,36 +98,57 @@ def date_in_text(text: str, url: str | None = None) -> datetime | None:
     return None
 
 
-def find_published_date(text_or_html: str, url: str | None = None, html: str | None = None) -> datetime | None:
+def find_published_date(text_or_html: str, url: str | None = None, *, html: str | None = None) -> datetime | None:
     """Publication date as an aware datetime in Asia/Shanghai, or None.
 
-    ``text_or_html`` is searched for a labelled date first; the URL's day
-    comes next; htmldate over ``html`` (or ``text_or_html``) last.
+    ``text_or_html`` is a page (HTML or its text) or, when ``html`` is given, the info zone around the
+    article heading, in which case an unlabelled date there also counts (a byline such as
+    ``王婉 2024年10月16日09:29`` has no label) and ``html`` is the whole page for htmldate.
     """
-    found = date_in_text(text_or_html, url)
+    text = visible_text(text_or_html)
     url_day = date_from_url(url) if url else None
-    if found and (url_day is None or abs((found.date() - url_day).days) <= 2):
+    if url_day and not _plausible(url_day):
+        url_day = None
+    found = date_in_text(text, url_day)
+    if found is None:
+        # In the info zone any date is the byline's; elsewhere only a timestamp with its time of day is,
+        # because sidebar lists and "today is" banners print bare days.
+        found = _first(ANY_DATE if html is not None else TIMESTAMP, text)
+    if found and (url_day is None or abs(found.date() - url_day) <= URL_TOLERANCE):
         return found
     if url_day:
         return datetime.combine(url_day, time(0, 0), tzinfo=CHINA)
     if found:
         return found
-    if html is not None:  # the caller passed the info zone as text: an unlabelled date there is the one
-        found = _first(ANY_DATE, text_or_html)
-        if found:
-            return found
-    return _htmldate(html or text_or_html)
+    page = html if html is not None else text_or_html
+    return htmldate_date(page, url) if "<" in page else None
 
 
-def _htmldate(html: str) -> datetime | None:
-    if "<" not in html:
-        return None
+def htmldate_date(html: str, url: str | None = None) -> datetime | None:
+    """htmldate's original-date guess from the page's ``<head>`` (meta tags) and URL; never today or later.
+
+    Only the head is given: in the body, htmldate's structural search also picks dated entries of
+    sidebar lists. ``max_date`` is not used either: given one, htmldate answers a too-recent date with
+    the first day of that month rather than with nothing.
+    """
+    head = _HEAD.search(html)
+    markup = head.group(0) if head else html[:_HEAD_FALLBACK_CHARS]
     try:
         from htmldate import find_date
 
-        value = find_date(html, original_date=True, extensive_search=False, outputformat="%Y-%m-%d")
+        value = find_date(
+            f"<html>{markup}<body></body></html>",
+            extensive_search=False,
+            original_date=True,
+            outputformat="%Y-%m-%d %H:%M:%S",
+            url=url,
+        )
     except Exception:  # htmldate raises on some malformed trees; a missing date is not an error
         return None
     if not value:
         return None
-    return datetime.combine(date.fromisoformat(value), time(0, 0), tzinfo=CHINA)
+    try:
+        found = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA)
+    except ValueError:
+        return None
+    return found if EARLIEST <= found.date() < _now().date() else None

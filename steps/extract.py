@@ -1,61 +1,94 @@
 """Main text and metadata of one article page: trafilatura plus what it does not know about these portals.
 
-trafilatura finds the main text; this module adds the portal conventions
-around it: the title is the article heading (not the ``<title>`` with its
-site-name suffix), the date/来源/作者 come from the info line under the
-heading, a stray ``</html>`` from a CMS header include must not hide the
-article from the parser, and a registry XPath is the fallback when
-trafilatura finds too little. The text is then cleaned (steps/clean.py).
+trafilatura finds the main text; this module adds the portal conventions around it:
+
+- the title is the article heading (``<meta name="ArticleTitle">``, ``<h1>``, TRS ``.title``), chosen by
+  agreement with ``<title>``, whose ``_站点名`` / `` - 站点名`` suffix is only stripped as a last resort;
+- date, 来源, 作者 and 编辑 come from the info line next to the heading, kept apart;
+- a stray ``</html>`` or ``</body>`` from a CMS header include makes lxml drop the rest of the page
+  (www.gov.cn 国务院公报), so such tags are removed before parsing when they are not at the end;
+- when trafilatura still finds too little, the registry's body XPath, then the usual TRS/government
+  body containers, are read directly;
+- the text then goes through steps/clean.py (pinyin, furniture, spam, editor line).
+
+trafilatura runs in its balanced mode and without its own metadata pass. Measured on the 45 Chinese pages
+of the shared bench (bench/extraction.py): favor_recall finds no more must_contain passages but leaks more
+furniture (13 vs 8 of 176), favor_precision leaks less (2) but loses whole notices (159 vs 163 of 164).
+The metadata pass (htmldate, and title/author heuristics that pick the site name on these portals) cost
+about a third of the time, for values this module finds itself; htmldate runs only when the info line
+and the URL have no date.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import lxml.html
 import trafilatura
 from lxml import etree
 
-from steps.clean import clean_text
-from steps.dates import find_published_date
+from steps.clean import clean_text, is_spam_block, strip_pinyin
+from steps.dates import find_published_date, htmldate_date
 
-MIN_TEXT_CHARS = 30  # fewer word characters than this is not an article
-FALLBACK_BELOW_CHARS = 150  # trafilatura output shorter than this triggers the fallbacks
-MOSTLY_SPAM = 0.5
+MIN_TEXT_CHARS = 50  # fewer CJK/latin/digit characters than this is not an article
+FALLBACK_BELOW_CHARS = 200  # trafilatura output shorter than this sends us to the body XPaths
+MOSTLY_SPAM = 0.5  # spam share of the extracted text above which the page is rejected
+INFO_ZONE_CHARS = 300  # the date/来源 line sits within this many characters after the heading
+MAX_TITLE_CHARS = 150
 
-# Containers that TRS and similar government CMSs put the article body in; used when trafilatura finds too little.
+TRAFILATURA_OPTIONS: dict[str, Any] = {
+    "with_metadata": False,
+    "include_comments": False,
+    "include_tables": True,
+    "include_images": False,
+    "include_links": False,
+    "favor_precision": False,
+    "favor_recall": False,
+    "deduplicate": False,
+}
+# Containers that TRS and similar government CMSs put the article body in; read when trafilatura finds too little.
 GENERIC_BODY_XPATHS = (
     "//div[contains(@class,'TRS_Editor')]",
-    "//div[@id='zoom']",
-    "//div[contains(@class,'article-content') or contains(@class,'article_content')]",
-    "//div[@id='content' or @class='content']",
+    "//div[@id='zoom' or @id='Zoom']",
+    "//div[contains(@class,'article-content') or contains(@class,'article_content') or @id='article_content']",
+    "//div[contains(@class,'pages_content') or @id='UCAP-CONTENT']",
+    "//div[@id='content' or @class='content' or @id='text' or @class='text']",
+)
+TITLE_META_XPATHS = (
+    "//meta[@name='ArticleTitle']/@content",
+    "//meta[@property='og:title']/@content",
 )
 HEADING_XPATHS = (
-    "//meta[@name='ArticleTitle']/@content",
     "//h1",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' title ')][not(self::title)]",
+    "//*[self::div or self::p or self::td or self::span or self::h2 or self::h3]"
+    "[contains(concat(' ', normalize-space(@class), ' '), ' title ') or @id='title' or @class='tit'"
+    " or contains(@class,'article-title') or contains(@class,'article_title')]",
     "//h2",
+    "//h3",
 )
-_STRAY_CLOSERS = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
-_WORD_CHARS = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
-_TITLE_SUFFIX = re.compile(r"\s*(?:[-_|｜—–]+|&nbsp;)\s*[^-_|｜—–]{2,30}$")
-# A value runs until whitespace, a separator or the next label: CMS templates often glue
-# "<span>来源：X</span><span>作者：Y</span>" together without a space.
-_NEXT_LABEL = (
-    r"(?=\s|[|｜:：()（）]|作者|记者|記者|编辑|編輯|责任编辑|責任編輯|发布|發布|时间|時間|点击|點擊|浏览|瀏覽|$)"
+# Separators between the article title and the site/section names in <title>.
+TITLE_SEPARATORS = re.compile(r"\s*(?:_{1,2}|-{1,2}|——|—|–|\||｜)\s*")
+SITE_WORDS = re.compile(
+    r"(网|網|频道|頻道|门户|門戶|网站|網站|政府|日报|日報|晚报|晚報|新闻|新聞|在线|在線|官网|官網|平台|中心|党建)$"
 )
-_SOURCE = re.compile(
-    r"(?:稿件来源|稿件來源|文章来源|文章來源|来源|來源|出处|出處)\s*[:：]\s*(?P<v>[^\s|｜:：()（）]{2,30}?)"
-    + _NEXT_LABEL
-)
-_AUTHOR = re.compile(r"(?:作者|撰稿|记者|記者)\s*[:：/]\s*(?P<v>[^\s|｜:：()（）]{2,20}?)" + _NEXT_LABEL)
-_EDITOR = re.compile(
-    r"(?:责任编辑|責任編輯|编辑|編輯|责编|責編)\s*[:：]\s*(?P<v>[^\s|｜:：()（）]{2,20}?)" + _NEXT_LABEL
-)
-_LABEL_WORDS = ("发布", "發布", "时间", "時間", "日期", "来源", "來源", "作者", "编辑", "編輯", "点击", "浏览")
+
+_STRAY_CLOSER = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
+_CONTENT_TAG = re.compile(r"<(?:div|p|table|td|span|h[1-6]|article|section|ul|li|a|font|center|img)\b", re.IGNORECASE)
+_WORD_CHARS = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
+_WS = re.compile(r"\s+")
+_MARKUP = re.compile(r"</?[a-zA-Z][^>]*>")
+_TRAILING_DATE = re.compile(r"\s*(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?.*$")
+_LABEL_WORDS = "作者|记者|記者|编辑|編輯|责任|責任|发布|發布|时间|時間|日期|点击|點擊|浏览|瀏覽"
+_NEXT_LABEL = r"(?=\s|[|｜:：()（）【】\[\]]|" + _LABEL_WORDS + "|$)"
+_NOT_A_LABEL = "(?!" + _LABEL_WORDS + "|字号|字號)"
+_VALUE = r"[ \t\u3000\u00a0]*(?P<v>" + _NOT_A_LABEL + r"[^\s|｜:：()（）【】\[\]]{2,30}?)" + _NEXT_LABEL
+SOURCE = re.compile(r"(?:稿件来源|稿件來源|文章来源|文章來源|信息来源|信息來源|来源|來源|出处|出處)\s*[:：]" + _VALUE)
+AUTHOR = re.compile(r"(?:作者|撰稿|撰文|记者|記者)\s*[:：/]" + _VALUE)
+EDITOR = re.compile(r"(?:责任编辑|責任編輯|编辑|編輯|责编|責編)\s*[:：]" + _VALUE)
+_INFO_MARK = re.compile(r"来源|來源|时间|時間|日期|发布|發布|作者|编辑|編輯|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")
 
 
 class ExtractionError(ValueError):
@@ -67,10 +100,10 @@ class Extracted:
     url: str
     title: str | None
     published_at: datetime | None
-    source: str | None
-    author: str | None
-    editor: str | None
-    text: str
+    source: str | None  # 来源 (an outlet)
+    author: str | None  # 作者 (a person)
+    editor: str | None  # 责任编辑/编辑
+    text: str  # main text, original script, paragraphs joined by "\n", cleaned
     flags: list[str] = field(default_factory=list)
 
 
@@ -78,12 +111,29 @@ def word_chars(text: str) -> int:
     return len(_WORD_CHARS.findall(text))
 
 
+def _squash(text: str) -> str:
+    return _WS.sub("", text)
+
+
+def repair_stray_closers(html: str) -> tuple[str, bool]:
+    """Drop ``</html>``/``</body>`` tags that page content follows; True if there was such a tag.
+
+    lxml stops reading at such a tag, so a CMS header include that closes the document hides the
+    article. The closers are optional in HTML, so removing all of them changes nothing else. Analytics
+    scripts appended after the final ``</html>`` are common and harmless, so only content tags count.
+    """
+    for m in _STRAY_CLOSER.finditer(html):
+        if _CONTENT_TAG.search(html, m.end()):
+            return _STRAY_CLOSER.sub("", html), True
+    return html, False
+
+
 def parse_html(html: str) -> etree._Element:
-    """Parse leniently; closing html/body tags are dropped so a stray early ``</html>`` hides nothing."""
-    repaired = _STRAY_CLOSERS.sub("", html)
+    """Parse leniently from a str; comments, scripts and styles dropped."""
     try:
         tree = lxml.html.document_fromstring(
-            repaired.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+            html.encode("utf-8", errors="replace"),
+            parser=lxml.html.HTMLParser(encoding="utf-8", remove_comments=True),
         )
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from exc
@@ -92,119 +142,216 @@ def parse_html(html: str) -> etree._Element:
     return tree
 
 
-def _clean_title(value: str | None) -> str | None:
+def _one_line(value: str | None) -> str | None:
+    """Whitespace collapsed; markup that some CMSs escape into title attributes removed."""
     if not value:
         return None
-    title = re.sub(r"\s+", " ", value).strip()
-    return title or None
+    return _WS.sub(" ", _MARKUP.sub("", value)).strip() or None
 
 
-def find_title(tree: etree._Element, fallback: str | None) -> str | None:
-    """The article heading; the <title> minus its site-name suffix only when there is no heading."""
-    page_title = _clean_title(" ".join(tree.xpath("//title//text()")))
+def title_parts(page_title: str) -> list[str]:
+    return [p for p in TITLE_SEPARATORS.split(page_title) if p]
+
+
+def strip_title_suffix(page_title: str) -> str:
+    """``文章标题_站点名`` / ``文章标题 - 栏目 - 站点名`` → ``文章标题``.
+
+    Trailing parts are removed while they look like a site or section name (end in 网/频道/政府 …) or are
+    shorter than what remains; a title that itself contains ``｜`` or ``-`` keeps its longer head.
+    """
+    title = page_title.strip()
+    for _ in range(4):
+        seps = list(TITLE_SEPARATORS.finditer(title))
+        if not seps:
+            break
+        last = seps[-1]
+        head, tail = title[: last.start()].strip(), title[last.end() :].strip()
+        if not head:
+            break
+        ambiguous = last[0] == "-"  # "1-10月": a bare hyphen is often part of the title; "--", " - ", "_" are not
+        if not tail or SITE_WORDS.search(tail) or (len(tail) <= 30 and len(tail) < len(head) and not ambiguous):
+            title = head
+            continue
+        break
+    return title
+
+
+def find_title(tree: etree._Element, page_title: str | None) -> str | None:
+    """The article heading.
+
+    A heading that appears in ``<title>`` wins (the longest such, but never a part of ``<title>`` that is
+    the site name, such as an ``<h1>`` logo); then the first plausible heading; then ``<title>`` minus suffix.
+    """
+    squashed_page = _squash(page_title or "")
+    site_parts = {_squash(p) for p in title_parts(page_title or "")[1:]}
+    best: str | None = None
+    first_heading: str | None = None
+    for xp in TITLE_META_XPATHS:  # the CMS's own title field; og:title sometimes repeats <title> with its suffix
+        for value in tree.xpath(xp):
+            text = _one_line(str(value))
+            if text and _squash(text) == squashed_page:
+                text = strip_title_suffix(text)
+            if text and 4 <= len(text) <= MAX_TITLE_CHARS and _squash(text) not in site_parts:
+                return text
     for xp in HEADING_XPATHS:
         for node in tree.xpath(xp):
-            text = _clean_title(node if isinstance(node, str) else node.text_content())
-            if text and 4 <= len(text) <= 120 and not any(w in text[:6] for w in _LABEL_WORDS):
-                return text
-    candidate = _clean_title(fallback) or page_title
-    if candidate and page_title and candidate == page_title:
-        candidate = _TITLE_SUFFIX.sub("", candidate) or candidate
-    return candidate
+            text = _one_line(node.text_content())
+            if not text or not 4 <= len(text) <= MAX_TITLE_CHARS or _squash(text) in site_parts:
+                continue
+            if _INFO_MARK.match(text):
+                continue
+            if squashed_page and _squash(text) in squashed_page:
+                if best is None or len(text) > len(best):
+                    best = text
+            elif first_heading is None and xp == "//h1" and not SITE_WORDS.search(text):
+                first_heading = text
+    if best or first_heading:
+        return best or first_heading
+    return strip_title_suffix(page_title) if page_title else None
 
 
 def info_zone(page_text: str, title: str | None) -> str:
-    """The few hundred characters after the heading, where the date/来源/作者 line sits."""
+    """The characters right after the heading, where the date/来源/作者 line sits.
+
+    The title can also occur earlier (breadcrumb, "上一篇" links), so the first occurrence followed by
+    something that looks like an info line is taken.
+    """
     if title:
-        pos = page_text.find(title)
-        if pos >= 0:
-            return page_text[pos + len(title) : pos + len(title) + 300]
+        start = 0
+        first: int | None = None
+        for _ in range(6):
+            pos = page_text.find(title, start)
+            if pos < 0:
+                break
+            end = pos + len(title)
+            if first is None:
+                first = end
+            if _INFO_MARK.search(page_text[end : end + INFO_ZONE_CHARS]):
+                return page_text[end : end + INFO_ZONE_CHARS]
+            start = end
+        if first is not None:
+            return page_text[first : first + INFO_ZONE_CHARS]
     return page_text[:1500]
 
 
-def _first(pattern: re.Pattern[str], *texts: str) -> str | None:
+def _search(pattern: re.Pattern[str], *texts: str) -> str | None:
     for text in texts:
         m = pattern.search(text)
         if m:
-            return m["v"].strip()
+            value = _TRAILING_DATE.sub("", m["v"]).strip()  # "人民日报2024-05-13": the print date is glued on
+            if len(value) >= 2:
+                return value
     return None
 
 
-def _fallback_text(tree: etree._Element, xpaths: tuple[str, ...]) -> str:
-    for xp in xpaths:
+def _node_text(node: etree._Element) -> str:
+    """Paragraph texts of a container, one per line; its whole text if it has no paragraphs."""
+    paragraphs = node.xpath(".//p|.//h2|.//h3|.//h4|.//li|.//tr")
+    chunks = [p.text_content() for p in paragraphs] if paragraphs else [node.text_content()]
+    return "\n".join(c.strip() for c in chunks if c.strip())
+
+
+def fallback_text(tree: etree._Element, body_xpath: str | None) -> str:
+    """The registry's body XPath if it holds enough text; else the generic container with the most text.
+
+    Generic containers also match metadata tables (信息公开 索引号/发文机关 boxes), so the first match
+    is not good enough: the one holding the most text is the article body.
+    """
+    best = ""
+    for xp in ((body_xpath,) if body_xpath else ()) + GENERIC_BODY_XPATHS:
         try:
             nodes = tree.xpath(xp)
         except etree.XPathError:
             continue
-        parts = []
-        for node in nodes:
-            if isinstance(node, str):
-                parts.append(node)
-                continue
-            paragraphs = node.xpath(".//p")
-            chunks = [p.text_content() for p in paragraphs] if paragraphs else [node.text_content()]
-            parts.extend(chunk.strip() for chunk in chunks)
-        text = "\n".join(p for p in parts if p.strip())
-        if word_chars(text) >= FALLBACK_BELOW_CHARS // 2:
+        parts = [str(n).strip() if isinstance(n, str) else _node_text(n) for n in nodes]
+        text = "\n".join(p for p in parts if p)
+        if xp == body_xpath and word_chars(text) >= MIN_TEXT_CHARS:
             return text
-    return ""
+        if word_chars(text) > word_chars(best):
+            best = text
+    return best
+
+
+def _trafilatura_text(tree: etree._Element, url: str) -> str:
+    doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+    return (getattr(doc, "text", None) or "") if doc is not None else ""
+
+
+def _drop_title_line(text: str, title: str | None) -> str:
+    if not title:
+        return text
+    lines = text.split("\n")
+    target = _squash(title)
+    for i, line in enumerate(lines[:3]):
+        if _squash(line.strip("|")) == target:
+            return "\n".join(lines[:i] + lines[i + 1 :])
+    return text
 
 
 def extract_article(html: str, url: str, *, body_xpath: str | None = None, title_xpath: str | None = None) -> Extracted:
+    """Title, date, 来源/作者/编辑 and cleaned main text of one article page; ExtractionError if none."""
     if not html or not html.strip():
         raise ExtractionError("empty page")
-    tree = parse_html(html)
     flags: list[str] = []
-    doc = trafilatura.bare_extraction(
-        copy.deepcopy(tree),
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        favor_precision=True,
-        deduplicate=False,
-    )
-    text = (getattr(doc, "text", None) or "") if doc is not None else ""
-    if word_chars(text) < FALLBACK_BELOW_CHARS:
-        xpaths = ((body_xpath,) if body_xpath else ()) + GENERIC_BODY_XPATHS
-        fallback = _fallback_text(tree, xpaths)
-        if word_chars(fallback) > word_chars(text):
-            text = fallback
-            flags.append("fallback_xpath")
+    repaired, had_stray = repair_stray_closers(html)
+    if had_stray:
+        flags.append("fallback_parse")
+    tree = parse_html(repaired)
 
-    title = None
+    titles = tree.xpath("//title")  # some templates carry a second, placeholder <title> ("无标题文档")
+    page_title = _one_line(titles[0].text_content()) if titles else None
+    title: str | None = None
     if title_xpath:
         try:
             found = tree.xpath(title_xpath)
         except etree.XPathError:
             found = []
         if found:
-            title = _clean_title(found[0] if isinstance(found[0], str) else found[0].text_content())
-    title = title or find_title(tree, getattr(doc, "title", None) if doc is not None else None)
-
+            title = _one_line(str(found[0]) if isinstance(found[0], str) else found[0].text_content())
+    if not title:
+        title = find_title(tree, page_title)
     body_nodes = tree.xpath("//body")
-    page_text = body_nodes[0].text_content() if body_nodes else tree.text_content()
+    # Whitespace collapsed, so that a heading broken over lines in the markup is still found in the text.
+    page_text = _WS.sub(" ", body_nodes[0].text_content() if body_nodes else tree.text_content())
     zone = info_zone(page_text, title)
-    published = find_published_date(zone, url, html=html)
+    tail = page_text[-3000:]
+
+    # trafilatura prunes the tree it is given; the metadata above is read first, the fallback re-parses.
+    text = _trafilatura_text(tree, url)
+    if word_chars(text) < FALLBACK_BELOW_CHARS:
+        fallback = fallback_text(parse_html(repaired), body_xpath)
+        if word_chars(fallback) > word_chars(text):
+            text = fallback
+            flags.append("fallback_xpath")
 
     cleaned = clean_text(text)
-    if cleaned.spam_ratio > MOSTLY_SPAM or (cleaned.spam_ratio and word_chars(cleaned.text) < MIN_TEXT_CHARS):
+    if cleaned.spam_ratio > MOSTLY_SPAM:
         raise ExtractionError(f"page is mostly spam ({cleaned.spam_ratio:.0%} of its text)")
-    body = cleaned.text
-    if title and body.startswith(title):
-        body = body[len(title) :].lstrip("\n")
+    body = _drop_title_line(cleaned.text, title)
     if word_chars(body) < MIN_TEXT_CHARS:
+        spam_lines = sum(len(line) for line in page_text.splitlines() if is_spam_block(line.strip()))
+        if spam_lines > MOSTLY_SPAM * max(1, word_chars(page_text)):
+            raise ExtractionError("page is mostly spam")
         raise ExtractionError("no main text found")
     flags.extend(f for f in cleaned.flags if f not in flags)
-    tail = page_text[-3000:]
+    if "pinyin_stripped" in flags:  # a mirror annotates the heading and the info line too
+        title = strip_pinyin(title, force=True)[0] if title else title
+        zone = strip_pinyin(zone, force=True)[0]
+        tail = strip_pinyin(tail, force=True)[0]
+        body = _drop_title_line(body, title)
+
+    # html="" tells find_published_date that ``zone`` is the info zone (a bare date there is the byline's)
+    # and keeps htmldate out of it; htmldate then runs here on the page itself, only when nothing else dated it.
+    published = find_published_date(zone, url, html="")
+    if published is None:
+        published = htmldate_date(repaired, url)
     return Extracted(
         url=url,
         title=title,
         published_at=published,
-        source=_first(_SOURCE, zone, text[-300:], tail),
-        author=_first(_AUTHOR, zone) or (getattr(doc, "author", None) if doc is not None else None),
-        editor=cleaned.editor or _first(_EDITOR, text[-300:], tail),
+        source=_search(SOURCE, zone, text[-300:], tail),
+        author=_search(AUTHOR, zone),
+        editor=cleaned.editor or _search(EDITOR, zone, text[-300:], tail),
         text=body,
         flags=flags,
     )

@@ -7,11 +7,13 @@ sharing one PostgreSQL database reach the same decisions.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     DateTime,
+    Dialect,
     Float,
     ForeignKey,
     Index,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so Alembic migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -31,6 +34,30 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    PostgreSQL keeps the instant and returns it in the session's zone; SQLite
+    has no zone at all. Storing UTC and tagging what comes back as UTC makes
+    both return the same value; callers convert (e.g. to Asia/Shanghai) to show it.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give it a zone before storing it")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -46,8 +73,8 @@ class CrawlRun(Base):
     flow_run_id: Mapped[str] = mapped_column(String(64), index=True)
     site: Mapped[str] = mapped_column(String(100), index=True)
     status: Mapped[str] = mapped_column(String(20), default="running")  # running|completed|failed|interrupted
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     since: Mapped[str | None] = mapped_column(String(10), nullable=True)
     until: Mapped[str | None] = mapped_column(String(10), nullable=True)
     pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
@@ -68,7 +95,7 @@ class Article(Base):
     canonical_url: Mapped[str] = mapped_column(String(1000), unique=True)
     site: Mapped[str] = mapped_column(String(100), index=True)
     title: Mapped[str | None] = mapped_column(Text, nullable=True)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
     source: Mapped[str | None] = mapped_column(String(200), nullable=True)
     author: Mapped[str | None] = mapped_column(String(200), nullable=True)
     editor: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -78,7 +105,7 @@ class Article(Base):
     flags: Mapped[str] = mapped_column(String(200), default="")  # comma-separated, e.g. "spam_removed"
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     encoding: Mapped[str | None] = mapped_column(String(30), nullable=True)
-    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
     first_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
 
     first_run: Mapped[CrawlRun | None] = relationship()
@@ -94,7 +121,7 @@ class SeedDocument(Base):
     file_sha256: Mapped[str] = mapped_column(String(64))
     text_normalized: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
-    indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    indexed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Duplicate(Base):
@@ -118,7 +145,7 @@ class Duplicate(Base):
     similarity: Mapped[float] = mapped_column(Float)
     layer: Mapped[str] = mapped_column(String(20))  # url|exact|minhash
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     @property
     def duplicate_of(self) -> str:
@@ -148,7 +175,7 @@ class PageError(Base):
     first_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
     last_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class LshBand(Base):

@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from storage.models import Article, CrawlRun, Duplicate, LshBand, PageError
 ROOT = Path(__file__).resolve().parent.parent
 REPLICA_REGISTRY = ROOT / "replica" / "sites.yaml"
 SEEDS_DIR = ROOT / "seeds"
+CHINA = ZoneInfo("Asia/Shanghai")
 EXPECTED = json.loads((ROOT / "replica" / "expected.json").read_text("utf-8"))
 
 pytestmark = pytest.mark.slow
@@ -68,7 +70,7 @@ def test_replica_end_to_end_then_rerun_changes_nothing(
             art = stored[exp["path"]]
             assert art.title == exp["title"], exp["path"]
             assert isinstance(art.published_at, datetime)
-            assert art.published_at.date().isoformat() == exp["published"], exp["path"]
+            assert art.published_at.astimezone(CHINA).date().isoformat() == exp["published"], exp["path"]
             assert exp["key_sentence"] in art.text, exp["path"]
             if exp["encoding"] == "gbk":
                 assert "\ufffd" not in art.text and "锟" not in art.text  # no mojibake
