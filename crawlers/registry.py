@@ -9,7 +9,7 @@ that names the entry and the field, before any request is made.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -174,6 +174,17 @@ def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int 
         enabled=raw.get("enabled", True),
         notes=raw.get("notes") or "",
     )
+
+
+def parse_placeholders(pairs: Sequence[str]) -> dict[str, str]:
+    """``["base_url=http://127.0.0.1:8000"]`` (the CLIs' ``--var``) → placeholder values."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise RegistryError(f"--var expects NAME=VALUE, got {pair!r}")
+        out[key] = value
+    return out
 
 
 def load_registry(path: Path | str | None = None, variables: Mapping[str, str] | None = None) -> dict[str, SiteConfig]:

@@ -18,7 +18,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawlers import settings as default_settings
-from crawlers.registry import RegistryError, SiteConfig, load_registry
+from crawlers.registry import RegistryError, SiteConfig, load_registry, parse_placeholders
 from crawlers.spiders.portal import PortalSpider
 
 
@@ -30,16 +30,6 @@ def crawl_settings(site: SiteConfig, out: Path, max_pages: int | None) -> Settin
     settings.set("AUTOTHROTTLE_START_DELAY", site.download_delay, priority="cmdline")
     settings.set("CLOSESPIDER_PAGECOUNT", max_pages or site.max_pages, priority="cmdline")
     return settings
-
-
-def parse_vars(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise SystemExit(f"--var expects NAME=VALUE, got {pair!r}")
-        out[key] = value
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        registry = load_registry(args.registry, parse_vars(args.var))
+        registry = load_registry(args.registry, parse_placeholders(args.var))
     except RegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

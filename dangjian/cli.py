@@ -31,16 +31,6 @@ def _day(value: str) -> str:
     return value
 
 
-def _vars(pairs: Sequence[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise SystemExit(f"error: --var expects NAME=VALUE, got {pair!r}")
-        out[key] = value
-    return out
-
-
 def format_summary(results: dict[str, dict[str, Any]]) -> str:
     """A plain table: one row per site, then one error line per failed site."""
     header = ["site", "status", *SUMMARY_COLUMNS]
@@ -58,19 +48,19 @@ def format_summary(results: dict[str, dict[str, Any]]) -> str:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from crawlers.registry import load_registry, select_sites
+    from crawlers.registry import load_registry, parse_placeholders, select_sites
     from flows.ingest import ingest, validate_window
 
     # Fail fast on what the user can fix, before Prefect or any crawl starts.
     validate_window(args.since, args.until)
-    select_sites(load_registry(args.registry, _vars(args.var)), args.site or None)
+    select_sites(load_registry(args.registry, parse_placeholders(args.var)), args.site or None)
     state = ingest(
         sites=args.site or None,
         since=args.since,
         until=args.until,
         incremental=args.incremental,
         registry_path=args.registry,
-        registry_vars=_vars(args.var),
+        registry_vars=parse_placeholders(args.var),
         database_url=args.database_url,
         seeds_dir=args.seeds,
         max_pages=args.max_pages,
@@ -173,9 +163,9 @@ def cmd_dedup_check(args: argparse.Namespace) -> int:
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
-    from crawlers.registry import load_registry
+    from crawlers.registry import load_registry, parse_placeholders
 
-    registry = load_registry(args.registry, _vars(args.var))
+    registry = load_registry(args.registry, parse_placeholders(args.var))
     if args.json:
         print(json.dumps([s.to_dict() for s in registry.values()], ensure_ascii=False, indent=1))
         return 0
