@@ -28,16 +28,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Prefect creates its home without parents: make sure data/prefect exists on a fresh checkout.
+$(PREFECT_HOME):
+	mkdir -p $@
+
 install: $(STAMP)
 
-db-upgrade: $(STAMP)
+db-upgrade: $(STAMP) | $(PREFECT_HOME)
 	$(BIN)/dangjian db upgrade
 
-run: $(STAMP)
+run: $(STAMP) | $(PREFECT_HOME)
 	$(BIN)/dangjian db upgrade
 	$(BIN)/dangjian ingest
 
-demo: $(STAMP)
+demo: $(STAMP) | $(PREFECT_HOME)
 	$(BIN)/python -m replica.demo --database-url sqlite:///data/demo.db
 
 test: $(STAMP)
@@ -58,16 +62,16 @@ WORK_POOL    ?= dangjian-process
 server deploy worker: export PREFECT_API_URL ?= http://127.0.0.1:$(PREFECT_PORT)/api
 deploy: export DANGJIAN_PROJECT_DIR := $(CURDIR)
 
-server: $(STAMP)
+server: $(STAMP) | $(PREFECT_HOME)
 	$(BIN)/dangjian db upgrade
 	$(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT)
 
-deploy: $(STAMP)
+deploy: $(STAMP) | $(PREFECT_HOME)
 	$(BIN)/prefect work-pool inspect $(WORK_POOL) >/dev/null 2>&1 || \
 		$(BIN)/prefect work-pool create $(WORK_POOL) --type process
 	$(BIN)/prefect --no-prompt deploy --all --prefect-file prefect.yaml
 
-worker: $(STAMP)
+worker: $(STAMP) | $(PREFECT_HOME)
 	$(BIN)/prefect worker start --pool $(WORK_POOL)
 
 clean:
