@@ -74,7 +74,7 @@ BOILERPLATE_LINES = tuple(
 # Tokens of control bars such as "【打印本页】【关闭窗口】" or "字号：大 中 小 | 打印 | 关闭". A line made of
 # nothing but these (and brackets/separators) is furniture.
 CONTROL_WORDS = (
-    "打印本页", "打印本頁", "打印本稿", "打印此页", "打印此頁", "打印文章", "打印", "关闭窗口", "關閉窗口",
+    "打印本页", "打印本頁", "打印本稿", "打印本文", "打印此文", "打印此页", "打印此頁", "打印文章", "打印", "关闭窗口", "關閉窗口",
     "关闭本页", "關閉本頁", "关闭", "關閉", "收藏本页", "收藏本頁", "加入收藏", "添加收藏夹", "添加收藏", "收藏",
     "设为首页", "設為首頁", "返回顶部", "返回頂部", "返回首页", "返回首頁", "返回", "关于我们", "關於我們",
     "联系我们", "聯繫我們", "网站地图", "網站地圖", "我要纠错", "我要糾錯", "纠错", "糾錯", "复制链接", "複製鏈接",
@@ -236,8 +236,25 @@ def _is_footer(line: str) -> bool:
     )
 
 
+NAV_ITEM_MAX_CHARS = 8
+NAV_MIN_ITEMS = 4
+
+
+def is_nav_bar(cell: str) -> bool:
+    """"首 页 | 工委动态 | 基层党建 | 党员教育": several short section names joined by '|' (escaped or not)."""
+    items = [i.strip() for i in re.split(r"\\?[|｜]", cell) if i.strip()]
+    return (
+        len(items) >= NAV_MIN_ITEMS
+        and all(len(i) <= NAV_ITEM_MAX_CHARS for i in items)
+        and not _SENTENCE_END.search(cell)
+        and not re.search(r"[，,；;]", cell)
+    )
+
+
 def _is_furniture(cell: str, kept_lines: int) -> bool:
     if any(p.match(cell) for p in BOILERPLATE_LINES):
+        return True
+    if "\\|" in cell and is_nav_bar(cell):
         return True
     if _is_control_bar(cell) or _is_footer(cell):
         return True
@@ -261,6 +278,8 @@ def is_boilerplate(line: str, kept_lines: int = 0) -> bool:
     cells = _cells(line)
     if not cells:
         return True  # a row of empty cells
+    if kept_lines < HEAD_LINES and not line.startswith(("|", "｜")) and is_nav_bar(line):
+        return True
     if (
         len(cells) >= 2
         and cells[0] in _BULLETS

@@ -81,13 +81,23 @@ _WORD_CHARS = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
 _WS = re.compile(r"\s+")
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>")
 _TRAILING_DATE = re.compile(r"\s*(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?.*$")
-_LABEL_WORDS = "作者|记者|記者|编辑|編輯|责任|責任|发布|發布|时间|時間|日期|点击|點擊|浏览|瀏覽"
+_LABEL_WORDS = "作者|记者|記者|编辑|編輯|责任|責任|发布|發布|时间|時間|日期|点击|點擊|浏览|瀏覽|文字|字号|字號|字体|字體|分享"
 _NEXT_LABEL = r"(?=\s|[|｜:：()（）【】\[\]]|" + _LABEL_WORDS + "|$)"
 _NOT_A_LABEL = "(?!" + _LABEL_WORDS + "|字号|字號)"
 _VALUE = r"[ \t\u3000\u00a0]*(?P<v>" + _NOT_A_LABEL + r"[^\s|｜:：()（）【】\[\]]{2,30}?)" + _NEXT_LABEL
 SOURCE = re.compile(r"(?:稿件来源|稿件來源|文章来源|文章來源|信息来源|信息來源|来源|來源|出处|出處)\s*[:：]" + _VALUE)
 AUTHOR = re.compile(r"(?:作者|撰稿|撰文|记者|記者)\s*[:：/]" + _VALUE)
 EDITOR = re.compile(r"(?:责任编辑|責任編輯|编辑|編輯|责编|責編)\s*[:：]" + _VALUE)
+# English pages of the same CMSs: "Release time: 2023-02-15 10:20  Source: Luohe Meteorological Bureau  Font size".
+SOURCE_EN = re.compile(
+    r"\bSource\s*:\s*(?P<v>[A-Z][\w'’&.,-]*(?: [\w'’&.,-]+){0,8}?)"
+    r"(?=\s*(?:$|\||Author|Editor|Release|Time|Date|Font|Print|Share|Views|Clicks))"
+)
+AUTHOR_EN = re.compile(r"\b(?:Author|By)\s*:\s*(?P<v>[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3})")
+# A people.cn-style byline: the author's bare name right under the heading, then the date ("王婉 2024年10月16日09:29").
+BYLINE_NAME = re.compile(r"^\s*(?P<v>[\u4e00-\u9fff]{2,4})\s+(?:19|20)\d{2}\s*[-/.年]")
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+ATTACHMENT_HREF = re.compile(r"\.(?:docx?|xlsx?|pdf|wps|et|zip|rar|7z|ofd|txt)(?:[?#]|$)", re.IGNORECASE)
 _INFO_MARK = re.compile(r"来源|來源|时间|時間|日期|发布|發布|作者|编辑|編輯|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")
 
 
@@ -139,6 +149,11 @@ def parse_html(html: str) -> etree._Element:
         raise ExtractionError(f"unparseable HTML: {exc}") from exc
     for bad in tree.xpath("//script|//style|//noscript"):
         bad.drop_tree()
+    # A notice's "附件：1.某某表" paragraph is a link to the file, and trafilatura drops link-only
+    # paragraphs as navigation. Inside a paragraph, such a link is text: keep its words, drop the link.
+    for link in tree.xpath("//p//a[@href]"):
+        if ATTACHMENT_HREF.search(link.get("href", "")):
+            link.drop_tag()
     return tree
 
 
@@ -277,6 +292,22 @@ def _trafilatura_text(tree: etree._Element, url: str) -> str:
     return (getattr(doc, "text", None) or "") if doc is not None else ""
 
 
+def plain_table_rows(text: str) -> str:
+    """trafilatura renders tables as markdown rows; the stored text wants their cells, space-separated."""
+    lines = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if _TABLE_RULE.match(stripped) and "-" in stripped:
+            continue
+        if stripped.startswith("|") and stripped.endswith("|"):
+            cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", stripped[1:-1])]
+            line = " ".join(c for c in cells if c)
+            if not line:
+                continue
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _drop_title_line(text: str, title: str | None) -> str:
     if not title:
         return text
@@ -327,7 +358,7 @@ def extract_article(html: str, url: str, *, body_xpath: str | None = None, title
     cleaned = clean_text(text)
     if cleaned.spam_ratio > MOSTLY_SPAM:
         raise ExtractionError(f"page is mostly spam ({cleaned.spam_ratio:.0%} of its text)")
-    body = _drop_title_line(cleaned.text, title)
+    body = _drop_title_line(plain_table_rows(cleaned.text), title)
     if word_chars(body) < MIN_TEXT_CHARS:
         spam_lines = sum(len(line) for line in page_text.splitlines() if is_spam_block(line.strip()))
         if spam_lines > MOSTLY_SPAM * max(1, word_chars(page_text)):
@@ -349,8 +380,8 @@ def extract_article(html: str, url: str, *, body_xpath: str | None = None, title
         url=url,
         title=title,
         published_at=published,
-        source=_search(SOURCE, zone, text[-300:], tail),
-        author=_search(AUTHOR, zone),
+        source=_search(SOURCE, zone, text[-300:], tail) or _search(SOURCE_EN, zone),
+        author=_search(AUTHOR, zone) or _search(AUTHOR_EN, zone) or _search(BYLINE_NAME, zone),
         editor=cleaned.editor or _search(EDITOR, zone, text[-300:], tail),
         text=body,
         flags=flags,
