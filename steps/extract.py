@@ -81,7 +81,9 @@ _WORD_CHARS = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
 _WS = re.compile(r"\s+")
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>")
 _TRAILING_DATE = re.compile(r"\s*(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?.*$")
-_LABEL_WORDS = "作者|记者|記者|编辑|編輯|责任|責任|发布|發布|时间|時間|日期|点击|點擊|浏览|瀏覽|文字|字号|字號|字体|字體|分享"
+_LABEL_WORDS = (
+    "作者|记者|記者|编辑|編輯|责任|責任|发布|發布|时间|時間|日期|点击|點擊|浏览|瀏覽|文字|字号|字號|字体|字體|分享"
+)
 _NEXT_LABEL = r"(?=\s|[|｜:：()（）【】\[\]]|" + _LABEL_WORDS + "|$)"
 _NOT_A_LABEL = "(?!" + _LABEL_WORDS + "|字号|字號)"
 _VALUE = r"[ \t\u3000\u00a0]*(?P<v>" + _NOT_A_LABEL + r"[^\s|｜:：()（）【】\[\]]{2,30}?)" + _NEXT_LABEL
