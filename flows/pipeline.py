@@ -194,9 +194,6 @@ def find_duplicate(session: Session, fp: dedup.Fingerprint) -> tuple[repo.Refere
     return best
 
 
-_find_duplicate = find_duplicate  # transitional name, used by bench scripts written against it
-
-
 # --- one site ---------------------------------------------------------------------------------------
 
 

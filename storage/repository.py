@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -115,8 +115,11 @@ def find_by_content_hash(session: Session, content_hash: str) -> Reference | Non
 
 def lsh_candidates(session: Session, band_keys: Sequence[int]) -> list[Reference]:
     """Documents sharing at least one LSH band key, seeds first then oldest articles first."""
-    pairs = list(enumerate(band_keys))
-    hits = select(LshBand.article_id, LshBand.seed_id).where(tuple_(LshBand.band, LshBand.key).in_(pairs)).distinct()
+    # One equality per band, OR-ed: both SQLite and PostgreSQL answer it with index probes on (band, key).
+    # A row-value IN over the pairs reads the same but made SQLite scan the whole table (measured by
+    # bench/dedup_scale.py: 750 ms per lookup at 100k articles instead of a few ms).
+    match_any_band = or_(*(and_(LshBand.band == band, LshBand.key == key) for band, key in enumerate(band_keys)))
+    hits = select(LshBand.article_id, LshBand.seed_id).where(match_any_band).distinct()
     rows = session.execute(hits).all()
     seed_ids = sorted({r.seed_id for r in rows if r.seed_id is not None})
     article_ids = sorted({r.article_id for r in rows if r.article_id is not None})
