@@ -8,16 +8,22 @@ downstream can record every failure with its reason instead of losing it.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DontCloseSpider,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
+    IgnoreRequest,
     ResponseDataLossError,
 )
 from scrapy.http import Response, TextResponse
@@ -37,6 +43,48 @@ _ENTRY_DATE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 _KEPT_HEADERS = ("content-type", "last-modified", "etag", "content-length", "date")
 
 
+class OffsiteRefused(IgnoreRequest):
+    """A request (typically a redirect) to a host outside the site's allowed_domains, never sent."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__(f"refused offsite request to {host!r} (not in allowed_domains)")
+        self.host = host
+
+
+def host_allowed(host: str, allowed_domains: Iterable[str]) -> bool:
+    """``host`` is one of ``allowed_domains`` or a subdomain of one (IP literals match only exactly)."""
+    host = host.lower().rstrip(".")
+    return any(host == d.lower() or host.endswith("." + d.lower()) for d in allowed_domains)
+
+
+class AllowedHostsMiddleware:
+    """Downloader middleware: refuse, before any DNS lookup or connection, every request to a host
+    outside the spider's allowed_domains — including redirects and ``dont_filter`` requests.
+
+    Why not only Scrapy's OffsiteMiddleware: it lets ``dont_filter`` requests through, and retries
+    and redirects of our article requests carry ``dont_filter``; a portal redirecting to
+    ``http://10.0.0.1/`` or a cloud metadata address must never get us to connect there. The
+    failure goes to the request's errback, so the refusal is recorded as a fetch error.
+    Enabled in settings.py ahead of OffsiteMiddleware and RobotsTxtMiddleware (which would fetch
+    the foreign host's robots.txt first).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler  # Scrapy >= 2.13 calls process_request(request) without the spider
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AllowedHostsMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
+        allowed = getattr(self.crawler.spider, "allowed_domains", None)
+        host = urlsplit(request.url).hostname or ""
+        if allowed and not host_allowed(host, allowed):
+            if self.crawler.stats:
+                self.crawler.stats.inc_value("dangjian/refused_offsite")
+            raise OffsiteRefused(host)
+
+
 def failure_reason(failure: Failure) -> tuple[int | None, str]:
     """(HTTP status or None, one-line reason) for a failed request."""
     if isinstance(failure.value, HttpError):
@@ -51,6 +99,13 @@ def failure_reason(failure: Failure) -> tuple[int | None, str]:
         return None, "connection refused"
     if failure.check(ResponseDataLossError):
         return None, "response cut short (data loss)"
+    if failure.check(OffsiteRefused):
+        return None, str(failure.value)
+    if failure.check(DownloadCancelledError) or (
+        failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in failure.getErrorMessage()
+    ):
+        # DOWNLOAD_MAXSIZE hit: announced by Content-Length (cancelled) or while inflating a gzip body.
+        return None, f"response larger than the download max size ({failure.getErrorMessage().splitlines()[0]})"
     message = failure.getErrorMessage().splitlines()[0] if failure.getErrorMessage() else ""
     name = failure.type.__name__ if failure.type else "error"
     return None, f"{name}: {message}".strip(": ")
@@ -74,6 +129,33 @@ class PortalSpider(scrapy.Spider):
         self.skip_urls = frozenset(skip_urls)
         self.allowed_domains = list(site.allowed_domains)
         self.start_urls = list(site.start_urls)
+        # Canonical URLs of the articles requested so far: one request per article, whatever the
+        # spelling (?utm_source=…, #frag, ./ segments). It replaces Scrapy's fingerprint dupefilter
+        # for articles (their requests carry dont_filter), so that a redirect loop A → B → A runs into
+        # REDIRECT_MAX_TIMES and is recorded, instead of being dropped silently as a "duplicate".
+        self._articles_requested: set[str] = set()
+        # List pages found but not yet requested; released when the spider is idle (see below).
+        self._pending_lists: deque[scrapy.Request] = deque()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._release_list_pages, signal=signals.spider_idle)
+        return spider
+
+    def _release_list_pages(self) -> None:
+        """Fetch the next list pages only once every article (and retry) found so far is done.
+
+        Why: max_pages (CLOSESPIDER_PAGECOUNT) drops whatever is still queued when it is reached. A
+        pagination trap (ever-new index_N pages) or just a long column would otherwise spend that
+        budget while a slow or retried article waits, and the article would vanish without a record.
+        Gated like this, the budget can only run out on list pages, after their articles are settled.
+        """
+        if not self._pending_lists:
+            return
+        while self._pending_lists:
+            self.crawler.engine.crawl(self._pending_lists.popleft())
+        raise DontCloseSpider
 
     # -- requests ----------------------------------------------------------------------------------
 
@@ -99,22 +181,36 @@ class PortalSpider(scrapy.Spider):
             href = anchor.attrib.get("href", "").strip()
             if not href or href.startswith(("javascript:", "mailto:", "#")):
                 continue
-            url = response.urljoin(href)
-            if self.site.is_article_url(url):
+            try:
+                url = response.urljoin(href)
+                key = canonical_url(url) if self.site.is_article_url(url) else ""
+            except ValueError:  # e.g. href="http://[bad/…": one broken link must not abort the page
+                self.crawler.stats.inc_value("dangjian/malformed_links")
+                continue
+            if key and not host_allowed(urlsplit(url).hostname or "", self.allowed_domains):
+                # An article link to another host: not this site's to crawl (and never contacted).
+                self.crawler.stats.inc_value("dangjian/offsite_article_links")
+                continue
+            if key:
                 day = date_from_url(url) or self._entry_date(anchor)
                 if day:
                     entry_dates.append(day)
                 if not self._in_window(day):
                     self.crawler.stats.inc_value("dangjian/articles_outside_window")
                     continue
-                if canonical_url(url) in self.skip_urls:
+                if key in self.skip_urls:
                     self.crawler.stats.inc_value("dangjian/articles_already_known")
                     continue
+                if key in self._articles_requested:
+                    self.crawler.stats.inc_value("dangjian/article_link_variants_skipped")
+                    continue
+                self._articles_requested.add(key)
                 yield response.follow(
                     url,
                     callback=self.parse_article,
                     errback=self.on_error,
                     meta={"role": "article", "list_date": day.isoformat() if day else None},
+                    dont_filter=True,  # deduplicated above, by canonical URL
                 )
             elif self.site.is_list_url(url):
                 yield from self._follow_list(response, url, entry_dates)
@@ -127,7 +223,11 @@ class PortalSpider(scrapy.Spider):
         if self.since and entry_dates and max(entry_dates) < self.since:
             self.crawler.stats.inc_value("dangjian/list_pages_not_followed_older_than_since")
             return
-        yield response.follow(url, callback=self.parse_list, errback=self.on_error, meta={"role": "list"})
+        self._pending_lists.append(
+            response.follow(url, callback=self.parse_list, errback=self.on_error, meta={"role": "list"})
+        )
+        return
+        yield  # a generator still: callers iterate it (nothing is yielded, see _release_list_pages)
 
     @staticmethod
     def _entry_date(anchor: Any) -> date | None:
@@ -192,7 +292,8 @@ class PortalSpider(scrapy.Spider):
         yield RawPage(
             kind="error",
             site=self.site.name,
-            url=request.url,
+            # the URL as linked, even when the failure happened on a redirect (offsite, loop)
+            url=request.meta.get("redirect_urls", [request.url])[0],
             final_url=request.url,
             status=status,
             fetched_at=datetime.now(UTC).isoformat(),
