@@ -31,9 +31,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
+
+from replica.server import BackgroundServer
 
 SITE = "hostile"
 LIST_PATH = "/bad/index.html"
@@ -510,19 +511,13 @@ class _HostileHTTPServer(ThreadingHTTPServer):
             self.hosts[host] += 1
 
 
-class HostileServer:
+class HostileServer(BackgroundServer):
     """``with HostileServer() as srv: srv.base_url`` — the hostile portal on 127.0.0.1 and a free port."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         gzip_bomb()  # ~1-2 s once per process; built lazily it would make the first request time out
-        self._httpd = _HostileHTTPServer((host, port))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="hostile-server", daemon=True)
-        self._started = self._stopped = False
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        self._httpd: _HostileHTTPServer = _HostileHTTPServer((host, port))
+        super().__init__(self._httpd, "hostile-server")
 
     @property
     def request_counts(self) -> dict[str, int]:
@@ -540,29 +535,6 @@ class HostileServer:
     def total_requests(self) -> int:
         with self._httpd.lock:
             return sum(self._httpd.counts.values())
-
-    def start(self) -> HostileServer:
-        if not self._started:
-            self._started = True
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._stopped:
-            return
-        self._stopped = True
-        if self._started:
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-        self._httpd.server_close()
-
-    def __enter__(self) -> HostileServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def main(argv: list[str] | None = None) -> None:

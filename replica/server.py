@@ -21,7 +21,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 from urllib.parse import unquote, urlsplit
 
 HERE = Path(__file__).resolve().parent
@@ -92,24 +92,16 @@ class _ReplicaHTTPServer(ThreadingHTTPServer):
             self.counts[path] += 1
 
 
-class ReplicaServer:
-    """``with ReplicaServer() as srv: srv.base_url`` — the replica portal, served until the block ends.
+class BackgroundServer:
+    """An HTTP server on a daemon thread: bound when constructed, served from ``start()`` until ``stop()``.
 
-    Binds ``host`` (127.0.0.1) on ``port`` (0: a free one, chosen by the OS) when
-    constructed, so ``base_url`` is known before ``start()``; serves from a daemon
-    thread, so a test that forgets ``stop()`` cannot hang the interpreter.
+    Binding at construction makes ``base_url`` known before ``start()``; the daemon
+    thread means a test that forgets ``stop()`` cannot hang the interpreter.
     """
 
-    def __init__(
-        self,
-        root: Path = DEFAULT_ROOT,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        routes: Path | None = DEFAULT_ROUTES,
-    ) -> None:
-        self.root = Path(root)
-        self._httpd = _ReplicaHTTPServer((host, port), self.root, load_routes(routes))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="replica-server", daemon=True)
+    def __init__(self, httpd: ThreadingHTTPServer, name: str) -> None:
+        self._httpd = httpd
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name=name, daemon=True)
         self._started = False
         self._stopped = False
 
@@ -118,17 +110,7 @@ class ReplicaServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    @property
-    def request_counts(self) -> dict[str, int]:
-        """Requests per URL path so far (a snapshot; GET and HEAD alike, whatever the answer was)."""
-        with self._httpd.lock:
-            return dict(self._httpd.counts)
-
-    def reset_counts(self) -> None:
-        with self._httpd.lock:
-            self._httpd.counts.clear()
-
-    def start(self) -> ReplicaServer:
+    def start(self) -> Self:
         if not self._started:
             self._started = True
             self._thread.start()
@@ -145,17 +127,47 @@ class ReplicaServer:
         self._httpd.server_close()
 
     def wait(self) -> None:
-        """Block until the server is stopped (Ctrl-C in the command below)."""
+        """Block until the server is stopped (Ctrl-C in the commands that serve it)."""
         while self._thread.is_alive():
             self._thread.join(timeout=0.5)
 
-    def __enter__(self) -> ReplicaServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class ReplicaServer(BackgroundServer):
+    """``with ReplicaServer() as srv: srv.base_url`` — the replica portal, served until the block ends.
+
+    Binds ``host`` (127.0.0.1) on ``port`` (0: a free one, chosen by the OS) when
+    constructed, so ``base_url`` is known before ``start()``; serves from a daemon
+    thread, so a test that forgets ``stop()`` cannot hang the interpreter.
+    """
+
+    def __init__(
+        self,
+        root: Path = DEFAULT_ROOT,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        routes: Path | None = DEFAULT_ROUTES,
+    ) -> None:
+        self.root = Path(root)
+        self._httpd: _ReplicaHTTPServer = _ReplicaHTTPServer((host, port), self.root, load_routes(routes))
+        super().__init__(self._httpd, "replica-server")
+
+    @property
+    def request_counts(self) -> dict[str, int]:
+        """Requests per URL path so far (a snapshot; GET and HEAD alike, whatever the answer was)."""
+        with self._httpd.lock:
+            return dict(self._httpd.counts)
+
+    def reset_counts(self) -> None:
+        with self._httpd.lock:
+            self._httpd.counts.clear()
 
 
 def main(argv: list[str] | None = None) -> None:
