@@ -4,7 +4,7 @@ flow (Prefect's test API), into a real SQLite file; then a second run that must 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,10 +24,11 @@ EXPECTED = json.loads((ROOT / "replica" / "expected.json").read_text("utf-8"))
 pytestmark = pytest.mark.slow
 
 
-def run_ingest(server: Any, db_url: str) -> dict[str, dict[str, Any]]:
+def run_ingest(server: Any, db_url: str, incremental: bool = False) -> dict[str, dict[str, Any]]:
     from flows.ingest import ingest
 
     return ingest(
+        incremental=incremental,
         registry_path=str(REPLICA_REGISTRY),
         registry_vars={"base_url": server.base_url},
         database_url=db_url,
@@ -86,8 +87,16 @@ def test_replica_end_to_end_then_rerun_changes_nothing(
 
     before = table_counts(db_url)
     fetched_articles_before = sum(replica.request_counts.get(a["path"], 0) for a in articles)
-    second = run_ingest(replica, db_url)["replica-djgz"]
+    second = run_ingest(replica, db_url, incremental=True)["replica-djgz"]  # what the nightly run does
     assert (second["new"], second["duplicate"]) == (0, 0)
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        first_run, second_run = s.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+        # the nightly window starts the day before the last successful run (China time)
+        expected_since = first_run.started_at.astimezone(CHINA).date() - timedelta(days=1)
+        assert second_run.since == expected_since.isoformat()
+        assert second_run.status == "completed"
+    engine.dispose()
     assert table_counts(db_url) == before  # nothing recorded twice, LSH table did not grow
     # stored articles and known duplicates are not fetched again
     assert sum(replica.request_counts.get(a["path"], 0) for a in articles) == fetched_articles_before
