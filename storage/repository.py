@@ -12,11 +12,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Article, CrawlRun, Duplicate, LshBand, PageError, SeedDocument
+from storage.models import Article, Base, CrawlRun, Duplicate, LshBand, PageError, SeedDocument
 
 
 def utcnow() -> datetime:
@@ -217,49 +217,60 @@ class NewArticle:
     band_keys: tuple[int, ...]
 
 
+def insert_once(session: Session, *rows: Base) -> bool:
+    """Insert ``rows`` in a savepoint; False (and nothing inserted) when a unique constraint says
+    another run or worker got there first. The caller's transaction stays usable either way."""
+    try:
+        with session.begin_nested():
+            for row in rows:
+                session.add(row)
+                session.flush()  # in order: later rows may need the ids of earlier ones
+    except IntegrityError:
+        return False
+    return True
+
+
+def _same_article(item: NewArticle) -> Select[int]:
+    return select(Article.id).where(
+        or_(Article.canonical_url == item.canonical_url, Article.content_hash == item.content_hash)
+    )
+
+
 def add_article(session: Session, item: NewArticle, run_id: int | None) -> tuple[int, bool]:
     """Insert the article and its LSH bands; (id, True) if inserted, (existing id, False) if it was already there.
 
     The unique constraints on canonical URL and content hash make this safe
     against reruns and against another worker inserting the same article.
     """
-    existing = session.scalar(
-        select(Article.id).where(
-            or_(Article.canonical_url == item.canonical_url, Article.content_hash == item.content_hash)
-        )
-    )
+    existing = session.scalar(_same_article(item))
     if existing is not None:
         return existing, False
+    art = Article(
+        url=item.url,
+        canonical_url=item.canonical_url,
+        site=item.site,
+        title=item.title,
+        published_at=item.published_at,
+        source=item.source,
+        author=item.author,
+        editor=item.editor,
+        text=item.text,
+        text_normalized=item.text_normalized,
+        script=item.script,
+        flags=item.flags,
+        content_hash=item.content_hash,
+        encoding=item.encoding,
+        fetched_at=utcnow(),
+        first_run_id=run_id,
+    )
     try:
         with session.begin_nested():
-            art = Article(
-                url=item.url,
-                canonical_url=item.canonical_url,
-                site=item.site,
-                title=item.title,
-                published_at=item.published_at,
-                source=item.source,
-                author=item.author,
-                editor=item.editor,
-                text=item.text,
-                text_normalized=item.text_normalized,
-                script=item.script,
-                flags=item.flags,
-                content_hash=item.content_hash,
-                encoding=item.encoding,
-                fetched_at=utcnow(),
-                first_run_id=run_id,
-            )
             session.add(art)
             session.flush()
             session.add_all(LshBand(band=i, key=k, article_id=art.id) for i, k in enumerate(item.band_keys))
             session.flush()
     except IntegrityError:
-        winner = session.scalar(
-            select(Article.id).where(
-                or_(Article.canonical_url == item.canonical_url, Article.content_hash == item.content_hash)
-            )
-        )
+        winner = session.scalar(_same_article(item))
         if winner is None:
             raise
         return winner, False
@@ -281,26 +292,21 @@ def add_duplicate(
     """Record a duplicate once per canonical URL; False when it was already recorded."""
     if session.scalar(select(Duplicate.id).where(Duplicate.canonical_url == canonical_url)) is not None:
         return False
-    try:
-        with session.begin_nested():
-            session.add(
-                Duplicate(
-                    url=url,
-                    canonical_url=canonical_url,
-                    site=site,
-                    title=title,
-                    duplicate_of_article_id=reference.article_id,
-                    duplicate_of_seed=reference.seed_name,
-                    similarity=round(similarity, 4),
-                    layer=layer,
-                    run_id=run_id,
-                    recorded_at=utcnow(),
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return insert_once(
+        session,
+        Duplicate(
+            url=url,
+            canonical_url=canonical_url,
+            site=site,
+            title=title,
+            duplicate_of_article_id=reference.article_id,
+            duplicate_of_seed=reference.seed_name,
+            similarity=round(similarity, 4),
+            layer=layer,
+            run_id=run_id,
+            recorded_at=utcnow(),
+        ),
+    )
 
 
 def record_page_error(
@@ -318,24 +324,11 @@ def record_page_error(
     reason = reason[:2000]
     values = {"reason": reason, "status": status, "last_run_id": run_id, "last_seen_at": utcnow()}
     where = (PageError.canonical_url == canonical_url, PageError.stage == stage)
-    if session.scalar(select(PageError.id).where(*where)) is None:
-        try:
-            with session.begin_nested():
-                session.add(
-                    PageError(
-                        url=url,
-                        canonical_url=canonical_url,
-                        site=site,
-                        stage=stage,
-                        first_run_id=run_id,
-                        occurrences=1,
-                        **values,
-                    )
-                )
-                session.flush()
-            return True
-        except IntegrityError:
-            pass
+    new = PageError(
+        url=url, canonical_url=canonical_url, site=site, stage=stage, first_run_id=run_id, occurrences=1, **values
+    )
+    if session.scalar(select(PageError.id).where(*where)) is None and insert_once(session, new):
+        return True
     session.execute(update(PageError).where(*where).values(occurrences=PageError.occurrences + 1, **values))
     return False
 
