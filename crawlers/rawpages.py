@@ -19,7 +19,10 @@ from typing import IO, Any
 
 @dataclass
 class RawPage:
-    kind: str  # "page": an article response; "error": a request that failed (status or reason says why)
+    # "page": an article response; "error": a request that failed (status or reason says why);
+    # "attachment": a non-HTML response (PDF, image, office document…): recorded, never extracted,
+    # so its body is left empty and headers carry content-type / content-length.
+    kind: str
     site: str
     url: str  # as requested
     final_url: str  # after redirects
@@ -32,16 +35,22 @@ class RawPage:
     referer: str | None = None
     list_date: str | None = None  # YYYY-MM-DD from the list entry or the URL, when known
     reason: str | None = None  # for kind == "error"
+    # A multi-page article (TRS t…_1.html, t…_2.html): the bodies of pages 2..n, in order, and
+    # their URLs. The pipeline extracts each and appends its text to the first page's.
+    parts: list[bytes] = field(default_factory=list)
+    part_urls: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         data: dict[str, Any] = asdict(self)
         data["body"] = base64.b64encode(self.body).decode("ascii")
+        data["parts"] = [base64.b64encode(part).decode("ascii") for part in self.parts]
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, line: str) -> RawPage:
         data = json.loads(line)
         data["body"] = base64.b64decode(data.get("body") or "")
+        data["parts"] = [base64.b64decode(part) for part in data.get("parts") or []]
         return cls(**data)
 
 
