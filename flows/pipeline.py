@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +36,10 @@ from storage.db import session_scope
 log = logging.getLogger(__name__)
 
 SEED_SUFFIXES = (".txt",)
+# Bigger than any real article page (they weigh 30–300 KB); a page this large is a trap or a dump,
+# and extracting it would hold a worker for minutes (a 20 MB page takes ~100 s), so it is refused.
+MAX_EXTRACT_BYTES = 5 * 1024 * 1024
+STAGES = ("decode", "extract", "normalize", "dedup", "persist")
 
 
 # --- the reference corpus ---------------------------------------------------------------------------
@@ -74,12 +80,36 @@ def sync_seed_corpus(engine: Engine, seeds_dir: Path) -> tuple[int, int]:
 
 @dataclass
 class Outcome:
-    kind: str  # new | duplicate | failed | skipped
+    kind: str  # new | duplicate | failed | skipped | attachment
     url: str
     detail: str = ""
     flags: tuple[str, ...] = ()
     title: str | None = None
     published_at: datetime | None = None
+
+
+class StageClock:
+    """Wall seconds spent per pipeline stage, summed over pages (shown in the run report and bench/).
+
+    Stages nest: time spent in an inner stage is not also counted in the enclosing one.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+        self._inner: list[float] = []
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        self._inner.append(0.0)
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - started
+            nested = self._inner.pop()
+            self.seconds[name] = self.seconds.get(name, 0.0) + elapsed - nested
+            if self._inner:
+                self._inner[-1] += elapsed
 
 
 def _within(published: datetime | None, since: date | None, until: date | None) -> bool:
@@ -94,7 +124,7 @@ def _fail(engine: Engine, page: RawPage, url: str, stage: str, reason: str, run_
         repo.record_page_error(
             session,
             url=url,
-            canonical_url=canonical_url(url),
+            canonical_url=repo.storage_key(canonical_url(url)),
             site=page.site,
             stage=stage,
             reason=reason,
@@ -104,6 +134,50 @@ def _fail(engine: Engine, page: RawPage, url: str, stage: str, reason: str, run_
     return Outcome("failed", url, f"{stage}: {reason}")
 
 
+def _record_attachment(engine: Engine, page: RawPage, url: str, run_id: int | None) -> Outcome:
+    size_header = page.headers.get("content-length", "")
+    with session_scope(engine) as session:
+        repo.add_attachment(
+            session,
+            url=url,
+            canonical_url=repo.storage_key(canonical_url(url)),
+            site=page.site,
+            content_type=page.headers.get("content-type"),
+            size=int(size_header) if size_header.isdigit() else None,
+            referer=page.referer,
+            run_id=run_id,
+        )
+    return Outcome("attachment", url, page.headers.get("content-type", ""))
+
+
+def _too_large(body: bytes) -> str | None:
+    if len(body) <= MAX_EXTRACT_BYTES:
+        return None
+    return f"page of {len(body) / 2**20:.1f} MB is larger than the {MAX_EXTRACT_BYTES // 2**20} MB extraction limit"
+
+
+def _continuation_texts(
+    engine: Engine, page: RawPage, site: SiteConfig, run_id: int | None
+) -> tuple[list[str], list[str]]:
+    """Texts of pages 2..n of a multi-page article; a part that cannot be read is recorded, not fatal."""
+    texts: list[str] = []
+    flags: list[str] = []
+    for i, body in enumerate(page.parts):
+        part_url = page.part_urls[i] if i < len(page.part_urls) else f"{page.final_url or page.url}#part{i + 2}"
+        try:
+            if reason := _too_large(body):
+                raise ExtractionError(reason)
+            decoded = decode_html(body, page.headers.get("content-type"))
+            part = extract_article(decoded.text, part_url, body_xpath=site.body_xpath, title_xpath=site.title_xpath)
+        except (DecodeError, ExtractionError) as exc:
+            _fail(engine, page, part_url, "extract", f"part {i + 2} of the article: {exc}", run_id)
+            flags.append("parts_incomplete")
+            continue
+        texts.append(part.text)
+        flags.extend(f for f in part.flags if f not in flags)
+    return texts, flags
+
+
 def process_page(
     engine: Engine,
     page: RawPage,
@@ -111,30 +185,48 @@ def process_page(
     run_id: int | None,
     since: date | None = None,
     until: date | None = None,
+    clock: StageClock | None = None,
 ) -> Outcome:
     """Take one raw page to its end: stored, recorded as duplicate, recorded as error, or skipped."""
+    clock = clock or StageClock()
     url = page.final_url or page.url
     if page.kind == "error":
         return _fail(engine, page, page.url, "fetch", page.reason or "request failed", run_id)
-    key = canonical_url(url)
+    if page.kind == "attachment":
+        return _record_attachment(engine, page, url, run_id)
+    key = repo.storage_key(canonical_url(url))
     with session_scope(engine) as session:
         if repo.is_known_url(session, key):
             return Outcome("skipped", url, "already known")
-    try:
-        decoded = decode_html(page.body, page.headers.get("content-type"))
-    except DecodeError as exc:
-        return _fail(engine, page, url, "decode", str(exc), run_id)
-    try:
-        art = extract_article(decoded.text, url, body_xpath=site.body_xpath, title_xpath=site.title_xpath)
-    except ExtractionError as exc:
-        return _fail(engine, page, url, "extract", str(exc), run_id)
+    if reason := _too_large(page.body):
+        return _fail(engine, page, url, "extract", reason, run_id)
+    with clock.stage("decode"):
+        try:
+            decoded = decode_html(page.body, page.headers.get("content-type"))
+        except DecodeError as exc:
+            return _fail(engine, page, url, "decode", str(exc), run_id)
+    with clock.stage("extract"):
+        try:
+            art = extract_article(decoded.text, url, body_xpath=site.body_xpath, title_xpath=site.title_xpath)
+        except ExtractionError as exc:
+            return _fail(engine, page, url, "extract", str(exc), run_id)
+        text, flags = art.text, list(art.flags)
+        if page.parts:
+            more, part_flags = _continuation_texts(engine, page, site, run_id)
+            text = "\n".join([text, *more])
+            flags.extend(f for f in part_flags if f not in flags)
+            flags.append(f"pages_{len(page.parts) + 1}")
     if not _within(art.published_at, since, until):
         return Outcome("skipped", url, "published outside since/until", title=art.title)
-    norm = normalize_text(art.text)
-    fp = dedup.fingerprint(norm.text_normalized)
+    with clock.stage("normalize"):
+        norm = normalize_text(text)
+    with clock.stage("dedup"):
+        fp = dedup.fingerprint(norm.text_normalized)
 
-    with session_scope(engine) as session:
-        match = find_duplicate(session, fp)
+    with clock.stage("persist"), session_scope(engine) as session:
+        repo.take_decision_turn(session)  # first statement: decisions take turns across workers
+        with clock.stage("dedup"):
+            match = find_duplicate(session, fp)
         if match is not None:
             reference, score, layer = match
             repo.add_duplicate(
@@ -152,7 +244,7 @@ def process_page(
                 "duplicate",
                 url,
                 f"{layer} {score:.2f} of {reference.label}",
-                tuple(art.flags),
+                tuple(flags),
                 art.title,
                 art.published_at,
             )
@@ -165,10 +257,10 @@ def process_page(
             source=art.source,
             author=art.author,
             editor=art.editor,
-            text=art.text,
+            text=text,
             text_normalized=norm.text_normalized,
             script=norm.script,
-            flags=",".join(art.flags),
+            flags=",".join(flags)[:200],
             content_hash=fp.content_hash,
             encoding=decoded.encoding,
             band_keys=fp.band_keys,
@@ -176,7 +268,7 @@ def process_page(
         article_id, inserted = repo.add_article(session, item, run_id)
         repo.clear_page_errors(session, key)
         if inserted:
-            return Outcome("new", url, f"article:{article_id}", tuple(art.flags), art.title, art.published_at)
+            return Outcome("new", url, f"article:{article_id}", tuple(flags), art.title, art.published_at)
     # Another worker stored the same text (or URL) between our lookup and our insert.
     return Outcome("duplicate" if article_id else "skipped", url, f"exact 1.00 of article:{article_id}")
 
@@ -206,8 +298,10 @@ class SiteSummary:
     duplicate: int = 0
     failed: int = 0
     skipped: int = 0
+    attachments: int = 0
     spam_flagged: int = 0
     message: str = ""
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # decode/extract/normalize/dedup/persist
     errors: list[tuple[str, str]] = field(default_factory=list)  # (url, reason), first few
     new_articles: list[dict[str, str]] = field(default_factory=list)
 
@@ -236,11 +330,12 @@ def process_pages(
     """Run every raw page of one site through the pipeline; one bad page never stops the rest."""
     summary = SiteSummary(site=site.name)
     tally: Counter[str] = Counter()
+    clock = StageClock()
     for page in pages:
         if page.kind == "page":
             summary.pages_fetched += 1
         try:
-            outcome = process_page(engine, page, site, run_id, since, until)
+            outcome = process_page(engine, page, site, run_id, since, until, clock)
         except Exception as exc:  # a bug or a database hiccup on one page: record it, go on
             log.exception("unexpected error on %s", page.url)
             outcome = _fail(
@@ -262,6 +357,8 @@ def process_pages(
             )
     summary.new, summary.duplicate = tally["new"], tally["duplicate"]
     summary.failed, summary.skipped = tally["failed"], tally["skipped"]
+    summary.attachments = tally["attachment"]
+    summary.stage_seconds = {name: round(clock.seconds[name], 3) for name in STAGES}
     return summary
 
 

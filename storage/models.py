@@ -83,6 +83,13 @@ class CrawlRun(Base):
     failed: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Who runs it and whether it is still alive: a run is only declared interrupted when its process
+    # is gone (same host, pid dead) or its heartbeat is old, so a second worker never mistakes a
+    # live run on another machine for a dead one.
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Article(Base):
@@ -198,3 +205,37 @@ class LshBand(Base):
     key: Mapped[int] = mapped_column(BigInteger)
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), nullable=True)
     seed_id: Mapped[int | None] = mapped_column(ForeignKey("seed_documents.id", ondelete="CASCADE"), nullable=True)
+
+
+class Attachment(Base):
+    """A non-HTML response (PDF, image, office document) met while crawling: recorded, not extracted.
+
+    Unique on the canonical URL, like articles: a rerun meets the same PDF without adding a row.
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(String(1000), unique=True)
+    site: Mapped[str] = mapped_column(String(100), index=True)
+    content_type: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # Content-Length, when sent
+    referer: Mapped[str | None] = mapped_column(Text, nullable=True)  # the page that linked it
+    first_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DecisionLock(Base):
+    """A single row that every "is this new? then store it" transaction updates first.
+
+    Why: unique constraints stop two workers storing the same URL or the same exact text, but not
+    two near-duplicates (different text, same story) decided at the same instant, each unaware of
+    the other. Updating this row first makes those short transactions take turns on every backend
+    (a row lock on PostgreSQL, the write lock on SQLite), so the database, not a process, decides.
+    """
+
+    __tablename__ = "decision_lock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    decisions: Mapped[int] = mapped_column(BigInteger, default=0)

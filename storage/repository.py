@@ -8,15 +8,33 @@ is backend-specific.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import socket
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Base, CrawlRun, Duplicate, LshBand, PageError, SeedDocument
+from storage.models import (
+    Article,
+    Attachment,
+    Base,
+    CrawlRun,
+    DecisionLock,
+    Duplicate,
+    LshBand,
+    PageError,
+    SeedDocument,
+)
+
+# A live run refreshes its heartbeat every HEARTBEAT_SECONDS (flows/ingest.py); one silent for
+# STALE_AFTER is taken for dead even when its host cannot be checked (another machine).
+HEARTBEAT_SECONDS = 30
+STALE_AFTER = timedelta(minutes=10)
 
 
 def utcnow() -> datetime:
@@ -26,41 +44,100 @@ def utcnow() -> datetime:
 # --- runs -------------------------------------------------------------------------------------------
 
 
+MAX_KEY_LENGTH = 1000  # the canonical_url columns' length
+
+
+def storage_key(canonical_url: str) -> str:
+    """The canonical URL as stored: an overlong one (crawler traps, session junk) keeps its first
+    part and a digest of the whole, so it is still unique and fits the column on every backend."""
+    if len(canonical_url) <= MAX_KEY_LENGTH:
+        return canonical_url
+    digest = hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()
+    return f"{canonical_url[: MAX_KEY_LENGTH - len(digest) - 8]}…sha256:{digest}"
+
+
+def worker_label() -> str:
+    """The name runs are attributed to: ``DANGJIAN_WORKER_NAME`` if set (e.g. per Prefect worker), else the host."""
+    return os.environ.get("DANGJIAN_WORKER_NAME") or socket.gethostname()
+
+
 def start_run(session: Session, flow_run_id: str, site: str, since: str | None, until: str | None) -> CrawlRun:
+    now = utcnow()
     run = CrawlRun(
         flow_run_id=flow_run_id,
         site=site,
         since=since,
         until=until,
-        started_at=utcnow(),
+        started_at=now,
         status="running",
         pages_fetched=0,
         new=0,
         duplicate=0,
         failed=0,
         skipped=0,
+        worker=worker_label(),
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        heartbeat_at=now,
     )
     session.add(run)
     session.flush()
     return run
 
 
+def heartbeat(session: Session, run_ids: Iterable[int]) -> None:
+    """Say that these runs are still alive."""
+    ids = list(run_ids)
+    if ids:
+        session.execute(
+            update(CrawlRun).where(CrawlRun.id.in_(ids), CrawlRun.status == "running").values(heartbeat_at=utcnow())
+        )
+
+
 def finish_run(session: Session, run_id: int, status: str, counts: dict[str, int], message: str | None) -> None:
     session.execute(
         update(CrawlRun)
         .where(CrawlRun.id == run_id)
-        .values(status=status, finished_at=utcnow(), message=message, **counts)
+        .values(status=status, finished_at=utcnow(), heartbeat_at=utcnow(), message=message, **counts)
     )
 
 
-def mark_stale_runs_interrupted(session: Session, site: str) -> int:
-    """Runs of ``site`` still 'running' were killed before they finished: say so."""
-    result = session.execute(
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def mark_stale_runs_interrupted(session: Session, site: str, stale_after: timedelta = STALE_AFTER) -> int:
+    """Runs of ``site`` still 'running' whose process is gone: mark them interrupted.
+
+    Gone means: on this host and its pid no longer exists, or silent (no heartbeat) for
+    ``stale_after``. A run that is alive elsewhere — another worker on another machine,
+    or another flow on this one — is left alone.
+    """
+    host, now = socket.gethostname(), utcnow()
+    dead: list[int] = []
+    for run in session.execute(
+        select(CrawlRun.id, CrawlRun.host, CrawlRun.pid, CrawlRun.heartbeat_at, CrawlRun.started_at).where(
+            CrawlRun.site == site, CrawlRun.status == "running"
+        )
+    ):
+        last_sign = run.heartbeat_at or run.started_at
+        same_host_dead = run.host == host and run.pid is not None and not _process_alive(run.pid)
+        if same_host_dead or run.host is None or now - last_sign > stale_after:
+            dead.append(run.id)
+    if not dead:
+        return 0
+    session.execute(
         update(CrawlRun)
-        .where(CrawlRun.site == site, CrawlRun.status == "running")
-        .values(status="interrupted", finished_at=utcnow())
+        .where(CrawlRun.id.in_(dead), CrawlRun.status == "running")
+        .values(status="interrupted", finished_at=now)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return len(dead)
 
 
 def last_successful_run_start(session: Session, site: str) -> datetime | None:
@@ -76,10 +153,11 @@ def known_canonical_urls(session: Session, site: str) -> Iterator[str]:
     """Canonical URLs of ``site`` that never need fetching again (stored or judged duplicate)."""
     yield from session.scalars(select(Article.canonical_url).where(Article.site == site)).yield_per(1000)
     yield from session.scalars(select(Duplicate.canonical_url).where(Duplicate.site == site)).yield_per(1000)
+    yield from session.scalars(select(Attachment.canonical_url).where(Attachment.site == site)).yield_per(1000)
 
 
 def is_known_url(session: Session, canonical_url: str) -> bool:
-    for model in (Article, Duplicate):
+    for model in (Article, Duplicate, Attachment):
         if session.scalar(select(model.id).where(model.canonical_url == canonical_url)) is not None:
             return True
     return False
@@ -228,6 +306,44 @@ def insert_once(session: Session, *rows: Base) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def take_decision_turn(session: Session) -> None:
+    """Start a decide-and-store transaction by updating the one DecisionLock row (see its docstring).
+
+    It must be the transaction's first statement: on SQLite a write first takes the database's write
+    lock before anything is read, so no decision is made on a stale snapshot.
+    """
+    session.execute(update(DecisionLock).where(DecisionLock.id == 1).values(decisions=DecisionLock.decisions + 1))
+
+
+def add_attachment(
+    session: Session,
+    *,
+    url: str,
+    canonical_url: str,
+    site: str,
+    content_type: str | None,
+    size: int | None,
+    referer: str | None,
+    run_id: int | None,
+) -> bool:
+    """Record a non-HTML resource once per canonical URL; False when it was already recorded."""
+    if session.scalar(select(Attachment.id).where(Attachment.canonical_url == canonical_url)) is not None:
+        return False
+    return insert_once(
+        session,
+        Attachment(
+            url=url,
+            canonical_url=canonical_url,
+            site=site,
+            content_type=content_type[:200] if content_type else None,
+            size=size,
+            referer=referer,
+            first_run_id=run_id,
+            first_seen_at=utcnow(),
+        ),
+    )
 
 
 def _same_article(item: NewArticle) -> Select[int]:

@@ -7,13 +7,13 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from crawlers.rawpages import RawPage
 from crawlers.registry import load_registry
-from flows.pipeline import process_pages, sync_seed_corpus
+from flows.pipeline import MAX_EXTRACT_BYTES, process_pages, sync_seed_corpus
 from storage.db import session_scope
-from storage.models import Duplicate, PageError, SeedDocument
+from storage.models import Article, Attachment, Duplicate, PageError, SeedDocument
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = load_registry(ROOT / "replica" / "sites.yaml", {"base_url": "http://127.0.0.1:9"})["replica-djgz"]
@@ -81,3 +81,68 @@ def test_pages_published_outside_the_window_are_skipped(engine: Engine) -> None:
     assert (summary.new, summary.skipped) == (0, 1)
     summary = process_pages(engine, [raw(article["path"])], SITE, None, since=day, until=day)
     assert summary.new == 1
+
+
+def test_a_multi_page_article_is_stored_once_with_the_text_of_every_page(engine: Engine) -> None:
+    first, second = EXPECTED["articles"][:2]
+    page = raw(first["path"])
+    page.parts = [raw(second["path"]).body, b"<html><body></body></html>"]  # page 3 has no text
+    page.part_urls = [page.url.replace(".html", "_1.html"), page.url.replace(".html", "_2.html")]
+    summary = process_pages(engine, [page], SITE, run_id=None)
+    assert summary.new == 1
+    with session_scope(engine) as s:
+        art = s.scalars(select(Article)).one()
+        errors = s.scalars(select(PageError)).all()
+    # a sentence of page 1 and one of page 2, in that order, in one article
+    assert art.text.index(first["key_sentence"]) < art.text.index(second["key_sentence"])
+    assert "pages_3" in art.flags and "parts_incomplete" in art.flags
+    assert [(e.url, e.stage) for e in errors] == [(page.part_urls[1], "extract")]
+    assert "part 3" in errors[0].reason
+
+
+def test_attachments_are_recorded_once_and_never_extracted(engine: Engine) -> None:
+    url = "http://127.0.0.1:9/djgz/202401/P020240101_1.pdf"
+    pdf = RawPage(
+        kind="attachment",
+        site=SITE.name,
+        url=url,
+        final_url=url,
+        status=200,
+        headers={"content-type": "application/pdf", "content-length": "48213"},
+        referer="http://127.0.0.1:9/djgz/202401/t20240101_1.html",
+    )
+    assert process_pages(engine, [pdf], SITE, None).attachments == 1
+    process_pages(engine, [pdf], SITE, None)  # a rerun meets it again
+    with session_scope(engine) as s:
+        (row,) = s.scalars(select(Attachment)).all()
+        assert s.scalar(select(func.count()).select_from(Article)) == 0
+    assert (row.content_type, row.size, row.referer) == ("application/pdf", 48213, pdf.referer)
+
+
+def test_an_oversized_page_is_refused_with_its_size_and_the_run_goes_on(engine: Engine) -> None:
+    article = EXPECTED["articles"][0]
+    huge = b"<html><body><p>" + "党建".encode() * (MAX_EXTRACT_BYTES // 6 + 10) + b"</p></body></html>"
+    summary = process_pages(
+        engine, [raw("/djgz/202401/t20240103_3.html", body=huge), raw(article["path"])], SITE, None
+    )
+    assert (summary.new, summary.failed) == (1, 1)
+    assert "extraction limit" in summary.errors[0][1]
+
+
+def test_an_overlong_url_is_stored_under_a_key_that_fits_and_stays_unique(engine: Engine) -> None:
+    article = EXPECTED["articles"][0]
+    base = "http://127.0.0.1:9/djgz/202401/t20240101_1.html?trap="
+    one, two = raw(article["path"]), raw(EXPECTED["articles"][1]["path"])
+    one.url = one.final_url = base + "a" * 1500
+    two.url = two.final_url = base + "a" * 1499 + "b"
+    assert process_pages(engine, [one, two], SITE, None).new == 2
+    assert process_pages(engine, [one, two], SITE, None).skipped == 2  # found again by the same keys
+    with session_scope(engine) as s:
+        keys = s.scalars(select(Article.canonical_url)).all()
+    assert len(set(keys)) == 2 and all(len(k) <= 1000 for k in keys)
+
+
+def test_time_per_stage_is_reported(engine: Engine) -> None:
+    summary = process_pages(engine, [raw(a["path"]) for a in EXPECTED["articles"][:3]], SITE, None)
+    assert set(summary.stage_seconds) == {"decode", "extract", "normalize", "dedup", "persist"}
+    assert summary.stage_seconds["extract"] > 0 and summary.stage_seconds["persist"] > 0

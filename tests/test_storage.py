@@ -110,3 +110,58 @@ def test_seed_sync_indexes_once_and_follows_the_folder(engine: Engine) -> None:
         assert s.scalars(select(SeedDocument.name)).all() == ["a.txt"]
         assert sorted(s.scalars(select(LshBand.key))) == [1, 2]
         assert repo.find_by_content_hash(s, "h-a") == repo.Reference(None, "a.txt", "甲")
+
+
+def test_only_runs_whose_process_is_gone_are_marked_interrupted(engine: Engine) -> None:
+    """A run is interrupted when its pid is dead on this host or its heartbeat is old, never when it is
+    alive (here: this very process) or alive on another machine (fresh heartbeat)."""
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    from storage.models import CrawlRun
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    with session_scope(engine) as s:
+        alive_here = repo.start_run(s, "f1", "s", None, None).id
+        dead_here = repo.start_run(s, "f2", "s", None, None)
+        dead_here.pid = int(dead.stdout)
+        elsewhere = repo.start_run(s, "f3", "s", None, None)
+        elsewhere.host, elsewhere.pid = "another-machine", 1
+        silent = repo.start_run(s, "f4", "s", None, None)
+        silent.host, silent.heartbeat_at = "another-machine", repo.utcnow() - timedelta(hours=1)
+        ids = {"dead_here": dead_here.id, "elsewhere": elsewhere.id, "silent": silent.id}
+    with session_scope(engine) as s:
+        assert repo.mark_stale_runs_interrupted(s, "s") == 2
+    with session_scope(engine) as s:
+        status = dict(s.execute(select(CrawlRun.id, CrawlRun.status)).all())
+    assert status[alive_here] == "running" and status[ids["elsewhere"]] == "running"
+    assert status[ids["dead_here"]] == "interrupted" and status[ids["silent"]] == "interrupted"
+
+
+def test_a_second_decision_waits_for_the_first_to_commit(engine: Engine) -> None:
+    """Two transactions deciding "is this new?" at once take turns (row lock on PostgreSQL, write lock
+    on SQLite): the second cannot look before the first has stored what it decided."""
+    import threading
+    import time
+
+    order: list[str] = []
+    first_has_turn = threading.Event()
+
+    def second() -> None:
+        first_has_turn.wait()
+        with session_scope(engine) as s:
+            repo.take_decision_turn(s)
+            order.append("second decides")
+            assert s.scalar(select(func.count()).select_from(Article)) == 1  # sees the first's article
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with session_scope(engine) as s:
+        repo.take_decision_turn(s)
+        first_has_turn.set()
+        time.sleep(0.5)  # the second transaction is now trying to take its turn
+        repo.add_article(s, new_article(1), None)
+        order.append("first commits")
+    thread.join(timeout=30)
+    assert order == ["first commits", "second decides"]

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import text
 
 from storage.db import make_engine
 from storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+# Several workers may start a flow (and so an upgrade) at the same moment on one PostgreSQL database:
+# a transaction-scoped advisory lock makes them take turns, and the later ones find the schema at head.
+MIGRATION_LOCK_KEY = 0x64616E67  # "dang"
 
 
 def run_migrations_offline() -> None:
@@ -28,6 +32,8 @@ def run_migrations_online() -> None:
         # Batch mode lets ALTERs work on SQLite too (it rebuilds the table).
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             context.run_migrations()
     engine.dispose()
 
