@@ -13,7 +13,10 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +26,8 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import FlowRun
+from prefect.runtime import deployment as current_deployment
 from prefect.runtime import flow_run as current_flow_run
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -78,10 +83,13 @@ def flow_run_label() -> str:
     params = current_flow_run.parameters or {}
     today = portal_today().isoformat()
     if params.get("since") or params.get("until"):
-        return f"backfill-{params.get('since') or 'start'}..{params.get('until') or today}"
-    if params.get("incremental"):
-        return f"nightly-{today}"
-    return f"ingest-{today}"
+        label = f"backfill-{params.get('since') or 'start'}..{params.get('until') or today}"
+    elif params.get("incremental"):
+        label = f"nightly-{today}"
+    else:
+        label = f"ingest-{today}"
+    sites = params.get("sites") or []
+    return f"{label}-{sites[0]}" if len(sites) == 1 else label
 
 
 class CrawlFailed(RuntimeError):
@@ -193,6 +201,83 @@ def _run_label() -> str:
     return str(current_flow_run.get_id() or f"local-{int(time.time())}")
 
 
+@contextmanager
+def _heartbeat(engine: Any, run_ids: list[int]) -> Iterator[None]:
+    """Refresh the runs' heartbeat while the block runs, so that other workers see them alive."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(repo.HEARTBEAT_SECONDS):
+            try:
+                with session_scope(engine) as session:
+                    repo.heartbeat(session, run_ids)
+            except Exception as exc:  # a missed beat is not worth failing the run for
+                get_run_logger().warning("heartbeat not recorded: %s", exc)
+
+    thread = threading.Thread(target=beat, name="dangjian-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+FAN_OUT_POLL_SECONDS = 2.0
+
+
+def _fan_out(chosen: list[SiteConfig], parameters: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """One flow run per site of this deployment, picked up by whichever worker of the pool is free.
+
+    The child runs share the database, which decides what is new; their per-site results are read
+    back from CrawlRun (state in the database, not in this process).
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+
+    logger = get_run_logger()
+    name = f"{current_flow_run.flow_name}/{current_deployment.name}"
+    parent = _run_label()
+    children: dict[str, FlowRun] = {}
+    for site in chosen:
+        children[site.name] = run_deployment(  # type: ignore[assignment]  # sync call: a FlowRun
+            name,
+            parameters={**parameters, "sites": [site.name], "fan_out": False},
+            timeout=0,  # create it and go on: the workers run the children in parallel
+            idempotency_key=f"{parent}:{site.name}",  # a retried parent does not start a site twice
+        )
+        logger.info("%s: flow run %s scheduled", site.name, children[site.name].name)
+    states: dict[str, Any] = {}
+    with get_client(sync_client=True) as client:
+        while len(states) < len(children):
+            time.sleep(FAN_OUT_POLL_SECONDS)
+            for site_name, child in children.items():
+                if site_name not in states:
+                    state = client.read_flow_run(child.id).state
+                    if state is not None and state.is_final():
+                        states[site_name] = state
+    engine = make_engine(parameters.get("database_url"))
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        with session_scope(engine) as session:
+            for site_name, child in children.items():
+                row = repo.run_of_flow(session, str(child.id), site_name)
+                if row is None:  # the child failed before it started the site (bad parameters, crash)
+                    results[site_name] = asdict(
+                        SiteSummary(site=site_name, status="failed", message=states[site_name].message or "")
+                    )
+                    continue
+                results[site_name] = {
+                    **asdict(SiteSummary(site=site_name, status=row.status, message=row.message or "")),
+                    **{k: getattr(row, k) for k in ("pages_fetched", "new", "duplicate", "failed", "skipped")},
+                    "worker": row.worker,
+                    "flow_run": child.name,
+                }
+    finally:
+        engine.dispose()
+    return results
+
+
 @flow(
     name="ingest",
     flow_run_name=flow_run_label,
@@ -210,6 +295,7 @@ def ingest(
     seeds_dir: str | None = None,
     max_pages: int | None = None,
     keep_raw: bool = False,
+    fan_out: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Crawl the given sites (default: every enabled one) once and store what is new.
 
@@ -217,11 +303,34 @@ def ingest(
     nightly deployment) starts each site from its last successful run. The
     result is a summary per site: pages fetched, new, duplicate, failed,
     skipped. The run ends Failed only when every site failed.
+
+    ``fan_out`` (deployed runs only) starts one flow run per site instead, so that
+    every worker of the pool takes a share; the workers need a free slot each
+    besides the one this run occupies.
     """
     logger = get_run_logger()
     since_day, until_day = validate_window(since, until)
     registry_vars = registry_vars or {}
     chosen = select_sites(load_registry(registry_path, registry_vars), sites)
+    if fan_out and current_deployment.name:
+        fanned = _fan_out(
+            chosen,
+            {
+                "since": since_day.isoformat() if since_day else None,
+                "until": until_day.isoformat() if until_day else None,
+                "incremental": incremental,
+                "registry_path": registry_path,
+                "registry_vars": registry_vars,
+                "database_url": database_url,
+                "seeds_dir": seeds_dir,
+                "max_pages": max_pages,
+                "keep_raw": keep_raw,
+            },
+        )
+        _publish_artifacts(_run_label(), fanned, {})
+        return _final_state(fanned)
+    if fan_out:
+        logger.info("fan_out needs a deployment (workers to fan out to); running every site here")
 
     upgrade(database_url)
     engine = make_engine(database_url)
@@ -262,35 +371,40 @@ def ingest(
 
     results: dict[str, dict[str, Any]] = {}
     quiet: dict[str, int] = {}
-    for site in chosen:
-        started, crawl_seconds = time.monotonic(), 0.0
-        try:
-            crawl = crawls[site.name].result()
-            crawl_seconds = crawl["seconds"]
-            summary = process_site.with_options(task_run_name=f"process-{site.name}")(
-                site, crawl["raw_path"], run_ids[site.name], database_url, *windows[site.name]
-            )
-            if not keep_raw:
-                Path(crawl["raw_path"]).unlink(missing_ok=True)
-            if not crawl["stats"].get("dangjian/list_pages_ok"):
-                # Not one column page could be read: the site is down, gone, or unreachable from here.
-                summary.status = "failed"
-                summary.message = summary.errors[0][1] if summary.errors else "no list page could be fetched"
-        except Exception as exc:  # one site failing must not stop the others
-            logger.error("site %s failed: %s", site.name, exc)
-            summary = SiteSummary(site=site.name, status="failed", message=str(exc))
-        with session_scope(engine) as session:
-            repo.finish_run(session, run_ids[site.name], summary.status, summary.counts(), summary.message or None)
-            streak = repo.runs_without_new(session, site.name)
-        if streak >= QUIET_RUNS_WARNING:
-            quiet[site.name] = streak
-            logger.warning("%s: %s completed runs in a row without a new article", site.name, streak)
-        result = asdict(summary)
-        result["duration_s"] = round(crawl_seconds + time.monotonic() - started, 2)
-        results[site.name] = result
+    with _heartbeat(engine, list(run_ids.values())):
+        for site in chosen:
+            started, crawl_seconds = time.monotonic(), 0.0
+            try:
+                crawl = crawls[site.name].result()
+                crawl_seconds = crawl["seconds"]
+                summary = process_site.with_options(task_run_name=f"process-{site.name}")(
+                    site, crawl["raw_path"], run_ids[site.name], database_url, *windows[site.name]
+                )
+                if not keep_raw:
+                    Path(crawl["raw_path"]).unlink(missing_ok=True)
+                if not crawl["stats"].get("dangjian/list_pages_ok"):
+                    # Not one column page could be read: the site is down, gone, or unreachable from here.
+                    summary.status = "failed"
+                    summary.message = summary.errors[0][1] if summary.errors else "no list page could be fetched"
+            except Exception as exc:  # one site failing must not stop the others
+                logger.error("site %s failed: %s", site.name, exc)
+                summary = SiteSummary(site=site.name, status="failed", message=str(exc))
+            with session_scope(engine) as session:
+                repo.finish_run(session, run_ids[site.name], summary.status, summary.counts(), summary.message or None)
+                streak = repo.runs_without_new(session, site.name)
+            if streak >= QUIET_RUNS_WARNING:
+                quiet[site.name] = streak
+                logger.warning("%s: %s completed runs in a row without a new article", site.name, streak)
+            result = asdict(summary)
+            result["duration_s"] = round(crawl_seconds + time.monotonic() - started, 2)
+            results[site.name] = result
     engine.dispose()
 
     _publish_artifacts(label, results, quiet)
+    return _final_state(results)
+
+
+def _final_state(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     failed = [name for name, r in results.items() if r["status"] == "failed"]
     if results and len(failed) == len(results):
         # A returned State becomes the run's final state; callers (CLI, tests) receive its data.

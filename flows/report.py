@@ -41,6 +41,16 @@ def run_markdown(
     if errors:
         lines += ["", "## Top errors", "", "| site | reason | URL |", "|---|---|---|"]
         lines += [f"| {_cell(s)} | {_cell(reason)} | {_cell(url)} |" for s, url, reason in errors[:20]]
+    stages = [(site, r["stage_seconds"]) for site, r in results.items() if r.get("stage_seconds")]
+    if stages:
+        names = list(stages[0][1])
+        lines += ["", "## Processing time per stage (seconds)", ""]
+        lines += ["| site | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+        lines += [f"| {_cell(s)} | " + " | ".join(f"{t.get(n, 0):.2f}" for n in names) + " |" for s, t in stages]
+    placed = [(site, r) for site, r in results.items() if r.get("flow_run")]
+    if placed:
+        lines += ["", "## Flow run and worker of each site", "", "| site | flow run | worker |", "|---|---|---|"]
+        lines += [f"| {_cell(s)} | {_cell(r['flow_run'])} | {_cell(r.get('worker') or '')} |" for s, r in placed]
     if quiet_sites:
         lines += ["", "## Sites with nothing new for several runs in a row (has the site changed?)", ""]
         lines += [f"- **{_cell(s)}**: {n} runs without a new article" for s, n in sorted(quiet_sites.items())]

@@ -85,6 +85,13 @@ def start_run(session: Session, flow_run_id: str, site: str, since: str | None, 
     return run
 
 
+def run_of_flow(session: Session, flow_run_id: str, site: str) -> CrawlRun | None:
+    """The site's run started by the given flow run, if it got that far."""
+    return session.scalars(
+        select(CrawlRun).where(CrawlRun.flow_run_id == flow_run_id, CrawlRun.site == site).order_by(CrawlRun.id.desc())
+    ).first()
+
+
 def heartbeat(session: Session, run_ids: Iterable[int]) -> None:
     """Say that these runs are still alive."""
     ids = list(run_ids)

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # Prefect reads its settings at import: give the whole test session its own home, no telemetry.
@@ -27,6 +33,8 @@ from storage.migrate import upgrade  # noqa: E402
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 REPLICA_REGISTRY = PROJECT_ROOT / "replica" / "sites.yaml"
+ROOT = PROJECT_ROOT
+BIN = Path(sys.executable).parent
 
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -44,6 +52,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         upgrade(url)
         yield url
         return
+    with postgres_database() as url:
+        upgrade(url)
+        yield url
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty database on the test PostgreSQL server (scripts/with-postgres.sh exports
+    TEST_POSTGRES_URL; ``make test`` wraps pytest in it), dropped afterwards."""
     admin_url = os.environ.get("TEST_POSTGRES_URL")
     if not admin_url:
         pytest.skip("TEST_POSTGRES_URL not set (run through `make test` or scripts/with-postgres.sh)")
@@ -54,10 +71,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
-        yield url
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -87,3 +102,69 @@ def replica() -> Iterator[object]:
 
     with ReplicaServer() as server:
         yield server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"prefect server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"prefect server at {url} not healthy after {timeout}s")
+
+
+@pytest.fixture(scope="module")
+def prefect_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A real `prefect server start` on a free loopback port, with its own PREFECT_HOME, the work pool
+    and the deployments of prefect.yaml: one per test module that asks for it."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_WORKER_QUERY_SECONDS": "2",
+        "DANGJIAN_PROJECT_DIR": str(ROOT),
+        "DANGJIAN_DATA_DIR": str(home / "data"),
+    }
+    log = (home / "server.log").open("wb")
+    server = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_healthy(env["PREFECT_API_URL"], server)
+        for cmd in (
+            ["work-pool", "create", "dangjian-process", "--type", "process"],
+            ["--no-prompt", "deploy", "--all", "--prefect-file", str(ROOT / "prefect.yaml")],
+        ):
+            done = subprocess.run(
+                [str(BIN / "prefect"), *cmd],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=False,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+        yield env
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()

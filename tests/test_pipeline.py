@@ -122,9 +122,7 @@ def test_attachments_are_recorded_once_and_never_extracted(engine: Engine) -> No
 def test_an_oversized_page_is_refused_with_its_size_and_the_run_goes_on(engine: Engine) -> None:
     article = EXPECTED["articles"][0]
     huge = b"<html><body><p>" + "党建".encode() * (MAX_EXTRACT_BYTES // 6 + 10) + b"</p></body></html>"
-    summary = process_pages(
-        engine, [raw("/djgz/202401/t20240103_3.html", body=huge), raw(article["path"])], SITE, None
-    )
+    summary = process_pages(engine, [raw("/djgz/202401/t20240103_3.html", body=huge), raw(article["path"])], SITE, None)
     assert (summary.new, summary.failed) == (1, 1)
     assert "extraction limit" in summary.errors[0][1]
 

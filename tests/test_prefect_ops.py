@@ -7,12 +7,9 @@ crawls the replica portal.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,71 +22,6 @@ REPLICA_REGISTRY = ROOT / "replica" / "sites.yaml"
 EXPECTED = json.loads((ROOT / "replica" / "expected.json").read_text("utf-8"))
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"prefect server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"prefect server at {url} not healthy after {timeout}s")
-
-
-@pytest.fixture(scope="module")
-def prefect_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A real `prefect server start` on a free loopback port, with its own PREFECT_HOME."""
-    home = tmp_path_factory.mktemp("prefect-home")
-    port = free_port()
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_WORKER_QUERY_SECONDS": "2",
-        "DANGJIAN_PROJECT_DIR": str(ROOT),
-        "DANGJIAN_DATA_DIR": str(home / "data"),
-    }
-    log = (home / "server.log").open("wb")
-    server = subprocess.Popen(
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_healthy(env["PREFECT_API_URL"], server)
-        for cmd in (
-            ["work-pool", "create", "dangjian-process", "--type", "process"],
-            ["--no-prompt", "deploy", "--all", "--prefect-file", str(ROOT / "prefect.yaml")],
-        ):
-            done = subprocess.run(
-                [str(BIN / "prefect"), *cmd],
-                env=env,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                timeout=180,
-                check=False,
-            )
-            assert done.returncode == 0, done.stdout + done.stderr
-        yield env
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")
