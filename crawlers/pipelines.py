@@ -30,4 +30,9 @@ class RawPageFilePipeline:
         return item
 
     def close_spider(self) -> None:
+        # Items the spider still holds when the crawl closes early (max_pages, max_bytes): a multi-page
+        # article whose last parts were never fetched is written with the parts it has, plus why.
+        unfinished = getattr(self.crawler.spider, "unfinished_items", None)
+        for item in unfinished() if callable(unfinished) else ():
+            self.process_item(item)
         self.writer.close()

@@ -4,6 +4,25 @@ A site entry says where its party-building columns start, how article links
 and list-page links look, and how politely to crawl it. Adding a portal is
 editing YAML, not writing a spider. A bad entry fails loading with an error
 that names the entry and the field, before any request is made.
+
+Fields (only ``name``, ``start_urls`` and ``article_url_patterns`` are required):
+
+- ``name``: lowercase letters, digits, dashes; ``title``; ``enabled`` (default true); ``notes``.
+- ``start_urls``: the party-building column pages (http/https; ``{base_url}`` placeholders allowed).
+- ``allowed_domains``: hosts (and their subdomains) the crawl may contact; default: the start URLs' hosts.
+- ``article_url_patterns``: regular expressions searched in absolute article URLs.
+- ``list_url_patterns``: regular expressions for column/list pages; default :data:`DEFAULT_LIST_PATTERNS`
+  (TRS ``index.html``, ``index_1.html`` … and people.cn ``index.html``, ``index2.html`` …).
+  Links whose anchor text is one of ``next_page_texts`` are followed as list pages too.
+- ``next_page_texts``: anchor texts of pagination links on list pages (default :data:`DEFAULT_NEXT_PAGE_TEXTS`,
+  下一页/尾页/…); such links are followed whatever their URL looks like, at most ``max_pages`` of them.
+- ``sitemap_urls``: sitemap.xml (or sitemap index, .xml.gz) URLs whose article URLs are crawled like list links.
+- ``sitemaps_from_robots``: also read the ``Sitemap:`` lines of the start hosts' robots.txt (default false).
+- ``feed_urls``: RSS 2.0 / Atom feed URLs whose item links are crawled like list links.
+- ``max_pages``: responses per run (default 500); ``max_bytes``: downloaded bytes per run (default: no limit);
+  the crawl stops cleanly when either is reached, keeping what it already has.
+- ``download_delay``: seconds between requests to the site (default 1.0).
+- ``body_xpath`` / ``title_xpath``: extraction fallbacks.
 """
 
 from __future__ import annotations
@@ -19,7 +38,10 @@ import yaml
 
 DEFAULT_REGISTRY = Path(__file__).resolve().parent / "sites.yaml"
 # TRS CMS column pages: index.html, index_1.html, … (also .htm/.shtml).
-DEFAULT_LIST_PATTERNS = (r"/index(?:_\d+)?\.s?html?$",)
+# people.cn CMS column pages (旗帜网 /GB/NNN/index.html, index2.html, …) too.
+DEFAULT_LIST_PATTERNS = (r"/index(?:_?\d+)?\.s?html?$",)
+# Anchor texts of "next"/"last" pagination links on list pages (compared without spaces and brackets).
+DEFAULT_NEXT_PAGE_TEXTS = ("下一页", "下页", "后一页", "尾页", "末页", "最后一页")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 
@@ -41,6 +63,11 @@ class SiteConfig:
     title_xpath: str | None = None
     enabled: bool = True
     notes: str = ""
+    next_page_texts: tuple[str, ...] = DEFAULT_NEXT_PAGE_TEXTS
+    sitemap_urls: tuple[str, ...] = ()
+    sitemaps_from_robots: bool = False
+    feed_urls: tuple[str, ...] = ()
+    max_bytes: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def is_article_url(self, url: str) -> bool:
@@ -64,6 +91,11 @@ class SiteConfig:
             "title_xpath": self.title_xpath,
             "enabled": self.enabled,
             "notes": self.notes,
+            "next_page_texts": list(self.next_page_texts),
+            "sitemap_urls": list(self.sitemap_urls),
+            "sitemaps_from_robots": self.sitemaps_from_robots,
+            "feed_urls": list(self.feed_urls),
+            "max_bytes": self.max_bytes,
         }
 
 
@@ -120,29 +152,52 @@ def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int 
         "title_xpath",
         "enabled",
         "notes",
+        "next_page_texts",
+        "sitemap_urls",
+        "sitemaps_from_robots",
+        "feed_urls",
+        "max_bytes",
     }
     unknown = sorted(set(raw) - known)
     if unknown:
         raise _fail(name, unknown[0], f"unknown field (known: {', '.join(sorted(known))})")
 
-    def fill(s: str) -> str:
+    def fill(s: str, key: str = "start_urls") -> str:
         try:
             return s.format_map(dict(variables or {}))
         except KeyError as exc:
-            raise _fail(name, "start_urls", f"placeholder {exc} has no value") from exc
+            raise _fail(name, key, f"placeholder {exc} has no value") from exc
 
-    start_urls = [fill(u) for u in _str_list(name, raw, "start_urls", required=True)]
-    for u in start_urls:
-        parts = urlsplit(u)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise _fail(name, "start_urls", f"{u!r} is not an http(s) URL")
-    domains = [fill(d) for d in _str_list(name, raw, "allowed_domains", required=False)]
+    def urls(key: str, *, required: bool) -> list[str]:
+        values = [fill(u, key) for u in _str_list(name, raw, key, required=required)]
+        for u in values:
+            parts = urlsplit(u)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise _fail(name, key, f"{u!r} is not an http(s) URL")
+        return values
+
+    start_urls = urls("start_urls", required=True)
+    domains = [fill(d, "allowed_domains") for d in _str_list(name, raw, "allowed_domains", required=False)]
     if not domains:
         domains = sorted({urlsplit(u).hostname or "" for u in start_urls})
     for u in start_urls:
         host = urlsplit(u).hostname or ""
         if not any(host == d or host.endswith("." + d) for d in domains):
             raise _fail(name, "allowed_domains", f"does not cover the start URL {u!r}")
+    discovery: dict[str, list[str]] = {}
+    for key in ("sitemap_urls", "feed_urls"):
+        discovery[key] = urls(key, required=False)
+        for u in discovery[key]:
+            host = urlsplit(u).hostname or ""
+            if not any(host == d or host.endswith("." + d) for d in domains):
+                raise _fail(name, key, f"{u!r} is outside allowed_domains")
+    # absent: the defaults; an explicit empty list switches anchor-text pagination off
+    next_texts = None if raw.get("next_page_texts") is None else _str_list(name, raw, "next_page_texts", required=False)
+    max_bytes = raw.get("max_bytes")
+    if max_bytes is not None and (not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 1):
+        raise _fail(name, "max_bytes", "must be a positive integer (bytes)")
+    if not isinstance(raw.get("sitemaps_from_robots", False), bool):
+        raise _fail(name, "sitemaps_from_robots", "must be true or false")
     articles = _patterns(name, "article_url_patterns", _str_list(name, raw, "article_url_patterns", required=True))
     lists = _patterns(
         name,
@@ -173,6 +228,11 @@ def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int 
         title_xpath=raw.get("title_xpath"),
         enabled=raw.get("enabled", True),
         notes=raw.get("notes") or "",
+        next_page_texts=DEFAULT_NEXT_PAGE_TEXTS if next_texts is None else tuple(next_texts),
+        sitemap_urls=tuple(discovery["sitemap_urls"]),
+        sitemaps_from_robots=raw.get("sitemaps_from_robots", False),
+        feed_urls=tuple(discovery["feed_urls"]),
+        max_bytes=max_bytes,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,34 @@ def crawl_settings(site: SiteConfig, out: Path, max_pages: int | None) -> Settin
     return settings
 
 
+def read_validators(path: Path) -> dict[str, dict[str, str]]:
+    """The ``--validators`` file: ``{"<list page URL>": {"etag": "...", "last_modified": "..."}}``.
+
+    Missing or unreadable means "no validators" (every list page is fetched in full), never an error.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for url, entry in data.items():
+        if isinstance(url, str) and isinstance(entry, dict):
+            kept = {k: v for k, v in entry.items() if k in ("etag", "last_modified") and isinstance(v, str) and v}
+            if kept:
+                out[url] = kept
+    return out
+
+
+def write_validators(path: Path, validators: dict[str, dict[str, str]]) -> None:
+    """Rewrite the ``--validators`` file atomically (a crash never leaves half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(validators, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--registry", type=Path, default=None)
@@ -43,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--until", type=date.fromisoformat, default=None)
     parser.add_argument("--skip-urls", type=Path, default=None, help="file of canonical URLs not to fetch")
     parser.add_argument("--max-pages", type=int, default=None)
+    parser.add_argument(
+        "--validators",
+        type=Path,
+        default=None,
+        help="JSON of list-page URL -> {etag, last_modified}: read at start (conditional GET), rewritten at the end",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -60,8 +95,11 @@ def main(argv: list[str] | None = None) -> int:
 
     process = CrawlerProcess(crawl_settings(site, args.out, args.max_pages), install_root_handler=True)
     crawler = process.create_crawler(PortalSpider)
-    process.crawl(crawler, site=site, since=args.since, until=args.until, skip_urls=skip)
+    validators = read_validators(args.validators) if args.validators else {}
+    process.crawl(crawler, site=site, since=args.since, until=args.until, skip_urls=skip, validators=validators)
     process.start()
+    if args.validators and isinstance(crawler.spider, PortalSpider):
+        write_validators(args.validators, crawler.spider.final_validators())
     if args.stats:
         stats = crawler.stats.get_stats() if crawler.stats else {}
         args.stats.write_text(json.dumps(stats, default=str, ensure_ascii=False, indent=1), encoding="utf-8")

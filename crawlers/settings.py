@@ -15,7 +15,10 @@ USER_AGENT = os.environ.get(
 ROBOTSTXT_OBEY = True
 
 # Politeness: at most two requests in flight per domain, AutoThrottle adapts the delay to the server.
-CONCURRENT_REQUESTS = 16
+# One crawl process crawls one site, so the global cap is kept small too: the downloader only takes what
+# it may send soon, the rest waits in the scheduler, and a crawl closed early (max_pages, max_bytes)
+# drops it there instead of downloading every request already handed to the downloader.
+CONCURRENT_REQUESTS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0

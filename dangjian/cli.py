@@ -174,6 +174,72 @@ def cmd_sites(args: argparse.Namespace) -> int:
         print(f"{site.name:<16} {site.title}{flag}")
         for url in site.start_urls:
             print(f"{'':<16} {url}")
+        for label, urls in (("sitemap", site.sitemap_urls), ("feed", site.feed_urls)):
+            for url in urls:
+                print(f"{'':<16} {label}: {url}")
+        extras = []
+        if site.sitemaps_from_robots:
+            extras.append("sitemaps from robots.txt")
+        if site.max_bytes:
+            extras.append(f"max_bytes {site.max_bytes}")
+        if extras:
+            print(f"{'':<16} {', '.join(extras)}")
+    return 0
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return number
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    """Crawl one site (the flow's crawl process, nothing stored) and print what it did."""
+    import subprocess
+    import tempfile
+
+    from crawlers.registry import load_registry, parse_placeholders, select_sites
+    from crawlers.report import LIST_PAGES_OK, crawl_report, format_crawl_report
+
+    if args.since and args.until and args.since > args.until:
+        raise ValueError(f"--since {args.since} is after --until {args.until}")
+    variables = parse_placeholders(args.var)
+    (site,) = select_sites(load_registry(args.registry, variables), [args.site])
+    with tempfile.TemporaryDirectory(prefix="dangjian-crawl-") as tmp:
+        out = Path(args.out) if args.out else Path(tmp) / f"{site.name}.jsonl"
+        if args.out:
+            out.unlink(missing_ok=True)  # the report is about this crawl only
+        stats_path = Path(tmp) / "stats.json"
+        log_path = Path(tmp) / "crawl.log"
+        cmd = [sys.executable, "-m", "crawlers.run", "--site", site.name, "--out", str(out), "--stats", str(stats_path)]
+        if args.registry:
+            cmd += ["--registry", str(args.registry)]
+        for key, value in variables.items():
+            cmd += ["--var", f"{key}={value}"]
+        for flag, value in (("--since", args.since), ("--until", args.until), ("--max-pages", args.max_pages)):
+            if value:
+                cmd += [flag, str(value)]
+        if args.validators:
+            cmd += ["--validators", str(args.validators)]
+        with log_path.open("w", encoding="utf-8") as log:
+            proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
+        if proc.returncode != 0 or not stats_path.exists():
+            tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
+            print(f"error: crawl of {site.name} exited with {proc.returncode}: {' | '.join(tail)}", file=sys.stderr)
+            return 1
+        stats = json.loads(stats_path.read_text(encoding="utf-8"))
+        report = crawl_report(stats, out)
+    if args.json:
+        print(json.dumps({"site": site.name, **report}, ensure_ascii=False, indent=1))
+    else:
+        print(format_crawl_report(site.name, report))
+    if not stats.get(LIST_PAGES_OK):
+        print(f"error: {site.name}: no list page could be fetched", file=sys.stderr)
+        return EXIT_ALL_SITES_FAILED
     return 0
 
 
@@ -217,6 +283,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", default=None, help="seed corpus folder (default: seeds/)")
     registry_args(p)
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("crawl", help="crawl one site without storing anything and print what the crawl did")
+    p.add_argument("--site", required=True, metavar="NAME")
+    p.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD")
+    p.add_argument("--until", type=_day, default=None, metavar="YYYY-MM-DD")
+    p.add_argument("--max-pages", type=_positive, default=None, help="stop after N responses")
+    p.add_argument("--out", default=None, metavar="FILE", help="keep the raw pages (JSON lines) in FILE")
+    p.add_argument("--validators", default=None, metavar="FILE", help="list-page ETag/Last-Modified state file")
+    registry_args(p)
+    p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("sites", help="list the portal registry")
     registry_args(p)

@@ -51,6 +51,15 @@ def test_placeholders_are_filled(tmp_path: Path) -> None:
         (("name: demo", "name: demo\n    max_pages: 0"), "max_pages"),
         (("name: demo", "name: demo\n    colour: red"), "colour"),
         (("{base_url}/djgz/index.html", "ftp://x/y"), "start_urls"),
+        (("name: demo", "name: demo\n    max_bytes: 0"), "max_bytes"),
+        (("name: demo", "name: demo\n    max_bytes: 1.5e6"), "max_bytes"),
+        (("name: demo", "name: demo\n    max_bytes: true"), "max_bytes"),
+        (("name: demo", "name: demo\n    sitemap_urls: ['/sitemap.xml']"), "sitemap_urls"),
+        (("name: demo", "name: demo\n    sitemap_urls: ['http://example.org/sitemap.xml']"), "sitemap_urls"),
+        (("name: demo", "name: demo\n    feed_urls: [42]"), "feed_urls"),
+        (("name: demo", "name: demo\n    feed_urls: ['{base_url}/{nope}.xml']"), "feed_urls"),
+        (("name: demo", "name: demo\n    next_page_texts: ['']"), "next_page_texts"),
+        (("name: demo", "name: demo\n    sitemaps_from_robots: 'yes'"), "sitemaps_from_robots"),
     ],
 )
 def test_bad_entry_names_entry_and_field(tmp_path: Path, patch: tuple[str, str], field: str) -> None:
@@ -71,3 +80,28 @@ def test_select_sites_rejects_unknown_names(tmp_path: Path) -> None:
     assert [s.name for s in select_sites(registry, None)] == ["demo"]
     with pytest.raises(RegistryError, match="unknown site"):
         select_sites(registry, ["nope"])
+
+
+def test_discovery_fields_and_their_defaults(tmp_path: Path) -> None:
+    site = load_registry(write(tmp_path, GOOD), {"base_url": "http://127.0.0.1:1"})["demo"]
+    assert site.sitemap_urls == () and site.feed_urls == () and site.max_bytes is None
+    assert not site.sitemaps_from_robots and "下一页" in site.next_page_texts and "尾页" in site.next_page_texts
+    # the default list pattern covers TRS (index_1.html) and people.cn (index2.html) columns, not articles
+    assert site.is_list_url("http://127.0.0.1:1/GB/123/index2.html")
+    assert site.is_list_url("http://127.0.0.1:1/GB/123/index.html")
+    assert site.is_list_url("http://127.0.0.1:1/djgz/index_12.shtml")
+    assert not site.is_list_url("http://127.0.0.1:1/djgz/202405/t20240501_1.html")
+    text = GOOD.replace(
+        "name: demo",
+        "name: demo\n    sitemap_urls: ['{base_url}/sitemap.xml']\n    feed_urls: '{base_url}/rss.xml'\n"
+        "    max_bytes: 5000000\n    sitemaps_from_robots: true\n    next_page_texts: ['下一頁', 'Next']",
+    )
+    site = load_registry(write(tmp_path, text), {"base_url": "http://127.0.0.1:1"})["demo"]
+    assert site.sitemap_urls == ("http://127.0.0.1:1/sitemap.xml",)
+    assert site.feed_urls == ("http://127.0.0.1:1/rss.xml",)
+    assert site.max_bytes == 5_000_000 and site.sitemaps_from_robots
+    assert site.next_page_texts == ("下一頁", "Next")
+    data = site.to_dict()
+    assert data["max_bytes"] == 5_000_000 and data["feed_urls"] == ["http://127.0.0.1:1/rss.xml"]
+    off = GOOD.replace("name: demo", "name: demo\n    next_page_texts: []")
+    assert load_registry(write(tmp_path, off), {"base_url": "http://127.0.0.1:1"})["demo"].next_page_texts == ()

@@ -8,14 +8,16 @@ downstream can record every failure with its reason instead of losing it.
 from __future__ import annotations
 
 import re
-from collections import deque
-from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy import signals
+from scrapy import Selector, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -25,9 +27,13 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
     IgnoreRequest,
     ResponseDataLossError,
+    StopDownload,
 )
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import _schedule_coro
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
@@ -41,6 +47,21 @@ from steps.urls import canonical_url
 _CREATE_PAGE_HTML = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
 _ENTRY_DATE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 _KEPT_HEADERS = ("content-type", "last-modified", "etag", "content-length", "date")
+CHINA_TZ = timezone(timedelta(hours=8))
+# Non-HTML resources an article link may lead to: recorded as attachments, their bodies not downloaded.
+ATTACHMENT_SUFFIXES = (
+    ".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ppt", ".pptx", ".odt", ".ods",
+    ".zip", ".rar", ".7z", ".gz", ".tar",
+    ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp",
+    ".mp3", ".mp4", ".avi", ".flv", ".wmv", ".mov",
+)  # fmt: skip
+_HTML_TYPES = ("application/xhtml+xml",)
+_HTML_SUFFIX = re.compile(r"\.s?html?$")
+_STEM = re.compile(r"/([^/]+)\.s?html?$")
+# Decorations around pagination anchor texts: "[下一页]", "下一页 >", "【尾页】".
+_LABEL_JUNK = str.maketrans("", "", " \t\r\n\u3000\xa0[]【】<>《》«»‹›()（）|>＞")
+MAX_PARTS = 50  # continuation pages of one article
+MAX_SITEMAPS = 50  # sitemap files (an index's children included) per run
 
 
 class OffsiteRefused(IgnoreRequest):
@@ -111,6 +132,59 @@ def failure_reason(failure: Failure) -> tuple[int | None, str]:
     return None, f"{name}: {message}".strip(": ")
 
 
+def is_attachment(url: str, content_type: str) -> bool:
+    """A non-HTML resource (PDF, image, office document, archive…), by URL suffix or Content-Type."""
+    path = urlsplit(url).path.lower()
+    if path.endswith(ATTACHMENT_SUFFIXES):
+        return True
+    mime = content_type.split(";", 1)[0].strip().lower()
+    if not mime or mime.startswith("text/") or mime in _HTML_TYPES:
+        return False
+    # Misconfigured servers send HTML pages as octet-stream; the URL still says what it is.
+    return not (mime == "application/octet-stream" and _HTML_SUFFIX.search(path))
+
+
+def _anchor_label(anchor: Any) -> str:
+    """The anchor's text (or title) without spaces and decorations: "[下一页]" / "下一页 >" → "下一页"."""
+    text = "".join(anchor.xpath(".//text()").getall()) or anchor.attrib.get("title", "")
+    return text.translate(_LABEL_JUNK)
+
+
+def _feed_day(value: str | None) -> date | None:
+    """The China-time day of an RSS (RFC 822) or Atom/sitemap (ISO 8601) timestamp."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    stamp: datetime | None
+    try:
+        stamp = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        stamp = None
+    if stamp is None:
+        try:
+            stamp = datetime.fromisoformat(value)
+        except ValueError:
+            m = _ENTRY_DATE.search(value)
+            try:
+                return date(int(m[1]), int(m[2]), int(m[3])) if m else None
+            except ValueError:
+                return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(CHINA_TZ)
+    return stamp.date()
+
+
+@dataclass
+class _MultiPage:
+    """An article whose continuation pages (t…_1.html, t…_2.html) are being fetched, one after another."""
+
+    page: RawPage
+    meta: dict[str, Any]  # the first page's request meta (list_url bookkeeping)
+    stem: str  # t20240501_123
+    queue: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+
 class PortalSpider(scrapy.Spider):
     name = "portal"
 
@@ -120,6 +194,7 @@ class PortalSpider(scrapy.Spider):
         since: date | None = None,
         until: date | None = None,
         skip_urls: Iterable[str] = (),
+        validators: Mapping[str, Mapping[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(name=f"portal-{site.name}", **kwargs)
@@ -136,11 +211,28 @@ class PortalSpider(scrapy.Spider):
         self._articles_requested: set[str] = set()
         # List pages found but not yet requested; released when the spider is idle (see below).
         self._pending_lists: deque[scrapy.Request] = deque()
+        self._lists_requested: set[str] = set()
+        self._next_links_followed = 0
+        self._next_texts = frozenset(t.translate(_LABEL_JUNK) for t in site.next_page_texts) - {""}
+        self._sitemaps_requested: set[str] = set()
+        # Multi-page articles waiting for their continuation pages (flushed by the pipeline on close).
+        self._open_articles: dict[int, _MultiPage] = {}
+        # Conditional GET of list pages: validators from the last run, and this run's answers.
+        self.validators_in: dict[str, dict[str, str]] = {
+            url: dict(v) for url, v in (validators or {}).items() if isinstance(v, Mapping)
+        }
+        self._validators_seen: dict[str, dict[str, str] | None] = {}
+        self._list_outstanding: Counter[str] = Counter()  # list URL → its article requests not settled yet
+        self._list_incomplete: set[str] = set()  # list URLs with a failed or unfinished article
+        self._closing_for_bytes = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._release_list_pages, signal=signals.spider_idle)
+        crawler.signals.connect(spider._stop_attachment_download, signal=signals.headers_received)
+        crawler.signals.connect(spider._check_max_bytes, signal=signals.response_received)
+        crawler.signals.connect(spider._robots_sitemaps, signal=signals.robots_parsed)
         return spider
 
     def _release_list_pages(self) -> None:
@@ -157,11 +249,95 @@ class PortalSpider(scrapy.Spider):
             self.crawler.engine.crawl(self._pending_lists.popleft())
         raise DontCloseSpider
 
+    # -- signals -----------------------------------------------------------------------------------
+
+    def _stop_attachment_download(self, headers: Any, body_length: int, request: scrapy.Request, **_: Any) -> None:
+        """Attachments reached as articles (or redirected to): keep the headers, never download the body.
+        Once max_bytes is reached, no body at all: the responses still in flight are cut at their headers."""
+        if self._closing_for_bytes:
+            self.crawler.stats.inc_value("dangjian/cut_after_max_bytes")
+            raise StopDownload(fail=True)
+        if request.meta.get("role") not in ("article", "part"):
+            return
+        content_type = (headers.get("Content-Type") or b"").decode("latin-1")
+        if is_attachment(request.url, content_type):
+            request.meta["attachment"] = True
+            raise StopDownload(fail=False)
+
+    def _check_max_bytes(self, response: Response, request: scrapy.Request, **_: Any) -> None:
+        """Registry max_bytes: close the crawl cleanly once the downloaded bytes exceed it."""
+        limit = self.site.max_bytes
+        if not limit or self._closing_for_bytes:
+            return
+        received = self.crawler.stats.get_value("downloader/response_bytes", 0) if self.crawler.stats else 0
+        if received > limit:
+            self._closing_for_bytes = True
+            self.logger.warning("%s: %s bytes downloaded, over max_bytes %s: closing", self.site.name, received, limit)
+            self.crawler.stats.set_value("dangjian/max_bytes_reached", received)
+            _schedule_coro(self.crawler.engine.close_spider_async(reason="closespider_maxbytes"))
+
+    def _robots_sitemaps(self, robotparser: Any, request: scrapy.Request, **_: Any) -> None:
+        """``sitemaps_from_robots``: the Sitemap: lines of a start host's robots.txt (parsed once, by
+        Scrapy's RobotsTxtMiddleware, whose Protego parser keeps them) become sitemap requests."""
+        if not self.site.sitemaps_from_robots:
+            return
+        if not host_allowed(urlsplit(request.url).hostname or "", self.allowed_domains):
+            return
+        sitemaps = getattr(getattr(robotparser, "rp", None), "sitemaps", None)
+        if sitemaps is None:  # another RobotParser implementation: fetch robots.txt ourselves
+            robots = urljoin(request.url, "/robots.txt")
+            self.crawler.engine.crawl(
+                scrapy.Request(robots, callback=self.parse_robots, errback=self.on_error, meta={"role": "robots"})
+            )
+            return
+        for url in sitemaps:
+            self._crawl_sitemap(urljoin(request.url, url))
+
     # -- requests ----------------------------------------------------------------------------------
 
     async def start(self) -> Any:
         for url in self.site.start_urls:
-            yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error, meta={"role": "list"})
+            request = self._list_request(url)
+            if request is not None:
+                yield request
+        for url in self.site.feed_urls:
+            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, meta={"role": "feed"})
+        for url in self.site.sitemap_urls:
+            request = self._sitemap_request(url)
+            if request is not None:
+                yield request
+
+    def _list_request(self, url: str) -> scrapy.Request | None:
+        url = url.split("#", 1)[0]
+        if url in self._lists_requested:
+            return None
+        self._lists_requested.add(url)
+        headers = {}
+        known = self.validators_in.get(url) or {}
+        if known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known.get("last_modified"):
+            headers["If-Modified-Since"] = known["last_modified"]
+        if headers:
+            self.crawler.stats.inc_value("dangjian/list_pages_conditional")
+        return scrapy.Request(
+            url,
+            callback=self.parse_list,
+            errback=self.on_error,
+            headers=headers,
+            meta={"role": "list", "handle_httpstatus_list": [304]},
+        )
+
+    def _sitemap_request(self, url: str) -> scrapy.Request | None:
+        if url in self._sitemaps_requested or len(self._sitemaps_requested) >= MAX_SITEMAPS:
+            return None
+        self._sitemaps_requested.add(url)
+        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error, meta={"role": "sitemap"})
+
+    def _crawl_sitemap(self, url: str) -> None:
+        request = self._sitemap_request(url)
+        if request is not None:
+            self.crawler.engine.crawl(request)
 
     def _in_window(self, day: date | None) -> bool:
         if day is None:
@@ -170,12 +346,67 @@ class PortalSpider(scrapy.Spider):
             return False
         return not (self.until and day > self.until)
 
+    def _article_request(
+        self, url: str, day: date | None, *, source: str, found_on: str, list_url: str | None = None
+    ) -> scrapy.Request | None:
+        """The one gate of every article URL, whatever found it (list page, sitemap, feed): allowed host,
+        since/until, already stored, already requested under another spelling. None: not to fetch."""
+        try:
+            key = canonical_url(url)
+        except ValueError:
+            self.crawler.stats.inc_value("dangjian/malformed_links")
+            return None
+        stats = self.crawler.stats
+        if not host_allowed(urlsplit(url).hostname or "", self.allowed_domains):
+            # An article link to another host: not this site's to crawl (and never contacted).
+            stats.inc_value("dangjian/offsite_article_links")
+            return None
+        if not self._in_window(day):
+            stats.inc_value("dangjian/articles_outside_window")
+            return None
+        if key in self.skip_urls:
+            stats.inc_value("dangjian/articles_already_known")
+            return None
+        if key in self._articles_requested:
+            stats.inc_value("dangjian/article_link_variants_skipped")
+            return None
+        self._articles_requested.add(key)
+        stats.inc_value(f"dangjian/articles_from/{source}")
+        if list_url:
+            self._list_outstanding[list_url] += 1
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={
+                "role": "article",
+                "list_date": day.isoformat() if day else None,
+                "list_url": list_url,
+                "found_on": found_on,  # the referer to record, also when the article redirects
+            },
+            dont_filter=True,  # deduplicated above, by canonical URL
+        )
+
+    def _article_settled(self, meta: Mapping[str, Any], ok: bool) -> None:
+        list_url = meta.get("list_url")
+        if not list_url:
+            return
+        self._list_outstanding[list_url] -= 1
+        if not ok:
+            self._list_incomplete.add(list_url)
+
     # -- list pages --------------------------------------------------------------------------------
 
     def parse_list(self, response: Response) -> Iterator[Any]:
+        if response.status == 304:
+            # Conditional GET: the column did not change since the last run, so nothing on it is new.
+            self.crawler.stats.inc_value("dangjian/list_pages_ok")
+            self.crawler.stats.inc_value("dangjian/list_pages_unchanged")
+            return
         if not isinstance(response, TextResponse):
             return
         self.crawler.stats.inc_value("dangjian/list_pages_ok")
+        list_url = self._record_validators(response)
         entry_dates: list[date] = []
         for anchor in response.xpath("//a[@href]"):
             href = anchor.attrib.get("href", "").strip()
@@ -183,49 +414,56 @@ class PortalSpider(scrapy.Spider):
                 continue
             try:
                 url = response.urljoin(href)
-                key = canonical_url(url) if self.site.is_article_url(url) else ""
+                is_article = self.site.is_article_url(url)
             except ValueError:  # e.g. href="http://[bad/…": one broken link must not abort the page
                 self.crawler.stats.inc_value("dangjian/malformed_links")
                 continue
-            if key and not host_allowed(urlsplit(url).hostname or "", self.allowed_domains):
-                # An article link to another host: not this site's to crawl (and never contacted).
-                self.crawler.stats.inc_value("dangjian/offsite_article_links")
-                continue
-            if key:
+            if is_article:
                 day = date_from_url(url) or self._entry_date(anchor)
                 if day:
                     entry_dates.append(day)
-                if not self._in_window(day):
-                    self.crawler.stats.inc_value("dangjian/articles_outside_window")
-                    continue
-                if key in self.skip_urls:
-                    self.crawler.stats.inc_value("dangjian/articles_already_known")
-                    continue
-                if key in self._articles_requested:
-                    self.crawler.stats.inc_value("dangjian/article_link_variants_skipped")
-                    continue
-                self._articles_requested.add(key)
-                yield response.follow(
-                    url,
-                    callback=self.parse_article,
-                    errback=self.on_error,
-                    meta={"role": "article", "list_date": day.isoformat() if day else None},
-                    dont_filter=True,  # deduplicated above, by canonical URL
-                )
+                request = self._article_request(url, day, source="list", found_on=response.url, list_url=list_url)
+                if request is not None:
+                    yield request
             elif self.site.is_list_url(url):
-                yield from self._follow_list(response, url, entry_dates)
+                yield from self._follow_list(url, entry_dates)
+            elif self._next_texts and _anchor_label(anchor) in self._next_texts:
+                yield from self._follow_next_link(url, entry_dates)
         for url in self._trs_pages(response):
-            yield from self._follow_list(response, url, entry_dates)
+            yield from self._follow_list(url, entry_dates)
 
-    def _follow_list(self, response: Response, url: str, entry_dates: list[date]) -> Iterator[scrapy.Request]:
+    def _record_validators(self, response: Response) -> str:
+        """Remember the list page's ETag / Last-Modified; returns the URL they are kept under (as requested)."""
+        url = response.meta.get("redirect_urls", [response.url])[0] if response.request else response.url
+        etag = (response.headers.get("ETag") or b"").decode("latin-1")
+        modified = (response.headers.get("Last-Modified") or b"").decode("latin-1")
+        found = {k: v for k, v in (("etag", etag), ("last_modified", modified)) if v}
+        self._validators_seen[url] = found or None
+        return str(url)
+
+    def _follow_next_link(self, url: str, entry_dates: list[date]) -> Iterator[scrapy.Request]:
+        """A 下一页 / 尾页 link whose URL the list patterns do not describe (e.g. list.jsp?page=2)."""
+        if not host_allowed(urlsplit(url).hostname or "", self.allowed_domains):
+            return
+        if url.split("#", 1)[0] in self._lists_requested:
+            return
+        limit = self.crawler.settings.getint("CLOSESPIDER_PAGECOUNT") or self.site.max_pages
+        if self._next_links_followed >= limit:
+            self.crawler.stats.inc_value("dangjian/next_page_links_over_max_pages")
+            return
+        self._next_links_followed += 1
+        self.crawler.stats.inc_value("dangjian/next_page_links_followed")
+        yield from self._follow_list(url, entry_dates)
+
+    def _follow_list(self, url: str, entry_dates: list[date]) -> Iterator[scrapy.Request]:
         # Incremental stop: once every dated entry on this page is older than `since`,
         # later pages (older still, on these CMSs) are not worth fetching.
         if self.since and entry_dates and max(entry_dates) < self.since:
             self.crawler.stats.inc_value("dangjian/list_pages_not_followed_older_than_since")
             return
-        self._pending_lists.append(
-            response.follow(url, callback=self.parse_list, errback=self.on_error, meta={"role": "list"})
-        )
+        request = self._list_request(url)
+        if request is not None:
+            self._pending_lists.append(request)
         return
         yield  # a generator still: callers iterate it (nothing is yielded, see _release_list_pages)
 
@@ -252,15 +490,233 @@ class PortalSpider(scrapy.Spider):
             for i in range(min(count, 1000))
         ]
 
+    # -- sitemaps and feeds ------------------------------------------------------------------------
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+            request = self._sitemap_request(url)
+            if request is not None:
+                yield request
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        body = self._sitemap_body(response)
+        sitemap = Sitemap(body) if body else None
+        if sitemap is None or sitemap.type not in ("urlset", "sitemapindex"):
+            self.crawler.stats.inc_value("dangjian/sitemaps_invalid")
+            self.logger.warning("%s: not a sitemap: %s", self.site.name, response.url)
+            return
+        self.crawler.stats.inc_value("dangjian/sitemaps_ok")
+        for entry in sitemap:
+            loc = (entry.get("loc") or "").strip()
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                if host_allowed(urlsplit(loc).hostname or "", self.allowed_domains):
+                    request = self._sitemap_request(loc)
+                    if request is not None:
+                        yield request
+                continue
+            if not self.site.is_article_url(loc):
+                continue
+            day = date_from_url(loc) or _feed_day(entry.get("lastmod"))
+            request = self._article_request(loc, day, source="sitemap", found_on=response.url)
+            if request is not None:
+                yield request
+
+    def _sitemap_body(self, response: Response) -> bytes | None:
+        """The XML of a sitemap response: plain, or gzip (.xml.gz) inflated up to DOWNLOAD_MAXSIZE."""
+        if gzip_magic_number(response):
+            try:
+                return gunzip(response.body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+            except Exception:  # corrupt or too large: not a usable sitemap
+                return None
+        return response.body or None
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """RSS 2.0 ``<item><link>/<pubDate>`` and Atom ``<entry><link href>/<published|updated>``."""
+        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        try:
+            feed = Selector(text=text, type="xml")
+        except Exception:  # unparseable: recorded as a stat, like an invalid sitemap
+            feed = None
+        if feed is None:
+            self.crawler.stats.inc_value("dangjian/feeds_invalid")
+            return
+        feed.remove_namespaces()
+        entries = feed.xpath("//item | //entry")
+        if not entries and not feed.xpath("/rss | /feed | /RDF"):
+            self.crawler.stats.inc_value("dangjian/feeds_invalid")
+            self.logger.warning("%s: not an RSS/Atom feed: %s", self.site.name, response.url)
+            return
+        self.crawler.stats.inc_value("dangjian/feeds_ok")
+        for entry in entries:
+            link = (
+                entry.xpath("./link[not(@rel) or @rel='alternate']/@href").get()
+                or entry.xpath("./link/text()").get()
+                or entry.xpath("./guid[not(@isPermaLink='false')]/text()").get()
+                or ""
+            ).strip()
+            if not link:
+                continue
+            url = response.urljoin(link)
+            if not self.site.is_article_url(url):
+                continue
+            stamp = entry.xpath("./pubDate/text() | ./published/text() | ./date/text() | ./updated/text()").get()
+            day = date_from_url(url) or _feed_day(stamp)
+            request = self._article_request(url, day, source="feed", found_on=response.url)
+            if request is not None:
+                yield request
+
     # -- articles ----------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[RawPage]:
-        yield self._raw(response, kind="page")
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        if (
+            response.meta.get("attachment")
+            or not isinstance(response, TextResponse)
+            or is_attachment(response.url, content_type)
+        ):
+            self.crawler.stats.inc_value("dangjian/attachments")
+            self._article_settled(response.meta, ok=True)
+            yield self._raw(response, kind="attachment")
+            return
+        page = self._raw(response, kind="page")
+        stem = _page_stem(response.url)
+        continuations = self._continuations(response, stem) if stem else []
+        if not continuations:
+            self._article_settled(response.meta, ok=True)
+            yield page
+            return
+        article = _MultiPage(page=page, meta=dict(response.meta), stem=stem or "", seen={response.url})
+        self._enqueue_parts(article, continuations)
+        self._open_articles[id(article)] = article
+        self.crawler.stats.inc_value("dangjian/multipage_articles")
+        yield self._next_part(article)
+
+    @staticmethod
+    def _continuations(response: TextResponse, stem: str) -> list[str]:
+        """Continuation pages of a TRS article: its createPageHTML(count, current, "t…_123", ext) call, and
+        links (下一页, 2, 3 …) to the same stem with _N in the same folder."""
+        found: list[str] = []
+        for m in _CREATE_PAGE_HTML.finditer(response.text):
+            count, prefix, ext = int(m[1]), m[3], m[4]
+            if prefix == stem:
+                found += [urljoin(response.url, f"{stem}_{i}.{ext}") for i in range(1, min(count, MAX_PARTS + 1))]
+        part = re.compile(rf"/{re.escape(stem)}_(\d+)\.s?html?$")
+        folder = response.url.rsplit("/", 1)[0]
+        for href in response.xpath("//a/@href").getall():
+            try:
+                url = response.urljoin(href.strip()).split("#", 1)[0]
+            except ValueError:
+                continue
+            if part.search(urlsplit(url).path) and url.rsplit("/", 1)[0] == folder:
+                found.append(url)
+        return found
+
+    def _enqueue_parts(self, article: _MultiPage, urls: Iterable[str]) -> None:
+        for url in urls:
+            if url not in article.seen and len(article.seen) <= MAX_PARTS:
+                article.seen.add(url)
+                article.queue.append(url)
+        article.queue.sort(key=_part_number)
+
+    def _next_part(self, article: _MultiPage) -> scrapy.Request:
+        url = article.queue.pop(0)
+        return scrapy.Request(
+            url,
+            callback=self.parse_part,
+            errback=self.on_part_error,
+            cb_kwargs={"article": article},
+            meta={"role": "part", "list_date": article.page.list_date},
+            dont_filter=True,
+        )
+
+    def parse_part(self, response: Response, article: _MultiPage) -> Iterator[Any]:
+        if not isinstance(response, TextResponse) or response.meta.get("attachment"):
+            yield from self._part_failed(article, response.url, response.status, "not an HTML page")
+            return
+        article.page.parts.append(response.body)
+        article.page.part_urls.append(response.url)
+        self._enqueue_parts(article, self._continuations(response, article.stem))
+        if article.queue:
+            yield self._next_part(article)
+            return
+        self._open_articles.pop(id(article), None)
+        self._article_settled(article.meta, ok=True)
+        yield article.page
+
+    def on_part_error(self, failure: Failure) -> Iterator[RawPage]:
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+        status, reason = failure_reason(failure)
+        yield from self._part_failed(request.cb_kwargs["article"], request.url, status, reason)
+
+    def _part_failed(self, article: _MultiPage, url: str, status: int | None, reason: str) -> Iterator[RawPage]:
+        """Emit the article with the parts obtained, and the failed part as an error record."""
+        self.crawler.stats.inc_value("dangjian/failed/part")
+        self._open_articles.pop(id(article), None)
+        self._article_settled(article.meta, ok=False)
+        number = len(article.page.parts) + 2  # the first page is page 1
+        total = number + len(article.queue)
+        self.logger.warning("%s: page %s of %s failed: %s (%s)", self.site.name, number, article.page.url, reason, url)
+        yield article.page
+        yield RawPage(
+            kind="error",
+            site=self.site.name,
+            url=url,
+            final_url=url,
+            status=status,
+            fetched_at=datetime.now(UTC).isoformat(),
+            list_date=article.page.list_date,
+            referer=article.page.final_url,
+            reason=f"{reason} (article part: page {number} of {total} of {article.page.url})",
+        )
+
+    def unfinished_items(self) -> list[RawPage]:
+        """Multi-page articles still waiting for a part when the crawl closes (max_pages, max_bytes):
+        the pipeline writes them out with the parts obtained, and why the rest is missing."""
+        out: list[RawPage] = []
+        for article in self._open_articles.values():
+            missing = len(article.queue) + 1
+            out.append(article.page)
+            out.append(
+                RawPage(
+                    kind="error",
+                    site=self.site.name,
+                    url=article.page.url,
+                    final_url=article.page.final_url,
+                    status=None,
+                    fetched_at=datetime.now(UTC).isoformat(),
+                    list_date=article.page.list_date,
+                    reason=f"crawl closed before {missing} continuation page(s) were fetched (article part)",
+                )
+            )
+            list_url = article.meta.get("list_url")
+            if list_url:
+                self._list_incomplete.add(list_url)
+        self._open_articles.clear()
+        return out
+
+    def final_validators(self) -> dict[str, dict[str, str]]:
+        """What to send as If-None-Match / If-Modified-Since next run (``--validators``).
+
+        A list page's new validators are kept only when every article it led to was settled without
+        failure: otherwise a 304 next run would hide the failed article until the column changes.
+        Entries of list pages not reached this run (max_pages) are kept as they were.
+        """
+        out = dict(self.validators_in)
+        for url, found in self._validators_seen.items():
+            if found is None or url in self._list_incomplete or self._list_outstanding[url] > 0:
+                out.pop(url, None)
+            else:
+                out[url] = found
+        return out
 
     def _raw(self, response: Response, kind: str, reason: str | None = None) -> RawPage:
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-        declared = http_content_type_encoding(content_type) or html_body_declared_encoding(response.body)
-        detected = response.encoding if isinstance(response, TextResponse) else None
+        declared = http_content_type_encoding(content_type) or (
+            html_body_declared_encoding(response.body) if kind == "page" else None
+        )
+        detected = response.encoding if isinstance(response, TextResponse) and kind == "page" else None
         headers = {}
         for key in _KEPT_HEADERS:
             value = response.headers.get(key)
@@ -277,17 +733,26 @@ class PortalSpider(scrapy.Spider):
             declared_encoding=declared,
             detected_encoding=detected,
             fetched_at=datetime.now(UTC).isoformat(),
-            referer=(response.request.headers.get("Referer", b"") or b"").decode("latin-1") or None
-            if response.request
-            else None,
+            referer=response.meta.get("found_on") or _referer(response.request) if response.request else None,
             list_date=response.meta.get("list_date") if response.request else None,
             reason=reason,
         )
 
     def on_error(self, failure: Failure) -> Iterator[RawPage]:
-        status, reason = failure_reason(failure)
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errbacks
-        self.crawler.stats.inc_value(f"dangjian/failed/{request.meta.get('role', 'page')}")
+        role = request.meta.get("role", "page")
+        if failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
+            # A policy, not a failure: the site asks not to be crawled there (stat robotstxt/forbidden).
+            self.crawler.stats.inc_value(f"dangjian/forbidden_by_robots/{role}")
+            if role == "article":
+                self._article_settled(request.meta, ok=True)
+            return
+        if role == "article":
+            self._article_settled(request.meta, ok=False)
+        if failure.check(StopDownload) and self._closing_for_bytes:
+            return  # cut by max_bytes (stat dangjian/cut_after_max_bytes): not fetched this run, not a failure
+        status, reason = failure_reason(failure)
+        self.crawler.stats.inc_value(f"dangjian/failed/{role}")
         self.logger.warning("%s: %s (%s)", self.site.name, reason, request.url)
         yield RawPage(
             kind="error",
@@ -298,6 +763,21 @@ class PortalSpider(scrapy.Spider):
             status=status,
             fetched_at=datetime.now(UTC).isoformat(),
             list_date=request.meta.get("list_date"),
-            referer=(request.headers.get("Referer", b"") or b"").decode("latin-1") or None,
-            reason=f"{reason} ({request.meta.get('role', 'page')} page)",
+            referer=request.meta.get("found_on") or _referer(request),
+            reason=f"{reason} ({role} page)",
         )
+
+
+def _referer(request: scrapy.Request) -> str | None:
+    return (request.headers.get("Referer", b"") or b"").decode("latin-1") or None
+
+
+def _page_stem(url: str) -> str | None:
+    """``…/202405/t20240501_123.html`` → ``t20240501_123`` (the prefix of its continuation pages)."""
+    m = _STEM.search(urlsplit(url).path)
+    return m[1] if m else None
+
+
+def _part_number(url: str) -> int:
+    m = re.search(r"_(\d+)\.s?html?$", urlsplit(url).path)
+    return int(m[1]) if m else 0
