@@ -10,11 +10,16 @@ a file cut short by a crash still yields every complete line before the cut.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -60,7 +65,15 @@ class RawPageWriter:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        cut_short = False
+        if self.path.exists() and self.path.stat().st_size:
+            with self.path.open("rb") as existing:
+                existing.seek(-1, 2)
+                cut_short = existing.read(1) != b"\n"
         self._fh: IO[str] | None = self.path.open("a", encoding="utf-8")
+        if cut_short:  # an earlier crawl was killed mid-line: end that line so ours stay whole
+            self._fh.write("\n")
+            self._fh.flush()
         self.count = 0
 
     def write(self, page: RawPage) -> None:
@@ -75,6 +88,14 @@ class RawPageWriter:
             self._fh = None
 
 
+def _parse(line: str, path: Path) -> RawPage | None:
+    try:
+        return RawPage.from_json(line)
+    except (ValueError, TypeError, binascii.Error) as exc:  # a line cut by a killed crawl, then ended
+        log.warning("%s: unreadable raw-page record skipped (%s)", path, exc)
+        return None
+
+
 def read_raw_pages(path: Path | str) -> Iterator[RawPage]:
     """Stream the records of a raw-page file; an incomplete last line (a killed crawl) is skipped."""
     p = Path(path)
@@ -84,5 +105,39 @@ def read_raw_pages(path: Path | str) -> Iterator[RawPage]:
         for line in fh:
             if not line.endswith("\n"):
                 break  # cut short mid-write: everything before it is intact
-            if line.strip():
-                yield RawPage.from_json(line)
+            if line.strip() and (page := _parse(line, p)) is not None:
+                yield page
+
+
+def follow_raw_pages(path: Path | str, finished: Callable[[], bool], poll_seconds: float = 0.2) -> Iterator[RawPage]:
+    """Stream the records of a raw-page file while the crawl is still writing it (like ``tail -f``).
+
+    Why: processing pages as they arrive overlaps extraction with fetching, so a run takes about as
+    long as its crawl instead of crawl plus processing. ``finished()`` says the crawl has ended (also
+    when it failed); then the rest of the file is read and the stream ends. A last line without its
+    newline at that point was cut by a kill and is skipped, as read_raw_pages does.
+    """
+    p = Path(path)
+    while not p.exists():
+        if finished():
+            if not p.exists():
+                return
+            break
+        time.sleep(poll_seconds)
+    with p.open(encoding="utf-8") as fh:
+        partial, ended = "", False
+        while True:
+            line = fh.readline()
+            if line:
+                partial += line
+                if partial.endswith("\n"):
+                    if partial.strip() and (page := _parse(partial, p)) is not None:
+                        yield page
+                    partial = ""
+                continue
+            if ended:
+                return  # the crawl had ended and everything it wrote has been read
+            if finished():
+                ended = True  # one more pass: what it wrote just before it ended
+                continue
+            time.sleep(poll_seconds)

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -112,7 +112,8 @@ def crawl_site(
     raw_path = run_dir / f"{site.name}.jsonl"
     stats_path = run_dir / f"{site.name}.stats.json"
     log_path = run_dir / f"{site.name}.crawl.log"
-    raw_path.unlink(missing_ok=True)  # a retry starts over rather than appending to a partial file
+    # A retry appends to the file (the writer ends a line cut by a crash): the process task may already
+    # have read the first attempt's pages, and the pages it fetches again are skipped as known.
     cmd = [
         sys.executable,
         "-m",
@@ -175,12 +176,16 @@ def process_site(
     database_url: str | None,
     since: date | None,
     until: date | None,
+    crawl_finished: Callable[[], bool] | None = None,
 ) -> SiteSummary:
-    """Extract, normalize, dedup and store every raw page of one site."""
+    """Extract, normalize, dedup and store every raw page of one site.
+
+    With ``crawl_finished``, pages are processed as the crawl writes them (see follow_raw_pages).
+    """
     logger = get_run_logger()
     engine = make_engine(database_url)
     try:
-        summary = process_raw_file(engine, Path(raw_path), site, run_id, since, until)
+        summary = process_raw_file(engine, Path(raw_path), site, run_id, since, until, crawl_finished)
     finally:
         engine.dispose()
     logger.info(
@@ -195,6 +200,15 @@ def process_site(
     for url, reason in summary.errors[:5]:
         logger.warning("%s: %s (%s)", site.name, reason, url)
     return summary
+
+
+def _setter(event: threading.Event) -> Callable[[Any], None]:
+    """A done-callback for a future that sets ``event``."""
+
+    def set_event(_future: Any) -> None:
+        event.set()
+
+    return set_event
 
 
 def _run_label() -> str:
@@ -282,7 +296,8 @@ def _fan_out(chosen: list[SiteConfig], parameters: dict[str, Any]) -> dict[str, 
     name="ingest",
     flow_run_name=flow_run_label,
     log_prints=True,
-    task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_CRAWLS),  # type: ignore[arg-type]
+    # two threads per site: its crawl (a subprocess) and its processing run side by side
+    task_runner=ThreadPoolTaskRunner(max_workers=2 * MAX_PARALLEL_CRAWLS),  # type: ignore[arg-type]
 )
 def ingest(
     sites: list[str] | None = None,
@@ -342,7 +357,7 @@ def ingest(
     run_dir.mkdir(parents=True, exist_ok=True)
     run_ids: dict[str, int] = {}
     windows: dict[str, tuple[date | None, date | None]] = {}
-    crawls = {}
+    crawls, processes, submitted = {}, {}, {}
     for site in chosen:
         with session_scope(engine) as session:
             interrupted = repo.mark_stale_runs_interrupted(session, site.name)
@@ -365,30 +380,46 @@ def ingest(
             with known_file.open("w", encoding="utf-8") as fh:
                 for url in repo.known_canonical_urls(session, site.name):
                     fh.write(url + "\n")
+        submitted[site.name] = time.monotonic()
         crawls[site.name] = crawl_site.with_options(task_run_name=f"crawl-{site.name}").submit(
             site, run_dir, registry_path, registry_vars, *windows[site.name], known_file, max_pages
+        )
+        # Processing follows the crawl's file as it grows: extraction overlaps fetching.
+        crawl_ended = threading.Event()
+        crawls[site.name].add_done_callback(_setter(crawl_ended))
+        processes[site.name] = process_site.with_options(task_run_name=f"process-{site.name}").submit(
+            site,
+            str(run_dir / f"{site.name}.jsonl"),
+            run_ids[site.name],
+            database_url,
+            *windows[site.name],
+            crawl_finished=crawl_ended.is_set,
         )
 
     results: dict[str, dict[str, Any]] = {}
     quiet: dict[str, int] = {}
     with _heartbeat(engine, list(run_ids.values())):
         for site in chosen:
-            started, crawl_seconds = time.monotonic(), 0.0
+            crawl_error: Exception | None = None
+            stats: dict[str, Any] = {}
             try:
-                crawl = crawls[site.name].result()
-                crawl_seconds = crawl["seconds"]
-                summary = process_site.with_options(task_run_name=f"process-{site.name}")(
-                    site, crawl["raw_path"], run_ids[site.name], database_url, *windows[site.name]
-                )
-                if not keep_raw:
-                    Path(crawl["raw_path"]).unlink(missing_ok=True)
-                if not crawl["stats"].get("dangjian/list_pages_ok"):
-                    # Not one column page could be read: the site is down, gone, or unreachable from here.
-                    summary.status = "failed"
-                    summary.message = summary.errors[0][1] if summary.errors else "no list page could be fetched"
+                stats = crawls[site.name].result()["stats"]
+            except Exception as exc:  # the crawl process died or timed out, even after its retry
+                crawl_error = exc
+            try:
+                summary = processes[site.name].result()  # what the crawl wrote before it failed is kept
             except Exception as exc:  # one site failing must not stop the others
-                logger.error("site %s failed: %s", site.name, exc)
-                summary = SiteSummary(site=site.name, status="failed", message=str(exc))
+                summary = SiteSummary(site=site.name, status="failed", message=f"processing failed: {exc}")
+            if crawl_error is not None:
+                summary.status, summary.message = "failed", str(crawl_error)
+            elif not stats.get("dangjian/list_pages_ok"):
+                # Not one column page could be read: the site is down, gone, or unreachable from here.
+                summary.status = "failed"
+                summary.message = summary.errors[0][1] if summary.errors else "no list page could be fetched"
+            if summary.status == "failed":
+                logger.error("site %s failed: %s", site.name, summary.message)
+            if not keep_raw:
+                (run_dir / f"{site.name}.jsonl").unlink(missing_ok=True)
             with session_scope(engine) as session:
                 repo.finish_run(session, run_ids[site.name], summary.status, summary.counts(), summary.message or None)
                 streak = repo.runs_without_new(session, site.name)
@@ -396,7 +427,7 @@ def ingest(
                 quiet[site.name] = streak
                 logger.warning("%s: %s completed runs in a row without a new article", site.name, streak)
             result = asdict(summary)
-            result["duration_s"] = round(crawl_seconds + time.monotonic() - started, 2)
+            result["duration_s"] = round(time.monotonic() - submitted[site.name], 2)
             results[site.name] = result
     engine.dispose()
 

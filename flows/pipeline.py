@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from crawlers.rawpages import RawPage, read_raw_pages
+from crawlers.rawpages import RawPage, follow_raw_pages, read_raw_pages
 from crawlers.registry import SiteConfig
 from steps import dedup
 from steps.clean import clean_text
@@ -150,6 +151,17 @@ def _record_attachment(engine: Engine, page: RawPage, url: str, run_id: int | No
     return Outcome("attachment", url, page.headers.get("content-type", ""))
 
 
+# A pasted image inlined as a data: URI (TRS editors produce them, megabytes each) carries no text.
+_INLINE_DATA = re.compile(rb"""(\s(?:src|href)\s*=\s*)(["'])data:[^"'>]{256,}\2""", re.IGNORECASE)
+
+
+def without_inline_data(body: bytes) -> bytes:
+    """The page without its inline data: URIs, which only make it heavy (the size limit is about text)."""
+    if b"data:" not in body:
+        return body
+    return _INLINE_DATA.sub(rb"\1\2\2", body)
+
+
 def _too_large(body: bytes) -> str | None:
     if len(body) <= MAX_EXTRACT_BYTES:
         return None
@@ -164,6 +176,7 @@ def _continuation_texts(
     flags: list[str] = []
     for i, body in enumerate(page.parts):
         part_url = page.part_urls[i] if i < len(page.part_urls) else f"{page.final_url or page.url}#part{i + 2}"
+        body = without_inline_data(body)
         try:
             if reason := _too_large(body):
                 raise ExtractionError(reason)
@@ -198,11 +211,12 @@ def process_page(
     with session_scope(engine) as session:
         if repo.is_known_url(session, key):
             return Outcome("skipped", url, "already known")
-    if reason := _too_large(page.body):
+    body = without_inline_data(page.body)
+    if reason := _too_large(body):
         return _fail(engine, page, url, "extract", reason, run_id)
     with clock.stage("decode"):
         try:
-            decoded = decode_html(page.body, page.headers.get("content-type"))
+            decoded = decode_html(body, page.headers.get("content-type"))
         except DecodeError as exc:
             return _fail(engine, page, url, "decode", str(exc), run_id)
     with clock.stage("extract"):
@@ -369,5 +383,8 @@ def process_raw_file(
     run_id: int | None,
     since: date | None = None,
     until: date | None = None,
+    crawl_finished: Callable[[], bool] | None = None,
 ) -> SiteSummary:
-    return process_pages(engine, read_raw_pages(raw_path), site, run_id, since, until)
+    """Process a raw-page file; with ``crawl_finished``, while the crawl is still writing it."""
+    pages = read_raw_pages(raw_path) if crawl_finished is None else follow_raw_pages(raw_path, crawl_finished)
+    return process_pages(engine, pages, site, run_id, since, until)

@@ -28,11 +28,19 @@ def database_url(url: str | None = None) -> str:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers (the UI, queries) run while a flow writes; busy_timeout
     # makes concurrent site tasks wait for the write lock instead of failing.
+    dbapi_connection.isolation_level = None  # the driver's own BEGIN is replaced by _sqlite_begin
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # Take the write lock when the transaction starts. A deferred transaction that reads, then
+    # writes after another connection (a site processed in parallel) has committed, fails at once
+    # with SQLITE_BUSY instead of waiting; one that starts IMMEDIATE waits its turn (busy_timeout).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -43,6 +51,7 @@ def make_engine(url: str | None = None) -> Engine:
             Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(resolved, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(resolved, pool_pre_ping=True)
 

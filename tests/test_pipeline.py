@@ -144,3 +144,12 @@ def test_time_per_stage_is_reported(engine: Engine) -> None:
     summary = process_pages(engine, [raw(a["path"]) for a in EXPECTED["articles"][:3]], SITE, None)
     assert set(summary.stage_seconds) == {"decode", "extract", "normalize", "dedup", "persist"}
     assert summary.stage_seconds["extract"] > 0 and summary.stage_seconds["persist"] > 0
+
+
+def test_a_pasted_image_does_not_count_against_the_size_limit(engine: Engine) -> None:
+    article = EXPECTED["articles"][0]
+    body = raw(article["path"]).body
+    image = b'<p><img alt="x" src="data:image/png;base64,' + b"iVBORw0KGgo" * (MAX_EXTRACT_BYTES // 8) + b'"></p>'
+    heavy = body.replace(b"</body>", image + b"</body>", 1)
+    assert len(heavy) > MAX_EXTRACT_BYTES
+    assert process_pages(engine, [raw(article["path"], body=heavy)], SITE, None).new == 1
