@@ -106,6 +106,7 @@ def crawl_site(
     until: date | None,
     known_urls_file: Path,
     max_pages: int | None = None,
+    validators_file: Path | None = None,
 ) -> dict[str, Any]:
     """Crawl one site in a subprocess; returns the path of its raw-page file and its Scrapy stats."""
     logger = get_run_logger()
@@ -137,6 +138,8 @@ def crawl_site(
         cmd += ["--until", until.isoformat()]
     if max_pages:
         cmd += ["--max-pages", str(max_pages)]
+    if validators_file:
+        cmd += ["--validators", str(validators_file)]
     started = time.monotonic()
     with log_path.open("w", encoding="utf-8") as log_fh:
         try:
@@ -358,6 +361,7 @@ def ingest(
     run_ids: dict[str, int] = {}
     windows: dict[str, tuple[date | None, date | None]] = {}
     crawls, processes, submitted = {}, {}, {}
+    validators_files: dict[str, Path | None] = {}
     for site in chosen:
         with session_scope(engine) as session:
             interrupted = repo.mark_stale_runs_interrupted(session, site.name)
@@ -380,9 +384,24 @@ def ingest(
             with known_file.open("w", encoding="utf-8") as fh:
                 for url in repo.known_canonical_urls(session, site.name):
                     fh.write(url + "\n")
+            # Conditional GET of list pages on nightly runs only: a 304 says "nothing new since the last
+            # nightly", which says nothing about the older pages a backfill window asks for.
+            validators_files[site.name] = None
+            if incremental and since_day is None and until_day is None:
+                validators_files[site.name] = run_dir / f"{site.name}.validators.json"
+                validators_files[site.name].write_text(  # type: ignore[union-attr]
+                    json.dumps(repo.list_validators(session, site.name), ensure_ascii=False), encoding="utf-8"
+                )
         submitted[site.name] = time.monotonic()
         crawls[site.name] = crawl_site.with_options(task_run_name=f"crawl-{site.name}").submit(
-            site, run_dir, registry_path, registry_vars, *windows[site.name], known_file, max_pages
+            site,
+            run_dir,
+            registry_path,
+            registry_vars,
+            *windows[site.name],
+            known_file,
+            max_pages,
+            validators_files[site.name],
         )
         # Processing follows the crawl's file as it grows: extraction overlaps fetching.
         crawl_ended = threading.Event()
@@ -420,6 +439,12 @@ def ingest(
                 logger.error("site %s failed: %s", site.name, summary.message)
             if not keep_raw:
                 (run_dir / f"{site.name}.jsonl").unlink(missing_ok=True)
+            validators_file = validators_files[site.name]
+            if crawl_error is None and validators_file is not None and validators_file.exists():
+                with session_scope(engine) as session:
+                    repo.save_list_validators(
+                        session, site.name, json.loads(validators_file.read_text(encoding="utf-8"))
+                    )
             with session_scope(engine) as session:
                 repo.finish_run(session, run_ids[site.name], summary.status, summary.counts(), summary.message or None)
                 streak = repo.runs_without_new(session, site.name)

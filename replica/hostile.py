@@ -366,9 +366,9 @@ def _cases() -> list[Case]:
             "url-5000-chars",
             "/bad/202401/t20240101_" + "9" * 5000 + ".html",
             "/bad/202401/t20240101_" + "9" * 5000 + ".html",
-            "not_fetched",
-            "",
-            "urllength/request_ignored_count",
+            "error",
+            "fetch",
+            "longer than URLLENGTH_LIMIT",
         )
     )
     c.append(

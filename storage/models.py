@@ -239,3 +239,21 @@ class DecisionLock(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     decisions: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ListValidator(Base):
+    """A column list page's ETag / Last-Modified from the last nightly run, for a conditional GET.
+
+    In the database rather than a file beside the worker: the next nightly run of the site may run
+    on another machine.
+    """
+
+    __tablename__ = "list_validators"
+    __table_args__ = (UniqueConstraint("site", "url", name="uq_list_validators_site_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(1000))
+    etag: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -26,6 +26,7 @@ from storage.models import (
     CrawlRun,
     DecisionLock,
     Duplicate,
+    ListValidator,
     LshBand,
     PageError,
     SeedDocument,
@@ -83,6 +84,33 @@ def start_run(session: Session, flow_run_id: str, site: str, since: str | None, 
     session.add(run)
     session.flush()
     return run
+
+
+def list_validators(session: Session, site: str) -> dict[str, dict[str, str]]:
+    """``{list URL: {"etag": …, "last_modified": …}}`` as the crawler's --validators file wants it."""
+    out: dict[str, dict[str, str]] = {}
+    for row in session.scalars(select(ListValidator).where(ListValidator.site == site)):
+        kept = {k: v for k, v in (("etag", row.etag), ("last_modified", row.last_modified)) if v}
+        if kept:
+            out[row.url] = kept
+    return out
+
+
+def save_list_validators(session: Session, site: str, validators: dict[str, dict[str, str]]) -> None:
+    """Replace the site's validators with what its latest crawl saw."""
+    session.execute(delete(ListValidator).where(ListValidator.site == site))
+    now = utcnow()
+    session.add_all(
+        ListValidator(
+            site=site,
+            url=url,
+            etag=(v.get("etag") or None) and v["etag"][:300],
+            last_modified=(v.get("last_modified") or None) and v["last_modified"][:100],
+            updated_at=now,
+        )
+        for url, v in validators.items()
+        if len(url) <= MAX_KEY_LENGTH
+    )
 
 
 def run_of_flow(session: Session, flow_run_id: str, site: str) -> CrawlRun | None:

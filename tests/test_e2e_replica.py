@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.db import make_engine, session_scope
-from storage.models import Article, CrawlRun, Duplicate, LshBand, PageError
+from storage.models import Article, CrawlRun, Duplicate, ListValidator, LshBand, PageError
 
 ROOT = Path(__file__).resolve().parent.parent
 REPLICA_REGISTRY = ROOT / "replica" / "sites.yaml"
@@ -100,3 +100,19 @@ def test_replica_end_to_end_then_rerun_changes_nothing(
     assert table_counts(db_url) == before  # nothing recorded twice, LSH table did not grow
     # stored articles and known duplicates are not fetched again
     assert sum(replica.request_counts.get(a["path"], 0) for a in articles) == fetched_articles_before
+
+    # The nightly run saved the list pages' validators (in the database, for whichever worker runs next);
+    # the next nightly asks with If-Modified-Since and the unchanged column answers 304: nothing is re-read.
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        saved = s.scalars(select(ListValidator.url).where(ListValidator.site == "replica-djgz")).all()
+    engine.dispose()
+    assert {u.replace(replica.base_url, "") for u in saved} >= {"/djgz/index.html"}
+    replica.reset_counts()
+    third = run_ingest(replica, db_url, incremental=True)["replica-djgz"]
+    assert third["status"] == "completed" and (third["new"], third["failed"]) == (0, 0)
+    newest = max((data_dir / "runs").glob("*/replica-djgz.stats.json"), key=lambda p: p.stat().st_mtime)
+    stats = json.loads(newest.read_text(encoding="utf-8"))
+    assert stats["dangjian/list_pages_unchanged"] == stats["dangjian/list_pages_ok"] >= 1
+    assert stats["downloader/response_status_count/304"] == stats["dangjian/list_pages_ok"]
+    assert not any(replica.request_counts.get(a["path"]) for a in articles)

@@ -285,6 +285,42 @@ def test_people_cn_index_n_and_next_page_links_are_followed_and_bounded(tmp_path
     assert not result.kind("error")
 
 
+def test_article_links_written_in_a_list_script_are_found(tmp_path: Path, portal: Portal) -> None:
+    """A 12371.cn-style column that renders its list from a JS array: the article URLs inside the script
+    go through the same gate as <a> links (pattern, host, window); other URLs in the script do not."""
+    arts = [f"/2024/05/0{i}/ARTI171460000000000{i}.shtml" for i in (1, 2, 3)]
+    items = ",".join(
+        f"{{title:'文章{i}',brief:'2024-05-0{i} 09:00:00',link_add:'{portal.base_url}{a}'}}"
+        for i, a in enumerate(arts, 1)
+    )
+    script = (
+        f"var item=[{items},{{title:'旧文',link_add:'/2019/01/01/ARTI1546300000000001.shtml'}}];"
+        "var logo='/images/logo.png';var other='http://www.example.invalid/2024/05/01/ARTI1714600000000009.shtml';"
+    )
+    page = f"""<html><head><meta charset="utf-8"><title>最新发布</title></head><body>
+<div class="dyw1021_list"><ul id="list"></ul></div><script type="text/javascript">{script}</script></body></html>"""
+    portal.add("/zxfb/", page)
+    for i, a in enumerate(arts, 1):
+        portal.add(a, trs_article(f"文章{i}", [f"第{i}篇正文。" * 20]))
+    result = crawl(
+        tmp_path, portal, site_entry("/zxfb/", r"/\d{4}/\d{2}/\d{2}/ARTI\d+\.shtml$"), "--since", "2024-01-01"
+    )
+    assert result.paths("page") == sorted(arts)
+    assert result.stats["dangjian/articles_from/script"] == 3
+    assert result.stats["dangjian/articles_outside_window"] == 1  # the 2019 one
+    assert result.stats["dangjian/offsite_article_links"] == 1
+    assert portal.counts["/images/logo.png"] == 0
+
+
+def test_an_overlong_article_url_is_recorded_not_dropped(tmp_path: Path, portal: Portal) -> None:
+    long_href = "/bad/202401/t20240101_" + "9" * 3000 + ".html"
+    portal.add("/col/index.html", trs_list("党建工作", [(long_href, "超长链接", "2024-01-01")]))
+    result = crawl(tmp_path, portal, site_entry("/col/index.html", TRS_ARTICLES))
+    (error,) = result.kind("error")
+    assert "longer than URLLENGTH_LIMIT" in (error.reason or "") and error.url.endswith(long_href)
+    assert sum(portal.counts.values()) == 2  # robots.txt and the list page only
+
+
 def test_sitemaps_and_feeds_go_through_the_article_rules(tmp_path: Path, portal: Portal) -> None:
     """robots.txt Sitemap: → sitemap index → urlset; a registry-listed .xml.gz sitemap; RSS and Atom feeds.
     Their article URLs pass the same gates as list links: pattern, allowed host, since (by URL date or

@@ -45,6 +45,8 @@ from steps.urls import canonical_url
 
 # TRS pagination script: createPageHTML(pageCount, currentPage, "index", "html")
 _CREATE_PAGE_HTML = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
+# A quoted absolute, protocol-relative or root-relative URL inside a script.
+_QUOTED_URL = re.compile(r"""["']((?:https?:)?//[^"'\s<>]{4,500}|/[^"'\s<>/][^"'\s<>]{2,500})["']""")
 _ENTRY_DATE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 _KEPT_HEADERS = ("content-type", "last-modified", "etag", "content-length", "date")
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -348,9 +350,10 @@ class PortalSpider(scrapy.Spider):
 
     def _article_request(
         self, url: str, day: date | None, *, source: str, found_on: str, list_url: str | None = None
-    ) -> scrapy.Request | None:
+    ) -> scrapy.Request | RawPage | None:
         """The one gate of every article URL, whatever found it (list page, sitemap, feed): allowed host,
-        since/until, already stored, already requested under another spelling. None: not to fetch."""
+        since/until, already stored, already requested under another spelling. None: not to fetch;
+        a RawPage: an error record for a link that must not be fetched but must not vanish either."""
         try:
             key = canonical_url(url)
         except ValueError:
@@ -371,6 +374,21 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("dangjian/article_link_variants_skipped")
             return None
         self._articles_requested.add(key)
+        limit = self.crawler.settings.getint("URLLENGTH_LIMIT")
+        if limit and len(url) > limit:
+            # Scrapy's UrlLengthMiddleware would drop it with a log line only: record it as an error.
+            stats.inc_value("dangjian/article_urls_too_long")
+            return RawPage(
+                kind="error",
+                site=self.site.name,
+                url=url,
+                final_url=url,
+                status=None,
+                fetched_at=datetime.now(UTC).isoformat(),
+                referer=found_on,
+                list_date=day.isoformat() if day else None,
+                reason=f"URL of {len(url)} characters is longer than URLLENGTH_LIMIT ({limit}): not fetched",
+            )
         stats.inc_value(f"dangjian/articles_from/{source}")
         if list_url:
             self._list_outstanding[list_url] += 1
@@ -429,8 +447,28 @@ class PortalSpider(scrapy.Spider):
                 yield from self._follow_list(url, entry_dates)
             elif self._next_texts and _anchor_label(anchor) in self._next_texts:
                 yield from self._follow_next_link(url, entry_dates)
+        yield from self._script_links(response, list_url, entry_dates)
         for url in self._trs_pages(response):
             yield from self._follow_list(url, entry_dates)
+
+    def _script_links(self, response: TextResponse, list_url: str, entry_dates: list[date]) -> Iterator[Any]:
+        """Article URLs written inside inline scripts, as some columns render their lists from a JS
+        array (12371.cn: ``item=[{title: …, link_add: 'https://www.12371.cn/2024/…/ARTI….shtml'}]``)."""
+        for script in response.xpath("//script[not(@src)]/text()").getall():
+            for m in _QUOTED_URL.finditer(script):
+                try:
+                    url = response.urljoin(m[1])
+                    is_article = self.site.is_article_url(url)
+                except ValueError:
+                    continue
+                if not is_article:
+                    continue
+                day = date_from_url(url)
+                if day:
+                    entry_dates.append(day)
+                request = self._article_request(url, day, source="script", found_on=response.url, list_url=list_url)
+                if request is not None:
+                    yield request
 
     def _record_validators(self, response: Response) -> str:
         """Remember the list page's ETag / Last-Modified; returns the URL they are kept under (as requested)."""
