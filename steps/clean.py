@@ -242,7 +242,7 @@ NAV_MIN_ITEMS = 4
 
 
 def is_nav_bar(cell: str) -> bool:
-    """"首 页 | 工委动态 | 基层党建 | 党员教育": several short section names joined by '|' (escaped or not)."""
+    """A nav bar: several short section names joined by '|' (escaped or not), e.g. "首 页 | 工委动态 | 基层党建"."""
     items = [i.strip() for i in re.split(r"\\?[|｜]", cell) if i.strip()]
     return (
         len(items) >= NAV_MIN_ITEMS

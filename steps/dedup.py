@@ -44,21 +44,55 @@ def compact(text_normalized: str) -> str:
 
 def content_hash(text_normalized: str) -> str:
     """SHA-256 of the compacted text: equal for texts that differ only in punctuation or spacing."""
-    return hashlib.sha256(compact(text_normalized).encode("utf-8")).hexdigest()
+    return _hash_tokens(tokens(text_normalized))
 
 
-def shingles(text_normalized: str, size: int = SHINGLE_SIZE) -> set[str]:
-    """Overlapping token n-grams; a text shorter than ``size`` tokens is one shingle."""
-    toks = tokens(text_normalized)
+def _hash_tokens(toks: list[str]) -> str:
+    return hashlib.sha256(" ".join(toks).encode("utf-8")).hexdigest()
+
+
+def _shingles_of(toks: list[str], size: int) -> set[str]:
     if len(toks) <= size:
         return {"\x1f".join(toks)} if toks else set()
     return {"\x1f".join(toks[i : i + size]) for i in range(len(toks) - size + 1)}
 
 
+def shingles(text_normalized: str, size: int = SHINGLE_SIZE) -> set[str]:
+    """Overlapping token n-grams; a text shorter than ``size`` tokens is one shingle."""
+    return _shingles_of(tokens(text_normalized), size)
+
+
+# The permutations of a MinHash depend only on NUM_PERM and the seed, but datasketch draws them anew
+# (128 RandomState calls) for every MinHash: draw them once, from a MinHash built exactly as before.
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_MINHASH_SEED)
+
+
+def _sha1_hash32(shingle_set: set[str]) -> list[int]:
+    """datasketch's default hash (sha1_hash32: the first 4 bytes of SHA-1, little-endian) of each shingle,
+    computed in one pass: the digests are joined and read as uint32, every fifth is the one wanted."""
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(s.encode("utf-8")).digest() for s in shingle_set])
+    return np.frombuffer(digests, dtype="<u4")[::5].tolist()
+
+
+def _identity(value: int) -> int:
+    return value
+
+
 def signature(shingle_set: set[str]) -> np.ndarray:
-    """MinHash signature (NUM_PERM uint32 values) of a shingle set."""
-    mh = MinHash(num_perm=NUM_PERM, seed=_MINHASH_SEED)
-    mh.update_batch([s.encode("utf-8") for s in shingle_set])
+    """MinHash signature (NUM_PERM uint32 values) of a shingle set.
+
+    The same values as ``MinHash(num_perm=NUM_PERM, seed=_MINHASH_SEED)`` updated with the UTF-8 shingles
+    (the band keys stored in the database depend on it); only the hashing is batched.
+    """
+    mh = MinHash(
+        num_perm=NUM_PERM,
+        seed=_MINHASH_SEED,
+        hashfunc=_identity,
+        permutations=_TEMPLATE.permutations,
+        scheme=_TEMPLATE.scheme,
+    )
+    mh.update_batch(_sha1_hash32(shingle_set))
     return mh.hashvalues
 
 
@@ -107,9 +141,10 @@ class Fingerprint:
 
 
 def fingerprint(text_normalized: str) -> Fingerprint:
-    sh = shingles(text_normalized)
+    toks = tokens(text_normalized)  # once, for both the exact hash and the shingles
+    sh = _shingles_of(toks, SHINGLE_SIZE)
     return Fingerprint(
-        content_hash=content_hash(text_normalized),
+        content_hash=_hash_tokens(toks),
         shingles=frozenset(sh),
         band_keys=tuple(band_keys(signature(sh))),
     )
