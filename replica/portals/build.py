@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (HTML templates read better unwrapped, as in replica/build.py)
 """Render one loopback replica per portal of crawlers/sites.yaml (``python -m replica.portals.build``).
 
 For every portal: its real column path with three list pages in the portal's own markup and
