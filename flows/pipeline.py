@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
+import os
 import re
+import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,8 +33,8 @@ from crawlers.registry import SiteConfig
 from steps import dedup
 from steps.clean import clean_text
 from steps.decode import DecodeError, decode_html
-from steps.extract import ExtractionError, extract_article
-from steps.normalize import normalize_text
+from steps.extract import Extracted, ExtractionError, extract_article
+from steps.normalize import Normalized, normalize_text
 from steps.urls import canonical_url
 from storage import repository as repo
 from storage.db import session_scope
@@ -168,12 +173,11 @@ def _too_large(body: bytes) -> str | None:
     return f"page of {len(body) / 2**20:.1f} MB is larger than the {MAX_EXTRACT_BYTES // 2**20} MB extraction limit"
 
 
-def _continuation_texts(
-    engine: Engine, page: RawPage, site: SiteConfig, run_id: int | None
-) -> tuple[list[str], list[str]]:
-    """Texts of pages 2..n of a multi-page article; a part that cannot be read is recorded, not fatal."""
+def _continuation_texts(page: RawPage, site: SiteConfig) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Texts of pages 2..n of a multi-page article; a part that cannot be read is reported, not fatal."""
     texts: list[str] = []
     flags: list[str] = []
+    errors: list[tuple[str, str]] = []
     for i, body in enumerate(page.parts):
         part_url = page.part_urls[i] if i < len(page.part_urls) else f"{page.final_url or page.url}#part{i + 2}"
         body = without_inline_data(body)
@@ -183,12 +187,73 @@ def _continuation_texts(
             decoded = decode_html(body, page.headers.get("content-type"))
             part = extract_article(decoded.text, part_url, body_xpath=site.body_xpath, title_xpath=site.title_xpath)
         except (DecodeError, ExtractionError) as exc:
-            _fail(engine, page, part_url, "extract", f"part {i + 2} of the article: {exc}", run_id)
+            errors.append((part_url, f"part {i + 2} of the article: {exc}"))
             flags.append("parts_incomplete")
             continue
         texts.append(part.text)
         flags.extend(f for f in part.flags if f not in flags)
-    return texts, flags
+    return texts, flags, errors
+
+
+@dataclass
+class Analysis:
+    """What the pure steps (decode → extract → normalize → fingerprint) made of one page.
+
+    Computed without the database, so it can run in another process (see analyses()); the
+    decision and the writes happen afterwards, in record().
+    """
+
+    url: str
+    key: str  # the canonical URL as stored
+    failure: tuple[str, str] | None = None  # (stage, reason)
+    skipped: str | None = None
+    article: Extracted | None = None
+    text: str = ""
+    flags: list[str] = field(default_factory=list)
+    normalized: Normalized | None = None
+    fingerprint: dedup.Fingerprint | None = None
+    encoding: str | None = None
+    part_errors: list[tuple[str, str]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def analyze_page(page: RawPage, site: SiteConfig, since: date | None = None, until: date | None = None) -> Analysis:
+    """Run the pure steps on one fetched article page. No I/O, no database."""
+    clock = StageClock()
+    url = page.final_url or page.url
+    result = Analysis(url=url, key=repo.storage_key(canonical_url(url)))
+    result.seconds = clock.seconds
+    body = without_inline_data(page.body)
+    if reason := _too_large(body):
+        result.failure = ("extract", reason)
+        return result
+    with clock.stage("decode"):
+        try:
+            decoded = decode_html(body, page.headers.get("content-type"))
+        except DecodeError as exc:
+            result.failure = ("decode", str(exc))
+            return result
+    result.encoding = decoded.encoding
+    with clock.stage("extract"):
+        try:
+            art = extract_article(decoded.text, url, body_xpath=site.body_xpath, title_xpath=site.title_xpath)
+        except ExtractionError as exc:
+            result.failure = ("extract", str(exc))
+            return result
+        result.article, result.text, result.flags = art, art.text, list(art.flags)
+        if page.parts:
+            more, part_flags, result.part_errors = _continuation_texts(page, site)
+            result.text = "\n".join([art.text, *more])
+            result.flags.extend(f for f in part_flags if f not in result.flags)
+            result.flags.append(f"pages_{len(page.parts) + 1}")
+    if not _within(art.published_at, since, until):
+        result.skipped = "published outside since/until"
+        return result
+    with clock.stage("normalize"):
+        result.normalized = normalize_text(result.text)
+    with clock.stage("dedup"):
+        result.fingerprint = dedup.fingerprint(result.normalized.text_normalized)
+    return result
 
 
 def process_page(
@@ -201,44 +266,45 @@ def process_page(
     clock: StageClock | None = None,
 ) -> Outcome:
     """Take one raw page to its end: stored, recorded as duplicate, recorded as error, or skipped."""
+    analysis = analyze_page(page, site, since, until) if page.kind == "page" else None
+    return record(engine, page, analysis, site, run_id, clock)
+
+
+def record(
+    engine: Engine,
+    page: RawPage,
+    analysis: Analysis | None,
+    site: SiteConfig,
+    run_id: int | None,
+    clock: StageClock | None = None,
+) -> Outcome:
+    """Decide what an analysed page is (new, duplicate, known) and write it, in one transaction."""
     clock = clock or StageClock()
-    url = page.final_url or page.url
     if page.kind == "error":
         return _fail(engine, page, page.url, "fetch", page.reason or "request failed", run_id)
     if page.kind == "attachment":
-        return _record_attachment(engine, page, url, run_id)
-    key = repo.storage_key(canonical_url(url))
-    with session_scope(engine) as session:
-        if repo.is_known_url(session, key):
-            return Outcome("skipped", url, "already known")
-    body = without_inline_data(page.body)
-    if reason := _too_large(body):
-        return _fail(engine, page, url, "extract", reason, run_id)
-    with clock.stage("decode"):
-        try:
-            decoded = decode_html(body, page.headers.get("content-type"))
-        except DecodeError as exc:
-            return _fail(engine, page, url, "decode", str(exc), run_id)
-    with clock.stage("extract"):
-        try:
-            art = extract_article(decoded.text, url, body_xpath=site.body_xpath, title_xpath=site.title_xpath)
-        except ExtractionError as exc:
-            return _fail(engine, page, url, "extract", str(exc), run_id)
-        text, flags = art.text, list(art.flags)
-        if page.parts:
-            more, part_flags = _continuation_texts(engine, page, site, run_id)
-            text = "\n".join([text, *more])
-            flags.extend(f for f in part_flags if f not in flags)
-            flags.append(f"pages_{len(page.parts) + 1}")
-    if not _within(art.published_at, since, until):
-        return Outcome("skipped", url, "published outside since/until", title=art.title)
-    with clock.stage("normalize"):
-        norm = normalize_text(text)
-    with clock.stage("dedup"):
-        fp = dedup.fingerprint(norm.text_normalized)
+        return _record_attachment(engine, page, page.final_url or page.url, run_id)
+    assert analysis is not None, "an article page needs its analysis"
+    for name, seconds in analysis.seconds.items():
+        clock.seconds[name] = clock.seconds.get(name, 0.0) + seconds
+    url, key, art = analysis.url, analysis.key, analysis.article
+    for part_url, reason in analysis.part_errors:
+        _fail(engine, page, part_url, "extract", reason, run_id)
+    if analysis.failure is not None:
+        return _fail(engine, page, url, *analysis.failure, run_id)
+    assert art is not None
+    if analysis.skipped:
+        return Outcome("skipped", url, analysis.skipped, title=art.title)
+    norm, fp, flags = analysis.normalized, analysis.fingerprint, analysis.flags
+    assert norm is not None and fp is not None
 
     with clock.stage("persist"), session_scope(engine) as session:
         repo.take_decision_turn(session)  # first statement: decisions take turns across workers
+        # Known already (stored or judged by another worker, or met twice in this run)? The crawler skips
+        # the URLs known when it started, so this is rare: checked here, in the deciding transaction,
+        # rather than in a transaction of its own for every page.
+        if repo.is_known_url(session, key):
+            return Outcome("skipped", url, "already known")
         with clock.stage("dedup"):
             match = find_duplicate(session, fp)
         if match is not None:
@@ -255,12 +321,7 @@ def process_page(
                 run_id=run_id,
             )
             return Outcome(
-                "duplicate",
-                url,
-                f"{layer} {score:.2f} of {reference.label}",
-                tuple(flags),
-                art.title,
-                art.published_at,
+                "duplicate", url, f"{layer} {score:.2f} of {reference.label}", tuple(flags), art.title, art.published_at
             )
         item = repo.NewArticle(
             url=url,
@@ -271,12 +332,12 @@ def process_page(
             source=art.source,
             author=art.author,
             editor=art.editor,
-            text=text,
+            text=analysis.text,
             text_normalized=norm.text_normalized,
             script=norm.script,
             flags=",".join(flags)[:200],
             content_hash=fp.content_hash,
-            encoding=decoded.encoding,
+            encoding=analysis.encoding,
             band_keys=fp.band_keys,
         )
         article_id, inserted = repo.add_article(session, item, run_id)
@@ -333,6 +394,92 @@ MAX_ERRORS_KEPT = 20
 MAX_NEW_LISTED = 200
 
 
+# --- the pure steps in parallel ---------------------------------------------------------------------
+
+# Worker processes for analyze_page: 0 (the default) means one per CPU, 1 analyses in this process.
+ANALYSIS_PROCESSES = int(os.environ.get("DANGJIAN_ANALYSIS_PROCESSES", "0") or 0) or (os.cpu_count() or 1)
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _analysis_pool(processes: int) -> ProcessPoolExecutor:
+    """One pool per process, shared by the sites processed in parallel, started on first use.
+
+    forkserver, not fork: the flow process runs Prefect's threads, and forking a threaded process can
+    copy a lock some other thread holds. The server preloads the steps, so workers start warm.
+    """
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["flows.pipeline"])
+            _pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
+        return _pool
+
+
+def _reset_pool() -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
+
+
+def analyses(
+    pages: Iterable[RawPage],
+    site: SiteConfig,
+    since: date | None = None,
+    until: date | None = None,
+    processes: int = ANALYSIS_PROCESSES,
+) -> Iterator[tuple[RawPage, Analysis | None]]:
+    """Each page with its analysis, in order; with several processes, up to 4 pages per process ahead.
+
+    The window keeps memory flat (pages stream in from the raw file and out to the database) while
+    every CPU extracts. A page whose analysis crashed its worker gets a "pipeline" failure.
+    """
+    if processes <= 1:
+        for page in pages:
+            yield page, (_analyze_safely(page, site, since, until) if page.kind == "page" else None)
+        return
+    window: deque[tuple[RawPage, Future[Analysis] | None]] = deque()
+
+    def finish(page: RawPage, future: Future[Analysis] | None) -> tuple[RawPage, Analysis | None]:
+        if future is None:
+            return page, None
+        try:
+            return page, future.result()
+        except BrokenProcessPool as exc:  # a worker died (killed, out of memory): start a new pool
+            _reset_pool()
+            return page, _crashed(page, exc)
+        except Exception as exc:
+            return page, _crashed(page, exc)
+
+    for page in pages:
+        future = (
+            _analysis_pool(processes).submit(analyze_page, page, site, since, until) if page.kind == "page" else None
+        )
+        window.append((page, future))
+        if len(window) >= 4 * processes:
+            yield finish(*window.popleft())
+    while window:
+        yield finish(*window.popleft())
+
+
+def _crashed(page: RawPage, exc: BaseException) -> Analysis:
+    url = page.final_url or page.url
+    log.error("analysis of %s failed: %s: %s", url, type(exc).__name__, exc)
+    key = repo.storage_key(canonical_url(url))
+    return Analysis(url=url, key=key, failure=("pipeline", f"{type(exc).__name__}: {exc}"))
+
+
+def _analyze_safely(page: RawPage, site: SiteConfig, since: date | None, until: date | None) -> Analysis:
+    try:
+        return analyze_page(page, site, since, until)
+    except Exception as exc:  # a bug on one page: recorded, and the run goes on
+        log.exception("unexpected error on %s", page.url)
+        return _crashed(page, exc)
+
+
 def process_pages(
     engine: Engine,
     pages: Iterable[RawPage],
@@ -340,16 +487,17 @@ def process_pages(
     run_id: int | None,
     since: date | None = None,
     until: date | None = None,
+    processes: int = ANALYSIS_PROCESSES,
 ) -> SiteSummary:
     """Run every raw page of one site through the pipeline; one bad page never stops the rest."""
     summary = SiteSummary(site=site.name)
     tally: Counter[str] = Counter()
     clock = StageClock()
-    for page in pages:
+    for page, analysis in analyses(pages, site, since, until, processes):
         if page.kind == "page":
             summary.pages_fetched += 1
         try:
-            outcome = process_page(engine, page, site, run_id, since, until, clock)
+            outcome = record(engine, page, analysis, site, run_id, clock)
         except Exception as exc:  # a bug or a database hiccup on one page: record it, go on
             log.exception("unexpected error on %s", page.url)
             outcome = _fail(

@@ -14,8 +14,9 @@ import socket
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -226,14 +227,28 @@ def find_by_content_hash(session: Session, content_hash: str) -> Reference | Non
     return None
 
 
+@lru_cache(maxsize=8)
+def _lsh_query(bands: int) -> Select[int | None, int | None]:
+    """The candidate query for ``bands`` band keys, built once: its keys are bound parameters.
+
+    One equality per band, OR-ed: both SQLite and PostgreSQL answer it with index probes on (band, key).
+    A row-value IN over the pairs reads the same but made SQLite scan the whole table (measured by
+    bench/dedup_scale.py: 750 ms per lookup at 100k articles instead of a few ms). Building the 32
+    clauses anew for every page cost more than running the query (bench/pipeline.py's profile).
+    """
+    match_any_band = or_(
+        *(and_(LshBand.band == bindparam(f"b{i}"), LshBand.key == bindparam(f"k{i}")) for i in range(bands))
+    )
+    return select(LshBand.article_id, LshBand.seed_id).where(match_any_band).distinct()
+
+
 def lsh_candidates(session: Session, band_keys: Sequence[int]) -> list[Reference]:
     """Documents sharing at least one LSH band key, seeds first then oldest articles first."""
-    # One equality per band, OR-ed: both SQLite and PostgreSQL answer it with index probes on (band, key).
-    # A row-value IN over the pairs reads the same but made SQLite scan the whole table (measured by
-    # bench/dedup_scale.py: 750 ms per lookup at 100k articles instead of a few ms).
-    match_any_band = or_(*(and_(LshBand.band == band, LshBand.key == key) for band, key in enumerate(band_keys)))
-    hits = select(LshBand.article_id, LshBand.seed_id).where(match_any_band).distinct()
-    rows = session.execute(hits).all()
+    params: dict[str, int] = {}
+    for band, key in enumerate(band_keys):
+        params[f"b{band}"], params[f"k{band}"] = band, key
+    hits = _lsh_query(len(band_keys))
+    rows = session.execute(hits, params).all()
     seed_ids = sorted({r.seed_id for r in rows if r.seed_id is not None})
     article_ids = sorted({r.article_id for r in rows if r.article_id is not None})
     refs: list[Reference] = []
@@ -418,8 +433,10 @@ def add_article(session: Session, item: NewArticle, run_id: int | None) -> tuple
         with session.begin_nested():
             session.add(art)
             session.flush()
-            session.add_all(LshBand(band=i, key=k, article_id=art.id) for i, k in enumerate(item.band_keys))
-            session.flush()
+            # one executemany, without building an ORM object per band
+            session.execute(
+                insert(LshBand), [{"band": i, "key": k, "article_id": art.id} for i, k in enumerate(item.band_keys)]
+            )
     except IntegrityError:
         winner = session.scalar(_same_article(item))
         if winner is None:

@@ -536,7 +536,7 @@ class PortalSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request | RawPage]:
         body = self._sitemap_body(response)
         sitemap = Sitemap(body) if body else None
         if sitemap is None or sitemap.type not in ("urlset", "sitemapindex"):
@@ -557,9 +557,9 @@ class PortalSpider(scrapy.Spider):
             if not self.site.is_article_url(loc):
                 continue
             day = date_from_url(loc) or _feed_day(entry.get("lastmod"))
-            request = self._article_request(loc, day, source="sitemap", found_on=response.url)
-            if request is not None:
-                yield request
+            found = self._article_request(loc, day, source="sitemap", found_on=response.url)
+            if found is not None:
+                yield found
 
     def _sitemap_body(self, response: Response) -> bytes | None:
         """The XML of a sitemap response: plain, or gzip (.xml.gz) inflated up to DOWNLOAD_MAXSIZE."""
@@ -570,7 +570,7 @@ class PortalSpider(scrapy.Spider):
                 return None
         return response.body or None
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request | RawPage]:
         """RSS 2.0 ``<item><link>/<pubDate>`` and Atom ``<entry><link href>/<published|updated>``."""
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         try:
@@ -636,6 +636,13 @@ class PortalSpider(scrapy.Spider):
         """Continuation pages of a TRS article: its createPageHTML(count, current, "t…_123", ext) call, and
         links (下一页, 2, 3 …) to the same stem with _N in the same folder."""
         found: list[str] = []
+        # Cheap test on the raw bytes first: most articles are one page, and parsing every article's DOM
+        # and resolving its hundred nav links only to find no continuation cost more than the crawl itself
+        # (bench/pipeline.py). Both markers are ASCII, so the bytes test holds in GBK pages too.
+        marker = stem.encode("ascii", "ignore")
+        body = response.body
+        if marker + b"_" not in body and not (b"createPageHTML" in body and marker in body):
+            return found
         for m in _CREATE_PAGE_HTML.finditer(response.text):
             count, prefix, ext = int(m[1]), m[3], m[4]
             if prefix == stem:
