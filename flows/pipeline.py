@@ -340,7 +340,7 @@ def record(
             encoding=analysis.encoding,
             band_keys=fp.band_keys,
         )
-        article_id, inserted = repo.add_article(session, item, run_id)
+        article_id, inserted = repo.add_article(session, item, run_id, checked=True)
         repo.clear_page_errors(session, key)
         if inserted:
             return Outcome("new", url, f"article:{article_id}", tuple(flags), art.title, art.published_at)

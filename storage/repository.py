@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -193,10 +193,11 @@ def known_canonical_urls(session: Session, site: str) -> Iterator[str]:
 
 
 def is_known_url(session: Session, canonical_url: str) -> bool:
-    for model in (Article, Duplicate, Attachment):
-        if session.scalar(select(model.id).where(model.canonical_url == canonical_url)) is not None:
-            return True
-    return False
+    """Stored, judged a duplicate, or recorded as an attachment: one query over the three tables."""
+    known = union_all(
+        *(select(model.id).where(model.canonical_url == canonical_url) for model in (Article, Duplicate, Attachment))
+    ).limit(1)
+    return session.execute(known).first() is not None
 
 
 @dataclass(frozen=True)
@@ -402,47 +403,51 @@ def _same_article(item: NewArticle) -> Select[int]:
     )
 
 
-def add_article(session: Session, item: NewArticle, run_id: int | None) -> tuple[int, bool]:
+def add_article(session: Session, item: NewArticle, run_id: int | None, *, checked: bool = False) -> tuple[int, bool]:
     """Insert the article and its LSH bands; (id, True) if inserted, (existing id, False) if it was already there.
 
     The unique constraints on canonical URL and content hash make this safe
     against reruns and against another worker inserting the same article.
+    ``checked``: the caller has just looked for the URL and the hash in this
+    transaction (the pipeline does, under the decision lock), so the lookup is
+    not repeated; the constraints still guard the insert.
     """
-    existing = session.scalar(_same_article(item))
-    if existing is not None:
-        return existing, False
-    art = Article(
-        url=item.url,
-        canonical_url=item.canonical_url,
-        site=item.site,
-        title=item.title,
-        published_at=item.published_at,
-        source=item.source,
-        author=item.author,
-        editor=item.editor,
-        text=item.text,
-        text_normalized=item.text_normalized,
-        script=item.script,
-        flags=item.flags,
-        content_hash=item.content_hash,
-        encoding=item.encoding,
-        fetched_at=utcnow(),
-        first_run_id=run_id,
-    )
+    if not checked:
+        existing = session.scalar(_same_article(item))
+        if existing is not None:
+            return existing, False
+    values = {
+        "url": item.url,
+        "canonical_url": item.canonical_url,
+        "site": item.site,
+        "title": item.title,
+        "published_at": item.published_at,
+        "source": item.source,
+        "author": item.author,
+        "editor": item.editor,
+        "text": item.text,
+        "text_normalized": item.text_normalized,
+        "script": item.script,
+        "flags": item.flags,
+        "content_hash": item.content_hash,
+        "encoding": item.encoding,
+        "fetched_at": utcnow(),
+        "first_run_id": run_id,
+    }
     try:
         with session.begin_nested():
-            session.add(art)
-            session.flush()
-            # one executemany, without building an ORM object per band
+            # Core statements: one row and one executemany, without the ORM's unit of work per page.
+            article_id = session.execute(insert(Article).values(values).returning(Article.id)).scalar_one()
             session.execute(
-                insert(LshBand), [{"band": i, "key": k, "article_id": art.id} for i, k in enumerate(item.band_keys)]
+                insert(LshBand),
+                [{"band": i, "key": k, "article_id": article_id} for i, k in enumerate(item.band_keys)],
             )
     except IntegrityError:
         winner = session.scalar(_same_article(item))
         if winner is None:
             raise
         return winner, False
-    return art.id, True
+    return article_id, True
 
 
 def add_duplicate(

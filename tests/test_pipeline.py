@@ -153,3 +153,28 @@ def test_a_pasted_image_does_not_count_against_the_size_limit(engine: Engine) ->
     heavy = body.replace(b"</body>", image + b"</body>", 1)
     assert len(heavy) > MAX_EXTRACT_BYTES
     assert process_pages(engine, [raw(article["path"], body=heavy)], SITE, None).new == 1
+
+
+def test_analysis_in_worker_processes_decides_exactly_as_in_one(tmp_path: Path) -> None:
+    """The pool only moves the pure steps elsewhere: same outcomes, same stored rows, same order."""
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    pages = [raw(a["path"]) for a in EXPECTED["articles"]] + [raw(r["path"]) for r in EXPECTED["reposts"]]
+    pages.append(raw(EXPECTED["missing_path"], b"", 404, kind="error"))
+    stored = []
+    for processes in (1, 2):
+        url = f"sqlite:///{tmp_path / f'p{processes}.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        sync_seed_corpus(engine, ROOT / "seeds")
+        summary = process_pages(engine, pages, SITE, None, processes=processes)
+        with session_scope(engine) as s:
+            rows = s.execute(select(Article.url, Article.content_hash).order_by(Article.id)).all()
+            dups = s.execute(select(Duplicate.url, Duplicate.duplicate_of_seed).order_by(Duplicate.id)).all()
+        engine.dispose()
+        stored.append(
+            (summary.new, summary.duplicate, summary.failed, [tuple(r) for r in rows], [tuple(d) for d in dups])
+        )
+    assert stored[0] == stored[1]
+    assert stored[0][:3] == (len(EXPECTED["articles"]), len(EXPECTED["reposts"]), 1)
