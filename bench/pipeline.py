@@ -34,12 +34,15 @@ import os
 import re
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -186,18 +189,21 @@ class _Timers:
             ("extract_article", "extract"),
             ("normalize_text", "normalize"),
             ("find_duplicate", "dedup_lookup"),
-            ("process_page", "page_total"),
+            ("analyze_page", "analyze"),
+            ("record", "record"),
         ):
             if hasattr(pl, attr):
                 setattr(pl, attr, self.wrap(name, getattr(pl, attr)))
         dedup.fingerprint = self.wrap("fingerprint", dedup.fingerprint)
 
     def stages(self) -> dict[str, dict[str, float]]:
-        """decode / extract / normalize / dedup / persist (the rest of process_page: URL check, inserts,
-        commits) and read (process_raw_file minus process_page: reading and decoding the JSON lines)."""
+        """decode / extract / normalize / dedup / persist (the rest of a page's analysis and record: URL
+        check, inserts, commits) and read (process_raw_file minus the pages: reading the JSON lines).
+        Needs the analysis in this process (DANGJIAN_ANALYSIS_PROCESSES=1), as the profile child runs."""
         out: dict[str, dict[str, float]] = {}
         for src in ("wall", "cpu"):
             t = getattr(self, src)
+            t["page_total"] = t["analyze"] + t["record"]
             dedup_s = t["fingerprint"] + t["dedup_lookup"]
             inner = t["decode"] + t["extract"] + t["normalize"] + dedup_s
             out[src] = {
@@ -235,14 +241,39 @@ class _WaitingSubprocess:
         return subprocess.CompletedProcess(cmd, proc.returncode)
 
 
+def _proc_usage(pid: int) -> tuple[float, float]:
+    """(CPU seconds, peak RSS in KB) of a live process, from /proc (0, 0 when unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0, 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    peak = next((float(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0.0)
+    return cpu, peak
+
+
+def _pool_usage() -> tuple[float, float]:
+    """CPU and the largest peak RSS of flows.pipeline's analysis workers, read while they are alive.
+
+    They are the forkserver's children, not this process's: RUSAGE_CHILDREN never sees them.
+    """
+    from flows import pipeline
+
+    pool = pipeline._pool
+    pids = list(getattr(pool, "_processes", {}) or {}) if pool is not None else []
+    usages = [_proc_usage(pid) for pid in pids]
+    return sum(c for c, _ in usages), max((r for _, r in usages), default=0.0)
+
+
 def child_project(args: argparse.Namespace) -> dict[str, Any]:
     """The real flow, instrumented from outside (flows/ is not modified)."""
     started = time.monotonic()
     import flows.ingest as ingest_mod
 
     imported = time.monotonic() - started
-    timers = _Timers()
-    timers.instrument_pipeline()
+    timers = _Timers()  # the steps themselves report their time (stage_seconds), also from the pool
     process_raw_file = timers.wrap("process_total", ingest_mod.process_raw_file)
 
     def process_from_zero(*a: Any, **kw: Any) -> Any:
@@ -272,8 +303,11 @@ def child_project(args: argparse.Namespace) -> dict[str, Any]:
     wall = time.monotonic() - started
     self_cpu, self_rss = _rusage_self()
     children_cpu, children_rss = _rusage_children()
+    pool_cpu, pool_rss = _pool_usage()
     summary = results.get(SITE_NAME, {})
     return {
+        "pool_cpu_s": pool_cpu,
+        "pool_maxrss_kb": pool_rss,
         "wall_s": wall,
         "import_s": imported,
         "self_cpu_s": self_cpu,
@@ -374,18 +408,68 @@ def _child_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-def run_child(kind: str, extra: list[str], tmp: Path, log_name: str) -> dict[str, Any]:
+@contextmanager
+def prefect_server(tmp: Path, wanted: bool) -> Iterator[str | None]:
+    """A running `prefect server` on loopback, as the nightly deployment has one, or None (ephemeral API).
+
+    With a server, a run pays what a deployed run pays (its own process and API calls), not the start-up
+    and shutdown of a temporary API, which is what `make run` pays once per run.
+    """
+    if not wanted:
+        yield None
+        return
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**_child_env(tmp), "PREFECT_HOME": str(tmp / "prefect-server")}
+    api = f"http://127.0.0.1:{port}/api"
+    with (tmp / "prefect-server.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "prefect"),
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(f"{api}/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.5)
+            else:
+                raise RuntimeError("prefect server did not become healthy")
+            yield api
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def run_child(kind: str, extra: list[str], tmp: Path, log_name: str, api_url: str | None = None) -> dict[str, Any]:
     """Run this script as ``--child kind``; returns its JSON result plus the CPU seen by the parent."""
     result_path = tmp / f"{log_name}.result.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--result", str(result_path), *extra]
+    env = _child_env(tmp)
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    if kind == "profile":  # one process, so that the profiler and the timers see every step
+        env["DANGJIAN_ANALYSIS_PROCESSES"] = "1"
     cpu0, _ = _rusage_children()
     parent0, _ = _rusage_self()
     load0 = _load()
     started = time.monotonic()
     with (tmp / f"{log_name}.log").open("w", encoding="utf-8") as log:
-        proc = subprocess.run(
-            cmd, env=_child_env(tmp), cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT, check=False
-        )
+        proc = subprocess.run(cmd, env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT, check=False)
     wall = time.monotonic() - started
     cpu1, _ = _rusage_children()
     parent1, _ = _rusage_self()
@@ -396,7 +480,8 @@ def run_child(kind: str, extra: list[str], tmp: Path, log_name: str) -> dict[str
     result.update(
         {
             "outer_wall_s": wall,
-            "total_cpu_s": cpu1 - cpu0,
+            # the analysis pool's workers are not waited for by anyone: their CPU is added from /proc
+            "total_cpu_s": cpu1 - cpu0 + result.get("pool_cpu_s", 0.0),
             "server_cpu_s": parent1 - parent0,  # replica.server's threads live in this process
             "load_before": load0,
             "load_after": _load(),
@@ -439,11 +524,13 @@ def bench_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
                 out["impolite"] = run_child("baseline", [*base, "--impolite"], tmp, "baseline-impolite")
             db = f"sqlite:///{tmp / 'bench.db'}"
             project_args = [*base, "--registry", str(info.registry), "--database-url", db]
-            print(f"[N={n}] project, first run … load {_load()[0]:.2f}", flush=True)
-            first_extra = [*project_args, "--keep-raw"] if args.profile else project_args
-            out["project"] = run_child("project", first_extra, tmp, "project")
-            print(f"[N={n}] project, rerun … load {_load()[0]:.2f}", flush=True)
-            out["rerun"] = run_child("project", project_args, tmp, "project-rerun")
+            with prefect_server(tmp, args.prefect == "server") as api:
+                out["prefect"] = args.prefect
+                print(f"[N={n}] project ({args.prefect} Prefect API), first run … load {_load()[0]:.2f}", flush=True)
+                first_extra = [*project_args, "--keep-raw"] if args.profile else project_args
+                out["project"] = run_child("project", first_extra, tmp, "project", api)
+                print(f"[N={n}] project, rerun … load {_load()[0]:.2f}", flush=True)
+                out["rerun"] = run_child("project", project_args, tmp, "project-rerun", api)
         if args.profile:
             raws = sorted((tmp / "data" / "runs").glob(f"*/{SITE_NAME}.jsonl"), key=lambda p: p.stat().st_size)
             if raws:
@@ -492,7 +579,10 @@ def report(res: dict[str, Any]) -> None:
     def row(label: str, b: str, p: str, ratio: str, target: str = "") -> str:
         return f"  {label:<34} {b:>14} {p:>14} {ratio:>10}  {target}"
 
-    print(f"\n== N = {n} (site: {res['site']['mean_kb']:.0f} KB/page mean, {res['site']['gbk_pages']} GBK)")
+    print(
+        f"\n== N = {n} (site: {res['site']['mean_kb']:.0f} KB/page mean, {res['site']['gbk_pages']} GBK; "
+        f"project on the {res.get('prefect', 'ephemeral')} Prefect API)"
+    )
     print(row("", "baseline", "project", "proj/base"))
     wall_b, wall_p = base["outer_wall_s"], proj["outer_wall_s"]
     print(row("articles processed", str(pages_b), str(pages_p), ""))
@@ -517,8 +607,9 @@ def report(res: dict[str, Any]) -> None:
             f"target ≤ {CPU_RATIO_TARGET}",
         )
     )
-    fixed = proj["total_cpu_s"] - crawl.get("cpu_s", 0.0) - proj["stages"]["cpu"]["process_total"]
-    crawl_proc = (crawl.get("cpu_s", 0.0) + proj["stages"]["cpu"]["process_total"]) / max(pages_p, 1)
+    processing_cpu = proj["stages"]["cpu"]["process_total"] + proj.get("pool_cpu_s", 0.0)
+    fixed = proj["total_cpu_s"] - crawl.get("cpu_s", 0.0) - processing_cpu
+    crawl_proc = (crawl.get("cpu_s", 0.0) + processing_cpu) / max(pages_p, 1)
     print(
         row(
             "  … crawl + processing only",
@@ -535,7 +626,8 @@ def report(res: dict[str, Any]) -> None:
             f"{_mb(proj_rss):.0f}",
             f"{proj_rss / base['self_maxrss_kb']:.2f}",
             f"target < {RSS_TARGET_MB:.0f}; flow process {_mb(proj['self_maxrss_kb']):.0f}, "
-            f"crawl process {_mb(crawl.get('maxrss_kb', 0)):.0f}",
+            f"crawl process {_mb(crawl.get('maxrss_kb', 0)):.0f}, "
+            f"each analysis worker ≤ {_mb(proj.get('pool_maxrss_kb', 0)):.0f}",
         )
     )
     print(
@@ -573,12 +665,18 @@ def report(res: dict[str, Any]) -> None:
     )
     if proj.get("errors"):
         print(f"  first errors: {proj['errors']}")
-    print("  project per stage (timers around flows/pipeline.py's calls):")
-    for line in _fmt_stage_table(proj["stages"], pages_p):
-        print(line)
-    stage_seconds = proj["summary"].get("stage_seconds")
-    if stage_seconds:
-        print(f"  flows/pipeline.py stage_seconds: {json.dumps(stage_seconds)}")
+    stage_seconds = proj["summary"].get("stage_seconds") or {}
+    total_stage = sum(stage_seconds.values()) or 1.0
+    print(
+        "  project per stage (flows/pipeline.py's stage_seconds: wall seconds summed over the analysis "
+        f"workers; their CPU: {proj.get('pool_cpu_s', 0.0):.1f}s, the store step's thread: "
+        f"{proj['stages']['cpu']['process_total']:.1f}s CPU)"
+    )
+    for name, seconds in stage_seconds.items():
+        print(
+            f"    {name:<10} {seconds:8.2f} s  {1000 * seconds / max(pages_p, 1):7.2f} ms/page  "
+            f"{100 * seconds / total_stage:5.1f}%"
+        )
     crawl_s, process_s = crawl.get("wall_s", 0.0), proj["stages"]["wall"]["process_total"]
     body_s = proj.get("fixed", {}).get("flow_body", 0.0)
     overlap = max(0.0, crawl_s + process_s - body_s)  # flows/ingest.py may process while the crawl runs
@@ -587,9 +685,15 @@ def report(res: dict[str, Any]) -> None:
         f"({overlap:.1f}s of them overlapping)"
     )
     fx = proj.get("fixed", {})
+    prefect_costs = (
+        "API calls, task runs; the server is a separate service"
+        if res.get("prefect") == "server"
+        else "temporary API start-up/shutdown, task runs"
+    )
     print(
         f"  fixed costs: Python imports {proj['import_s']:.1f}s, Prefect around the flow body "
-        f"{wall_p - proj['import_s'] - fx.get('flow_body', 0):.1f}s (API start-up/shutdown, task runs), "
+        f"{wall_p - proj['import_s'] - fx.get('flow_body', 0):.1f}s "
+        f"({prefect_costs}), "
         f"migrations {fx.get('upgrade', 0):.1f}s, seed corpus sync {fx.get('sync_seed_corpus', 0):.1f}s "
         f"(rerun: {rerun.get('fixed', {}).get('sync_seed_corpus', 0):.1f}s)"
     )
@@ -625,6 +729,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-impolite", action="store_true", help="skip the baseline without politeness")
     parser.add_argument("--profile-only", metavar="RAW", default=None, help="only profile this raw-page file")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--prefect",
+        choices=("server", "ephemeral"),
+        default="server",
+        help="project runs against a running Prefect server (as deployed; default) or the ephemeral API (make run)",
+    )
     # child-process arguments
     parser.add_argument("--child", choices=("baseline", "project", "profile"), help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
