@@ -96,6 +96,7 @@ _VALUE = r"[ \t\u3000\u00a0]*(?P<v>" + _NOT_A_LABEL + r"[^\s|｜:：()（）【�
 SOURCE = re.compile(r"(?:稿件来源|稿件來源|文章来源|文章來源|信息来源|信息來源|来源|來源|出处|出處)\s*[:：]" + _VALUE)
 AUTHOR = re.compile(r"(?:作者|撰稿|撰文|记者|記者)\s*[:：/]" + _VALUE)
 EDITOR = re.compile(r"(?:责任编辑|責任編輯|编辑|編輯|责编|責編)\s*[:：]" + _VALUE)
+STRICT_EDITOR = re.compile(r"(?:责任编辑|責任編輯)\s*[:：]" + _VALUE)
 # English pages of the same CMSs: "Release time: 2023-02-15 10:20  Source: Luohe Meteorological Bureau  Font size".
 SOURCE_EN = re.compile(
     r"\bSource\s*:\s*(?P<v>[A-Z][\w'’&.,-]*(?: [\w'’&.,-]+){0,8}?)"
@@ -409,7 +410,9 @@ def extract_article(html: str, url: str, *, body_xpath: str | None = None, title
         published_at=published,
         source=_search(SOURCE, zone, text[-300:], tail) or _search(SOURCE_EN, zone),
         author=_search(AUTHOR, zone) or _search(AUTHOR_EN, zone) or _search(BYLINE_NAME, zone),
-        editor=cleaned.editor or _search(EDITOR, zone, text[-300:], tail),
+        # last resort: the strict 责任编辑 label anywhere on the page (templates put it after the body's
+        # container, sometimes before a long sidebar that pushes it out of ``tail``)
+        editor=cleaned.editor or _search(EDITOR, zone, text[-300:], tail) or _search(STRICT_EDITOR, page_text),
         text=body,
         flags=flags,
     )

@@ -169,3 +169,33 @@ def test_extraction_bench_of_real_pages_beats_plain_trafilatura() -> None:
     assert (pages, total) == (45, 164)
     assert found >= 162
     assert leaks <= 4
+
+
+def test_editor_line_after_the_body_and_before_a_long_sidebar_is_found() -> None:
+    """TRS templates put (责任编辑：…) after the body's container, then share/print furniture and a sidebar
+    of several link boxes: more than the last 3,000 characters of the page the tail search reads."""
+    sentence = "机关党委组织党员开展主题党日活动，深入学习贯彻党的二十届三中全会精神，推动党建与业务深度融合。"
+    paragraphs = "".join(f'<p style="text-indent: 2em;">{sentence * 3}</p>' for _ in range(10))
+    boxes = "".join(
+        f'<div class="side-box"><h3>{name}</h3><ul>'
+        + "".join(
+            f'<li><a href="../../llxx/202108/t20210803_{i}.html" title="市直机关工委第{i}党支部开展专题学习">'
+            f"市直机关工委第{i}党支部开展专题学习研讨交流活动</a></li>"
+            for i in range(20)
+        )
+        + "</ul></div>"
+        for name in ("热点文章", "工委动态", "基层党建", "理论学习", "通知公告", "党员教育", "清廉机关", "专题专栏")
+    )
+    html = f"""<html><head><title>主题党日活动 - 市直机关党建网</title></head><body>
+<div class="crumb">当前位置：首页 &gt; 工作动态</div>
+<div class="main"><div class="article"><h1>主题党日活动</h1>
+<div class="info">发布时间：2024-05-01 来源：机关党委</div>
+<div class="TRS_Editor">{paragraphs}</div></div>
+<div class="editor">(责任编辑：李明)</div>
+<div class="share">分享到：<a href="#">微博</a><a href="#">微信</a></div>
+<div class="tools">【<a href="javascript:window.print()">打印本页</a>】</div>
+</div><div class="sidebar">{boxes}</div>
+<div class="footer">版权所有 某市直机关工委 备案号：某ICP备12345678号</div></body></html>"""
+    art = extract_article(html, "http://127.0.0.1/gzdt/202405/t20240501_1.html")
+    assert art.editor == "李明"
+    assert "责任编辑" not in art.text and "专题学习研讨" not in art.text

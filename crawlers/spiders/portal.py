@@ -378,16 +378,11 @@ class PortalSpider(scrapy.Spider):
         if limit and len(url) > limit:
             # Scrapy's UrlLengthMiddleware would drop it with a log line only: record it as an error.
             stats.inc_value("dangjian/article_urls_too_long")
-            return RawPage(
-                kind="error",
-                site=self.site.name,
-                url=url,
-                final_url=url,
-                status=None,
-                fetched_at=datetime.now(UTC).isoformat(),
+            return self._error(
+                url,
+                f"URL of {len(url)} characters is longer than URLLENGTH_LIMIT ({limit}): not fetched",
                 referer=found_on,
                 list_date=day.isoformat() if day else None,
-                reason=f"URL of {len(url)} characters is longer than URLLENGTH_LIMIT ({limit}): not fetched",
             )
         stats.inc_value(f"dangjian/articles_from/{source}")
         if list_url:
@@ -704,16 +699,12 @@ class PortalSpider(scrapy.Spider):
         total = number + len(article.queue)
         self.logger.warning("%s: page %s of %s failed: %s (%s)", self.site.name, number, article.page.url, reason, url)
         yield article.page
-        yield RawPage(
-            kind="error",
-            site=self.site.name,
-            url=url,
-            final_url=url,
+        yield self._error(
+            url,
+            f"{reason} (article part: page {number} of {total} of {article.page.url})",
             status=status,
-            fetched_at=datetime.now(UTC).isoformat(),
-            list_date=article.page.list_date,
             referer=article.page.final_url,
-            reason=f"{reason} (article part: page {number} of {total} of {article.page.url})",
+            list_date=article.page.list_date,
         )
 
     def unfinished_items(self) -> list[RawPage]:
@@ -724,15 +715,11 @@ class PortalSpider(scrapy.Spider):
             missing = len(article.queue) + 1
             out.append(article.page)
             out.append(
-                RawPage(
-                    kind="error",
-                    site=self.site.name,
-                    url=article.page.url,
+                self._error(
+                    article.page.url,
+                    f"crawl closed before {missing} continuation page(s) were fetched (article part)",
                     final_url=article.page.final_url,
-                    status=None,
-                    fetched_at=datetime.now(UTC).isoformat(),
                     list_date=article.page.list_date,
-                    reason=f"crawl closed before {missing} continuation page(s) were fetched (article part)",
                 )
             )
             list_url = article.meta.get("list_url")
@@ -799,17 +786,37 @@ class PortalSpider(scrapy.Spider):
         status, reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"dangjian/failed/{role}")
         self.logger.warning("%s: %s (%s)", self.site.name, reason, request.url)
-        yield RawPage(
-            kind="error",
-            site=self.site.name,
+        yield self._error(
             # the URL as linked, even when the failure happened on a redirect (offsite, loop)
-            url=request.meta.get("redirect_urls", [request.url])[0],
+            request.meta.get("redirect_urls", [request.url])[0],
+            f"{reason} ({role} page)",
             final_url=request.url,
             status=status,
-            fetched_at=datetime.now(UTC).isoformat(),
             list_date=request.meta.get("list_date"),
             referer=request.meta.get("found_on") or _referer(request),
-            reason=f"{reason} ({role} page)",
+        )
+
+    def _error(
+        self,
+        url: str,
+        reason: str,
+        *,
+        final_url: str | None = None,
+        status: int | None = None,
+        referer: str | None = None,
+        list_date: str | None = None,
+    ) -> RawPage:
+        """The record of a request that failed or was refused: the pipeline stores it with its reason."""
+        return RawPage(
+            kind="error",
+            site=self.site.name,
+            url=url,
+            final_url=final_url or url,
+            status=status,
+            fetched_at=datetime.now(UTC).isoformat(),
+            list_date=list_date,
+            referer=referer,
+            reason=reason,
         )
 
 
