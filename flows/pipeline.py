@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -252,7 +252,10 @@ def analyze_page(page: RawPage, site: SiteConfig, since: date | None = None, unt
     with clock.stage("normalize"):
         result.normalized = normalize_text(result.text)
     with clock.stage("dedup"):
-        result.fingerprint = dedup.fingerprint(result.normalized.text_normalized)
+        fp = dedup.fingerprint(result.normalized.text_normalized)
+    # The shingles (thousands of strings) are only needed to confirm an LSH candidate, which is rare:
+    # find_duplicate rebuilds them then, rather than every page shipping them back from its worker.
+    result.fingerprint = replace(fp, shingles=frozenset())
     return result
 
 
@@ -306,7 +309,7 @@ def record(
         if repo.is_known_url(session, key):
             return Outcome("skipped", url, "already known")
         with clock.stage("dedup"):
-            match = find_duplicate(session, fp)
+            match = find_duplicate(session, fp, norm.text_normalized)
         if match is not None:
             reference, score, layer = match
             repo.add_duplicate(
@@ -348,15 +351,24 @@ def record(
     return Outcome("duplicate" if article_id else "skipped", url, f"exact 1.00 of article:{article_id}")
 
 
-def find_duplicate(session: Session, fp: dedup.Fingerprint) -> tuple[repo.Reference, float, str] | None:
-    """Exact layer first, then LSH candidates confirmed by exact set similarity."""
+def find_duplicate(
+    session: Session, fp: dedup.Fingerprint, text_normalized: str | None = None
+) -> tuple[repo.Reference, float, str] | None:
+    """Exact layer first, then LSH candidates confirmed by exact set similarity.
+
+    A fingerprint may come without its shingles (see analyze_page): they are then rebuilt from
+    ``text_normalized``, and only when there is a candidate to confirm.
+    """
     exact = repo.find_by_content_hash(session, fp.content_hash)
     if exact is not None:
         return exact, 1.0, "exact"
     best: tuple[repo.Reference, float, str] | None = None
+    mine: set[str] | None = None
     for ref in repo.lsh_candidates(session, fp.band_keys):
-        sim = dedup.similarity(set(fp.shingles), dedup.shingles(ref.text_normalized))
-        if dedup.is_near_duplicate(sim, len(fp.shingles)) and (best is None or sim.score > best[1]):
+        if mine is None:
+            mine = set(fp.shingles) if fp.shingles or text_normalized is None else dedup.shingles(text_normalized)
+        sim = dedup.similarity(mine, dedup.shingles(ref.text_normalized))
+        if dedup.is_near_duplicate(sim, len(mine)) and (best is None or sim.score > best[1]):
             best = (ref, sim.score, "minhash")
     return best
 

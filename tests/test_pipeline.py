@@ -178,3 +178,17 @@ def test_analysis_in_worker_processes_decides_exactly_as_in_one(tmp_path: Path) 
         )
     assert stored[0] == stored[1]
     assert stored[0][:3] == (len(EXPECTED["articles"]), len(EXPECTED["reposts"]), 1)
+
+
+def test_a_lightly_edited_repost_is_a_minhash_duplicate_through_the_worker_pool(engine: Engine) -> None:
+    """The analysis ships fingerprints without their shingles; confirming an LSH candidate rebuilds them."""
+    article = EXPECTED["articles"][0]
+    original = raw(article["path"])
+    edited_body = original.body.replace(article["key_sentence"].encode(), "会议强调，要抓好各项任务落实。".encode(), 1)
+    assert edited_body != original.body
+    repost = raw("/djgz/202401/t20240109_9.html", body=edited_body)
+    summary = process_pages(engine, [original, repost], SITE, None, processes=2)
+    assert (summary.new, summary.duplicate) == (1, 1)
+    with session_scope(engine) as s:
+        dup = s.scalars(select(Duplicate)).one()
+    assert dup.layer == "minhash" and 0.5 <= dup.similarity < 1.0 and dup.url.endswith("t20240109_9.html")
