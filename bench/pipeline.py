@@ -13,15 +13,15 @@ its own child process so that CPU and memory are its own:
 2. **baseline, impolite** (skip with ``--no-impolite``): the same with 16 requests per domain and no
    AutoThrottle, to show what the politeness settings cost the crawl;
 3. **project**: the Prefect flow ``flows.ingest.ingest`` into a fresh SQLite database (temporary
-   PREFECT_HOME, ephemeral API): crawl subprocess, then extract, normalize, dedup, persist;
+   PREFECT_HOME; a running Prefect server as deployed runs have, or ``--prefect ephemeral``): the crawl
+   subprocess and, while it writes, extract, normalize, dedup (in worker processes) and persist;
 4. **project rerun**: the same flow again over the same database and pages (nothing new).
 
 CPU is user+system time of the child and all its descendants (the parent's RUSAGE_CHILDREN delta:
 the project's crawl subprocess and Prefect's temporary API server included). Peak RSS is per process
-(ru_maxrss): the flow process and, separately, its crawl subprocess. The per-stage split of the
-project comes from timers the project child wraps around the functions flows/pipeline.py calls
-(decode_html, extract_article, normalize_text, dedup.fingerprint, find_duplicate, process_page), and
-from flows/pipeline.py's own ``stage_seconds`` when the summary has one. ``--profile`` also runs
+(ru_maxrss): the flow process and, separately, its crawl subprocess; the analysis workers' CPU and peak
+RSS are read from /proc while they are alive (nobody waits for them, so RUSAGE_CHILDREN misses them).
+The per-stage split of the project is flows/pipeline.py's own ``stage_seconds``. ``--profile`` also runs
 pyinstrument over ``flows.pipeline.process_raw_file`` on the first run's raw-page file (into a fresh
 database) and prints the top 25 functions by own and by cumulative time.
 """

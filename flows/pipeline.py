@@ -259,20 +259,6 @@ def analyze_page(page: RawPage, site: SiteConfig, since: date | None = None, unt
     return result
 
 
-def process_page(
-    engine: Engine,
-    page: RawPage,
-    site: SiteConfig,
-    run_id: int | None,
-    since: date | None = None,
-    until: date | None = None,
-    clock: StageClock | None = None,
-) -> Outcome:
-    """Take one raw page to its end: stored, recorded as duplicate, recorded as error, or skipped."""
-    analysis = analyze_page(page, site, since, until) if page.kind == "page" else None
-    return record(engine, page, analysis, site, run_id, clock)
-
-
 def record(
     engine: Engine,
     page: RawPage,
