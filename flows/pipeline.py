@@ -77,6 +77,9 @@ def seed_inputs(seeds_dir: Path, known_digests: dict[str, str]) -> tuple[list[re
 def sync_seed_corpus(engine: Engine, seeds_dir: Path) -> tuple[int, int]:
     """Index new/changed seed files, drop deleted ones; (indexed, removed)."""
     with session_scope(engine) as session:
+        # Several workers start flows at once on a fresh database: without taking turns, each would find
+        # the seeds missing and insert them, and all but one would fail on the unique seed name.
+        repo.take_decision_turn(session)
         changed, present = seed_inputs(seeds_dir, repo.seed_digests(session))
         return repo.sync_seeds(session, changed, present)
 
