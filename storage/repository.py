@@ -192,12 +192,25 @@ def known_canonical_urls(session: Session, site: str) -> Iterator[str]:
     yield from session.scalars(select(Attachment.canonical_url).where(Attachment.site == site)).yield_per(1000)
 
 
+# The statements every page runs, built once with bound parameters: building them anew per page
+# (coercing every clause, computing its cache key) cost more than SQLite took to run them
+# (bench/pipeline.py, profile of the store step).
+_KNOWN_URL = union_all(
+    *(select(m.id).where(m.canonical_url == bindparam("url")) for m in (Article, Duplicate, Attachment))
+).limit(1)
+_SEED_BY_HASH = select(SeedDocument.name, SeedDocument.text_normalized).where(
+    SeedDocument.content_hash == bindparam("hash")
+)
+_ARTICLE_BY_HASH = select(Article.id, Article.text_normalized).where(Article.content_hash == bindparam("hash"))
+_TAKE_TURN = update(DecisionLock).where(DecisionLock.id == 1).values(decisions=DecisionLock.decisions + 1)
+_INSERT_ARTICLE = insert(Article).returning(Article.id)
+_INSERT_BANDS = insert(LshBand)
+_CLEAR_ERRORS = delete(PageError).where(PageError.canonical_url == bindparam("url"))
+
+
 def is_known_url(session: Session, canonical_url: str) -> bool:
     """Stored, judged a duplicate, or recorded as an attachment: one query over the three tables."""
-    known = union_all(
-        *(select(model.id).where(model.canonical_url == canonical_url) for model in (Article, Duplicate, Attachment))
-    ).limit(1)
-    return session.execute(known).first() is not None
+    return session.execute(_KNOWN_URL, {"url": canonical_url}).first() is not None
 
 
 @dataclass(frozen=True)
@@ -215,14 +228,10 @@ class Reference:
 
 def find_by_content_hash(session: Session, content_hash: str) -> Reference | None:
     """Exact-layer lookup; seeds first, so a repost of a seed is attributed to the seed."""
-    seed = session.execute(
-        select(SeedDocument.name, SeedDocument.text_normalized).where(SeedDocument.content_hash == content_hash)
-    ).first()
+    seed = session.execute(_SEED_BY_HASH, {"hash": content_hash}).first()
     if seed:
         return Reference(None, seed.name, seed.text_normalized)
-    art = session.execute(
-        select(Article.id, Article.text_normalized).where(Article.content_hash == content_hash)
-    ).first()
+    art = session.execute(_ARTICLE_BY_HASH, {"hash": content_hash}).first()
     if art:
         return Reference(art.id, None, art.text_normalized)
     return None
@@ -365,7 +374,7 @@ def take_decision_turn(session: Session) -> None:
     It must be the transaction's first statement: on SQLite a write first takes the database's write
     lock before anything is read, so no decision is made on a stale snapshot.
     """
-    session.execute(update(DecisionLock).where(DecisionLock.id == 1).values(decisions=DecisionLock.decisions + 1))
+    session.execute(_TAKE_TURN)
 
 
 def add_attachment(
@@ -437,10 +446,9 @@ def add_article(session: Session, item: NewArticle, run_id: int | None, *, check
     try:
         with session.begin_nested():
             # Core statements: one row and one executemany, without the ORM's unit of work per page.
-            article_id = session.execute(insert(Article).values(values).returning(Article.id)).scalar_one()
+            article_id = session.execute(_INSERT_ARTICLE, values).scalar_one()
             session.execute(
-                insert(LshBand),
-                [{"band": i, "key": k, "article_id": article_id} for i, k in enumerate(item.band_keys)],
+                _INSERT_BANDS, [{"band": i, "key": k, "article_id": article_id} for i, k in enumerate(item.band_keys)]
             )
     except IntegrityError:
         winner = session.scalar(_same_article(item))
@@ -508,7 +516,7 @@ def record_page_error(
 
 def clear_page_errors(session: Session, canonical_url: str) -> None:
     """A page that now succeeds is no longer an open error."""
-    session.execute(delete(PageError).where(PageError.canonical_url == canonical_url))
+    session.execute(_CLEAR_ERRORS, {"url": canonical_url})
 
 
 def runs_without_new(session: Session, site: str, limit: int = 10) -> int:
