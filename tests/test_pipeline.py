@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -192,3 +193,26 @@ def test_a_lightly_edited_repost_is_a_minhash_duplicate_through_the_worker_pool(
     with session_scope(engine) as s:
         dup = s.scalars(select(Duplicate)).one()
     assert dup.layer == "minhash" and 0.5 <= dup.similarity < 1.0 and dup.url.endswith("t20240109_9.html")
+
+
+def test_a_page_the_database_rejects_does_not_take_its_batch_with_it(engine: Engine, db_url: str) -> None:
+    """Pages are written in batches, each page in a savepoint: PostgreSQL refusing one value (a 来源 longer
+    than its column) fails that page with the reason and keeps the others of the same transaction."""
+    from flows.pipeline import StageClock, analyze_page, record_batch
+
+    pages = [raw(a["path"]) for a in EXPECTED["articles"][:3]]
+    batch = [(page, analyze_page(page, SITE)) for page in pages]
+    bad = batch[1][1]
+    assert bad.article is not None
+    bad.article = replace(bad.article, source="来源" * 150)  # 300 characters for a String(200) column
+    outcomes = record_batch(engine, batch, SITE, None, StageClock())
+    kinds = [o.kind for o in outcomes]
+    with session_scope(engine) as s:
+        stored = set(s.scalars(select(Article.url)))
+        errors = s.execute(select(PageError.url, PageError.stage, PageError.reason)).all()
+    assert {pages[0].url, pages[2].url} <= stored
+    if db_url.startswith("postgresql"):
+        assert kinds == ["new", "failed", "new"]
+        assert [(u, st) for u, st, _ in errors] == [(pages[1].url, "pipeline")] and "DataError" in errors[0][2]
+    else:  # SQLite does not enforce VARCHAR lengths
+        assert kinds == ["new", "new", "new"] and not errors
