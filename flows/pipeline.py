@@ -1,10 +1,11 @@
 """The per-page pipeline, as plain functions: raw page → extract → normalize → dedup → store.
 
 The Prefect flow in flows/ingest.py only schedules these; they import no
-Prefect and no Scrapy, so tests call them directly. Each page is decided and
-written in its own transaction: a crash loses at most the page in flight, and
-because every write is idempotent, rerunning finishes the job without
-duplicating anything.
+Prefect and no Scrapy, so tests call them directly. The pure steps
+(analyze_page) run in worker processes; the decisions and writes (record) run
+here, a batch of pages per transaction, each page in a savepoint: a crash loses
+at most the batch in flight, and because every write is idempotent, rerunning
+finishes the job without duplicating anything.
 """
 
 from __future__ import annotations
