@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.skip_urls and args.skip_urls.exists():
         skip = [line.strip() for line in args.skip_urls.read_text(encoding="utf-8").splitlines() if line.strip()]
 
-    process = CrawlerProcess(crawl_settings(site, args.out, args.max_pages), install_root_handler=True)
+    process = CrawlerProcess(crawl_settings(site, args.out, args.max_pages))  # LOG_INSTALL_ROOT_HANDLER: on
     crawler = process.create_crawler(PortalSpider)
     validators = read_validators(args.validators) if args.validators else {}
     process.crawl(crawler, site=site, since=args.since, until=args.until, skip_urls=skip, validators=validators)

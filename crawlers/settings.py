@@ -42,6 +42,12 @@ DOWNLOADER_MIDDLEWARES = {"crawlers.spiders.portal.AllowedHostsMiddleware": 40}
 # sample every second so the stats of a short crawl show its real peak. Reading it costs one syscall.
 MEMUSAGE_CHECK_INTERVAL_SECONDS = 1.0
 
+# Scrapy re-reads and parses the source of every generator callback for every response to warn about
+# `return value` in generators (its cache is keyed weakly by the bound method, which dies at once):
+# ~4 ms per page, the largest single cost of the crawl process (bench/pipeline.py). Our callbacks are
+# tested; the check is off.
+WARN_ON_GENERATOR_RETURN_VALUE = False
+
 ITEM_PIPELINES = {"crawlers.pipelines.RawPageFilePipeline": 100}
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("DANGJIAN_SCRAPY_LOG_LEVEL", "INFO")
