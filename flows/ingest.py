@@ -386,12 +386,13 @@ def ingest(
                     fh.write(url + "\n")
             # Conditional GET of list pages on nightly runs only: a 304 says "nothing new since the last
             # nightly", which says nothing about the older pages a backfill window asks for.
-            validators_files[site.name] = None
+            validators_file: Path | None = None
             if incremental and since_day is None and until_day is None:
-                validators_files[site.name] = run_dir / f"{site.name}.validators.json"
-                validators_files[site.name].write_text(  # type: ignore[union-attr]
+                validators_file = run_dir / f"{site.name}.validators.json"
+                validators_file.write_text(
                     json.dumps(repo.list_validators(session, site.name), ensure_ascii=False), encoding="utf-8"
                 )
+            validators_files[site.name] = validators_file
         submitted[site.name] = time.monotonic()
         crawls[site.name] = crawl_site.with_options(task_run_name=f"crawl-{site.name}").submit(
             site,
