@@ -11,22 +11,31 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install run demo test lint typecheck check db-upgrade server deploy worker clean help
+.PHONY: lock install run demo test lint typecheck check db-upgrade server deploy worker clean help
 
 help:
 	@echo "make run        crawl the registered portals once into \$$DATABASE_URL (default sqlite:///data/dangjian.db)"
 	@echo "make demo       crawl the bundled loopback replica portal into data/demo.db and print the summary"
 	@echo "make test       run the test suite"
+	@echo "make lock       re-resolve dependencies into constraints.txt (the lock every install uses)"
 	@echo "make lint       ruff + mypy"
 	@echo "make server     Prefect server + UI on http://127.0.0.1:$(PREFECT_PORT) (state in data/prefect/)"
 	@echo "make deploy     create the process work pool and deploy 'nightly' and 'backfill' from prefect.yaml"
 	@echo "make worker     start a worker on the pool (runs scheduled and manual runs)"
 
-$(STAMP): pyproject.toml
+# Every install takes the exact versions of the committed lock (constraints.txt, written by `make lock`);
+# pyproject.toml only states the ranges that are allowed.
+LOCK := constraints.txt
+
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) pip
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	@touch $(STAMP)
+
+# Re-resolve pyproject.toml's ranges in a throwaway venv and rewrite the lock; commit it with pyproject.toml.
+lock:
+	scripts/lock.sh $(PYTHON)
 
 # Prefect creates its home without parents: make sure data/prefect exists on a fresh checkout.
 $(PREFECT_HOME):
