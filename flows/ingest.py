@@ -21,7 +21,6 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -35,6 +34,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from crawlers.registry import SiteConfig, load_registry, select_sites
 from flows.pipeline import SiteSummary, process_raw_file, sync_seed_corpus
 from flows.report import new_article_rows, run_markdown
+from steps.chinatime import CHINA_TZ
 from storage import repository as repo
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
@@ -44,7 +44,6 @@ DEFAULT_SEEDS_DIR = PROJECT_ROOT / "seeds"
 CRAWL_TIMEOUT_SECONDS = int(os.environ.get("DANGJIAN_CRAWL_TIMEOUT", "3600"))
 MAX_PARALLEL_CRAWLS = int(os.environ.get("DANGJIAN_MAX_PARALLEL_CRAWLS", "4"))
 QUIET_RUNS_WARNING = 3  # this many completed runs in a row without anything new: the site may have changed
-PORTAL_TZ = ZoneInfo("Asia/Shanghai")  # the portals' dates, and the nightly schedule, are in China time
 
 
 def data_dir() -> Path:
@@ -63,7 +62,7 @@ def _parse_day(value: str | date | None, name: str) -> date | None:
 
 
 def portal_today() -> date:
-    return datetime.now(PORTAL_TZ).date()
+    return datetime.now(CHINA_TZ).date()
 
 
 def validate_window(since: str | date | None, until: str | date | None) -> tuple[date | None, date | None]:
@@ -371,7 +370,7 @@ def ingest(
             if incremental and site_since is None:
                 last = repo.last_successful_run_start(session, site.name)
                 # one day of overlap: a page published late in the evening of the last run is not missed
-                site_since = (last.astimezone(PORTAL_TZ).date() - timedelta(days=1)) if last else None
+                site_since = (last.astimezone(CHINA_TZ).date() - timedelta(days=1)) if last else None
             windows[site.name] = (site_since, until_day)
             run_ids[site.name] = repo.start_run(
                 session,

@@ -238,7 +238,7 @@ def find_by_content_hash(session: Session, content_hash: str) -> Reference | Non
 
 
 @lru_cache(maxsize=8)
-def _lsh_query(bands: int) -> Select[int | None, int | None]:
+def _lsh_query(bands: int) -> Select[tuple[int | None, int | None]]:
     """The candidate query for ``bands`` band keys, built once: its keys are bound parameters.
 
     One equality per band, OR-ed: both SQLite and PostgreSQL answer it with index probes on (band, key).
@@ -406,7 +406,7 @@ def add_attachment(
     )
 
 
-def _same_article(item: NewArticle) -> Select[int]:
+def _same_article(item: NewArticle) -> Select[tuple[int]]:
     return select(Article.id).where(
         or_(Article.canonical_url == item.canonical_url, Article.content_hash == item.content_hash)
     )

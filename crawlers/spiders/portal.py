@@ -11,7 +11,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -40,6 +40,7 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 
 from crawlers.rawpages import RawPage
 from crawlers.registry import SiteConfig
+from steps.chinatime import CHINA_TZ
 from steps.urldates import date_from_url
 from steps.urls import canonical_url
 
@@ -49,7 +50,6 @@ _CREATE_PAGE_HTML = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"'
 _QUOTED_URL = re.compile(r"""["']((?:https?:)?//[^"'\s<>]{4,500}|/[^"'\s<>/][^"'\s<>]{2,500})["']""")
 _ENTRY_DATE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 _KEPT_HEADERS = ("content-type", "last-modified", "etag", "content-length", "date")
-CHINA_TZ = timezone(timedelta(hours=8))
 # Non-HTML resources an article link may lead to: recorded as attachments, their bodies not downloaded.
 ATTACHMENT_SUFFIXES = (
     ".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ppt", ".pptx", ".odt", ".ods",
