@@ -12,7 +12,7 @@ The labelled set lives in ``bench/dedup_data/``:
   transforms (a fixed random seed), so the set can be inspected and is the same on every machine.
 
 Every labelled text goes through the pipeline's own decision: ``prepare_reference_text`` (clean → normalize),
-``dedup.fingerprint``, then ``flows.pipeline.find_duplicate`` against a fresh SQLite database holding the
+``dedup.fingerprint``, then ``process.decide.find_duplicate`` against a fresh SQLite database holding the
 seeds. Negatives are also inserted as articles once checked, so each later one is compared with the earlier
 ones as well (a same-topic corpus must not collapse into itself).
 
@@ -41,7 +41,8 @@ sys.path.insert(0, str(ROOT))
 import opencc  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
-from flows.pipeline import find_duplicate, prepare_reference_text, sync_seed_corpus  # noqa: E402
+from process.decide import find_duplicate  # noqa: E402
+from process.seeds import prepare_reference_text, sync_seed_corpus  # noqa: E402
 from replica.pinyin import HAND_WRITTEN  # noqa: E402
 from steps import dedup  # noqa: E402
 from steps.clean import clean_text  # noqa: E402

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, and_, func, insert, or_, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from flows.pipeline import prepare_reference_text, sync_seed_corpus  # noqa: E402
+from process.seeds import prepare_reference_text, sync_seed_corpus  # noqa: E402
 from steps import dedup  # noqa: E402
 from storage import repository as repo  # noqa: E402
 from storage.db import make_engine, session_scope  # noqa: E402
@@ -187,7 +187,7 @@ class Lookup:
 def lookup(engine: Engine, fp: dedup.Fingerprint) -> Lookup:
     """The pipeline's near-duplicate layer for one page, in its own transaction, timed.
 
-    The same steps as ``flows.pipeline.find_duplicate`` after its exact-hash probe, spelled out so the
+    The same steps as ``process.decide.find_duplicate`` after its exact-hash probe, spelled out so the
     candidate count can be reported.
     """
     t0 = time.perf_counter()

@@ -21,8 +21,8 @@ CPU is user+system time of the child and all its descendants (the parent's RUSAG
 the project's crawl subprocess and Prefect's temporary API server included). Peak RSS is per process
 (ru_maxrss): the flow process and, separately, its crawl subprocess; the analysis workers' CPU and peak
 RSS are read from /proc while they are alive (nobody waits for them, so RUSAGE_CHILDREN misses them).
-The per-stage split of the project is flows/pipeline.py's own ``stage_seconds``. ``--profile`` also runs
-pyinstrument over ``flows.pipeline.process_raw_file`` on the first run's raw-page file (into a fresh
+The per-stage split of the project is process/'s own ``stage_seconds``. ``--profile`` also runs
+pyinstrument over ``process.run.process_raw_file`` on the first run's raw-page file (into a fresh
 database) and prints the top 25 functions by own and by cumulative time.
 """
 
@@ -180,20 +180,19 @@ class _Timers:
         return timed
 
     def instrument_pipeline(self) -> None:
-        """Wrap what flows/pipeline.py calls per page (module globals, looked up at call time)."""
-        import flows.pipeline as pl
+        """Wrap what process/ calls per page (module globals, looked up at call time)."""
+        from process import analyze, decide, run
         from steps import dedup
 
-        for attr, name in (
-            ("decode_html", "decode"),
-            ("extract_article", "extract"),
-            ("normalize_text", "normalize"),
-            ("find_duplicate", "dedup_lookup"),
-            ("analyze_page", "analyze"),
-            ("record", "record"),
+        for module, attr, name in (
+            (analyze, "decode_html", "decode"),
+            (analyze, "extract_article", "extract"),
+            (analyze, "normalize_text", "normalize"),
+            (decide, "find_duplicate", "dedup_lookup"),
+            (run, "analyze_page", "analyze"),
+            (decide, "record", "record"),
         ):
-            if hasattr(pl, attr):
-                setattr(pl, attr, self.wrap(name, getattr(pl, attr)))
+            setattr(module, attr, self.wrap(name, getattr(module, attr)))
         dedup.fingerprint = self.wrap("fingerprint", dedup.fingerprint)
 
     def stages(self) -> dict[str, dict[str, float]]:
@@ -255,13 +254,13 @@ def _proc_usage(pid: int) -> tuple[float, float]:
 
 
 def _pool_usage() -> tuple[float, float]:
-    """CPU and the largest peak RSS of flows.pipeline's analysis workers, read while they are alive.
+    """CPU and the largest peak RSS of process.run's analysis workers, read while they are alive.
 
     They are the forkserver's children, not this process's: RUSAGE_CHILDREN never sees them.
     """
-    from flows import pipeline
+    from process import run
 
-    pool = pipeline._pool
+    pool = run._pool
     pids = list(getattr(pool, "_processes", {}) or {}) if pool is not None else []
     usages = [_proc_usage(pid) for pid in pids]
     return sum(c for c, _ in usages), max((r for _, r in usages), default=0.0)
@@ -351,7 +350,8 @@ def child_profile(args: argparse.Namespace) -> dict[str, Any]:
     from pyinstrument import Profiler
 
     from crawlers.registry import load_registry
-    from flows import pipeline
+    from process import run as pipeline
+    from process.seeds import sync_seed_corpus
     from storage import repository as repo
     from storage.db import make_engine, session_scope
     from storage.migrate import upgrade
@@ -359,7 +359,7 @@ def child_profile(args: argparse.Namespace) -> dict[str, Any]:
     site = load_registry(args.registry, {"base_url": "http://127.0.0.1"})[SITE_NAME]
     upgrade(args.database_url)
     engine = make_engine(args.database_url)
-    pipeline.sync_seed_corpus(engine, ROOT / "seeds")
+    sync_seed_corpus(engine, ROOT / "seeds")
     with session_scope(engine) as session:
         run_id = repo.start_run(session, "profile", site.name, None, None).id
     timers = _Timers()
@@ -668,7 +668,7 @@ def report(res: dict[str, Any]) -> None:
     stage_seconds = proj["summary"].get("stage_seconds") or {}
     total_stage = sum(stage_seconds.values()) or 1.0
     print(
-        "  project per stage (flows/pipeline.py's stage_seconds: wall seconds summed over the analysis "
+        "  project per stage (process/'s stage_seconds: wall seconds summed over the analysis "
         f"workers; their CPU: {proj.get('pool_cpu_s', 0.0):.1f}s, the store step's thread: "
         f"{proj['stages']['cpu']['process_total']:.1f}s CPU)"
     )

@@ -121,7 +121,8 @@ def cmd_dedup_check(args: argparse.Namespace) -> int:
     """Judge text files against the reference corpus exactly as the pipeline would; one JSON line each."""
     import tempfile
 
-    from flows.pipeline import find_duplicate, prepare_reference_text, sync_seed_corpus
+    from process.decide import find_duplicate
+    from process.seeds import prepare_reference_text, sync_seed_corpus
     from steps import dedup
     from storage.db import make_engine, session_scope
     from storage.migrate import upgrade

@@ -1,7 +1,7 @@
 """The ``ingest`` Prefect flow: per site, crawl → process (extract, normalize, dedup, persist).
 
 Thin on purpose: the work is in crawlers/ (run as a subprocess per site) and
-flows/pipeline.py (plain functions). This module adds what Prefect is for:
+the processing core in process/ (plain functions). This module adds what Prefect is for:
 task runs per site and stage that read well in the UI, retries of transient
 crawl failures, logs, and isolation so that one failing site never stops
 the others.
@@ -32,8 +32,9 @@ from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawlers.registry import SiteConfig, load_registry, select_sites
-from flows.pipeline import SiteSummary, process_raw_file, sync_seed_corpus
 from flows.report import new_article_rows, run_markdown
+from process.run import SiteStatus, SiteSummary, process_raw_file
+from process.seeds import sync_seed_corpus
 from steps.chinatime import CHINA_TZ
 from storage import repository as repo
 from storage.db import make_engine, session_scope
@@ -283,8 +284,9 @@ def _fan_out(chosen: list[SiteConfig], parameters: dict[str, Any]) -> dict[str, 
                         SiteSummary(site=site_name, status="failed", message=states[site_name].message or "")
                     )
                     continue
+                status: SiteStatus = "completed" if row.status == "completed" else "failed"
                 results[site_name] = {
-                    **asdict(SiteSummary(site=site_name, status=row.status, message=row.message or "")),
+                    **asdict(SiteSummary(site=site_name, status=status, message=row.message or "")),
                     **{k: getattr(row, k) for k in ("pages_fetched", "new", "duplicate", "failed", "skipped")},
                     "worker": row.worker,
                     "flow_run": child.name,

@@ -8,6 +8,7 @@ links, fragments, and the ``index.html`` spellings of a column's front page.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -48,3 +49,15 @@ def canonical_url(url: str) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in TRACKING_PARAMS]
     path = INDEX_PAGE.sub("/", parts.path) or "/"
     return urlunsplit((parts.scheme, parts.netloc, path, urlencode(sorted(query)), ""))
+
+
+MAX_KEY_LENGTH = 1000  # the canonical_url columns' length
+
+
+def storage_key(canonical_url: str) -> str:
+    """The canonical URL as stored: an overlong one (crawler traps, session junk) keeps its first
+    part and a digest of the whole, so it is still unique and fits the column on every backend."""
+    if len(canonical_url) <= MAX_KEY_LENGTH:
+        return canonical_url
+    digest = hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()
+    return f"{canonical_url[: MAX_KEY_LENGTH - len(digest) - 8]}…sha256:{digest}"

@@ -8,7 +8,6 @@ is backend-specific.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,6 +19,7 @@ from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, selec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from steps.urls import MAX_KEY_LENGTH
 from storage.models import (
     Article,
     Attachment,
@@ -46,16 +46,6 @@ def utcnow() -> datetime:
 # --- runs -------------------------------------------------------------------------------------------
 
 
-MAX_KEY_LENGTH = 1000  # the canonical_url columns' length
-
-
-def storage_key(canonical_url: str) -> str:
-    """The canonical URL as stored: an overlong one (crawler traps, session junk) keeps its first
-    part and a digest of the whole, so it is still unique and fits the column on every backend."""
-    if len(canonical_url) <= MAX_KEY_LENGTH:
-        return canonical_url
-    digest = hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()
-    return f"{canonical_url[: MAX_KEY_LENGTH - len(digest) - 8]}…sha256:{digest}"
 
 
 def worker_label() -> str:

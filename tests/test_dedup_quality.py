@@ -2,7 +2,7 @@
 
 The labelled texts come from bench/dedup_eval.py (the same deterministic transforms and hand-written
 negatives the bench reports on); every decision is the pipeline's own: ``prepare_reference_text`` →
-``dedup.fingerprint`` → ``flows.pipeline.find_duplicate`` against the seeds indexed by
+``dedup.fingerprint`` → ``process.decide.find_duplicate`` against the seeds indexed by
 ``sync_seed_corpus``.
 """
 
@@ -17,7 +17,7 @@ from types import ModuleType
 import pytest
 from sqlalchemy import Engine, func, select
 
-from flows.pipeline import sync_seed_corpus
+from process.seeds import sync_seed_corpus
 from storage import repository as repo
 from storage.db import session_scope
 from storage.models import LshBand

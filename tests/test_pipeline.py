@@ -1,4 +1,4 @@
-"""flows/pipeline.py against a real SQLite file: seeds, outcomes and recorded reasons, no crawl."""
+"""The processing core (process/) against a real SQLite file: seeds, outcomes and recorded reasons, no crawl."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from sqlalchemy import Engine, func, select
 
 from crawlers.rawpages import RawPage
 from crawlers.registry import load_registry
-from flows.pipeline import MAX_EXTRACT_BYTES, process_pages, sync_seed_corpus
+from process.analyze import MAX_EXTRACT_BYTES
+from process.run import process_pages
+from process.seeds import sync_seed_corpus
 from storage.db import session_scope
 from storage.models import Article, Attachment, Duplicate, PageError, SeedDocument
 
@@ -198,7 +200,8 @@ def test_a_lightly_edited_repost_is_a_minhash_duplicate_through_the_worker_pool(
 def test_a_page_the_database_rejects_does_not_take_its_batch_with_it(engine: Engine, db_url: str) -> None:
     """Pages are written in batches, each page in a savepoint: PostgreSQL refusing one value (a 来源 longer
     than its column) fails that page with the reason and keeps the others of the same transaction."""
-    from flows.pipeline import StageClock, analyze_page, record_batch
+    from process.analyze import StageClock, analyze_page
+    from process.decide import record_batch
 
     pages = [raw(a["path"]) for a in EXPECTED["articles"][:3]]
     batch = [(page, analyze_page(page, SITE)) for page in pages]

@@ -1,0 +1,236 @@
+"""The deciding half of processing a page: what an analysed page is (new, duplicate, known, failed),
+written inside the caller's transaction after it has taken its decision turn, so that several workers
+sharing one database reach the same decisions."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from crawlers.rawpages import RawPage
+from crawlers.registry import SiteConfig
+from process.analyze import Analysis, StageClock
+from steps import dedup
+from steps.urls import canonical_url, storage_key
+from storage import repository as repo
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+OutcomeKind = Literal["new", "duplicate", "failed", "skipped", "attachment"]
+# Pages decided and written per transaction (see record_batch), and how long a batch may wait to fill.
+BATCH_PAGES = 25
+BATCH_SECONDS = 2.0
+
+
+@dataclass
+class Outcome:
+    kind: OutcomeKind
+    url: str
+    detail: str = ""
+    flags: tuple[str, ...] = ()
+    title: str | None = None
+    published_at: datetime | None = None
+
+
+def _fail(session: Session, page: RawPage, url: str, stage: str, reason: str, run_id: int | None) -> Outcome:
+    repo.record_page_error(
+        session,
+        url=url,
+        canonical_url=storage_key(canonical_url(url)),
+        site=page.site,
+        stage=stage,
+        reason=reason,
+        status=page.status,
+        run_id=run_id,
+    )
+    return Outcome("failed", url, f"{stage}: {reason}")
+
+
+def _record_attachment(session: Session, page: RawPage, url: str, run_id: int | None) -> Outcome:
+    size_header = page.headers.get("content-length", "")
+    repo.add_attachment(
+        session,
+        url=url,
+        canonical_url=storage_key(canonical_url(url)),
+        site=page.site,
+        content_type=page.headers.get("content-type"),
+        size=int(size_header) if size_header.isdigit() else None,
+        referer=page.referer,
+        run_id=run_id,
+    )
+    return Outcome("attachment", url, page.headers.get("content-type", ""))
+
+
+def record(
+    session: Session,
+    page: RawPage,
+    analysis: Analysis | None,
+    site: SiteConfig,
+    run_id: int | None,
+    clock: StageClock | None = None,
+) -> Outcome:
+    """Decide what an analysed page is (new, duplicate, known, failed) and write it.
+
+    Runs inside the caller's transaction, which has taken its decision turn (see record_batch).
+    """
+    clock = clock or StageClock()
+    if page.kind == "error":
+        return _fail(session, page, page.url, "fetch", page.reason or "request failed", run_id)
+    if page.kind == "attachment":
+        return _record_attachment(session, page, page.final_url or page.url, run_id)
+    assert analysis is not None, "an article page needs its analysis"
+    for name, seconds in analysis.seconds.items():
+        clock.seconds[name] = clock.seconds.get(name, 0.0) + seconds
+    url, key, art = analysis.url, analysis.key, analysis.article
+    for part_url, reason in analysis.part_errors:
+        _fail(session, page, part_url, "extract", reason, run_id)
+    if analysis.failure is not None:
+        return _fail(session, page, url, *analysis.failure, run_id)
+    assert art is not None
+    if analysis.skipped:
+        return Outcome("skipped", url, analysis.skipped, title=art.title)
+    norm, fp, flags = analysis.normalized, analysis.fingerprint, analysis.flags
+    assert norm is not None and fp is not None
+    # Known already (stored or judged by another worker, or met twice in this run)? The crawler skips the
+    # URLs known when it started, so this is rare: checked here, in the deciding transaction.
+    if repo.is_known_url(session, key):
+        return Outcome("skipped", url, "already known")
+    with clock.stage("dedup"):
+        match = find_duplicate(session, fp, norm.text_normalized)
+    if match is not None:
+        reference, score, layer = match
+        repo.add_duplicate(
+            session,
+            url=url,
+            canonical_url=key,
+            site=site.name,
+            title=art.title,
+            reference=reference,
+            similarity=score,
+            layer=layer,
+            run_id=run_id,
+        )
+        return Outcome(
+            "duplicate", url, f"{layer} {score:.2f} of {reference.label}", tuple(flags), art.title, art.published_at
+        )
+    item = repo.NewArticle(
+        url=url,
+        canonical_url=key,
+        site=site.name,
+        title=art.title,
+        published_at=art.published_at,
+        source=art.source,
+        author=art.author,
+        editor=art.editor,
+        text=analysis.text,
+        text_normalized=norm.text_normalized,
+        script=norm.script,
+        flags=",".join(flags)[:200],
+        content_hash=fp.content_hash,
+        encoding=analysis.encoding,
+        band_keys=fp.band_keys,
+    )
+    article_id, inserted = repo.add_article(session, item, run_id, checked=True)
+    repo.clear_page_errors(session, key)
+    if inserted:
+        return Outcome("new", url, f"article:{article_id}", tuple(flags), art.title, art.published_at)
+    # Another worker stored the same text (or URL) between our lookup and our insert.
+    return Outcome("duplicate" if article_id else "skipped", url, f"exact 1.00 of article:{article_id}")
+
+
+def _record_safely(
+    session: Session,
+    page: RawPage,
+    analysis: Analysis | None,
+    site: SiteConfig,
+    run_id: int | None,
+    clock: StageClock,
+) -> Outcome:
+    """record() in a savepoint: a bug or a constraint surprise on one page is recorded with its reason
+    and undoes only that page's writes, not the rest of the batch."""
+    try:
+        with session.begin_nested():
+            return record(session, page, analysis, site, run_id, clock)
+    except SQLAlchemyError as exc:
+        if not session.is_active or isinstance(exc, OperationalError | InterfaceError):
+            raise  # the transaction itself is gone: record_batch retries page by page
+        reason = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # a bug on one page: recorded, and the run goes on
+        reason = f"{type(exc).__name__}: {exc}"
+    log.error("unexpected error on %s: %s", page.url, reason)
+    with session.begin_nested():
+        return _fail(session, page, page.final_url or page.url, "pipeline", reason, run_id)
+
+
+def record_batch(
+    engine: Engine,
+    batch: list[tuple[RawPage, Analysis | None]],
+    site: SiteConfig,
+    run_id: int | None,
+    clock: StageClock,
+) -> list[Outcome]:
+    """Decide and write a batch of analysed pages in one transaction, each page in its own savepoint.
+
+    One commit per batch instead of per page: the commit (SQLite writing the touched index pages,
+    PostgreSQL a WAL flush) was the store step's largest single cost. The decision turn is taken once
+    and held only while the batch is written, not while its pages were being analysed. A kill loses at
+    most the batch in flight, whose pages the next run fetches again (none of them is known yet).
+    """
+    try:
+        with clock.stage("persist"), session_scope(engine) as session:
+            repo.take_decision_turn(session)  # first statement: decisions take turns across workers
+            return [_record_safely(session, page, analysis, site, run_id, clock) for page, analysis in batch]
+    except SQLAlchemyError:
+        if len(batch) == 1:
+            raise
+        log.exception("batch of %s pages failed; writing them one by one", len(batch))
+        return [record_batch(engine, [item], site, run_id, clock)[0] for item in batch]
+
+
+def batches(
+    items: Iterable[tuple[RawPage, Analysis | None]], size: int, seconds: float
+) -> Iterator[list[tuple[RawPage, Analysis | None]]]:
+    """Groups of up to ``size`` items; a group is also closed once ``seconds`` have passed since its first
+    item (checked as items arrive), so that a slow crawl's pages are not held back for long."""
+    batch: list[tuple[RawPage, Analysis | None]] = []
+    started = 0.0
+    for item in items:
+        if not batch:
+            started = time.monotonic()
+        batch.append(item)
+        if len(batch) >= size or time.monotonic() - started >= seconds:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def find_duplicate(
+    session: Session, fp: dedup.Fingerprint, text_normalized: str | None = None
+) -> tuple[repo.Reference, float, str] | None:
+    """Exact layer first, then LSH candidates confirmed by exact set similarity.
+
+    A fingerprint may come without its shingles (see analyze_page): they are then rebuilt from
+    ``text_normalized``, and only when there is a candidate to confirm.
+    """
+    exact = repo.find_by_content_hash(session, fp.content_hash)
+    if exact is not None:
+        return exact, 1.0, "exact"
+    best: tuple[repo.Reference, float, str] | None = None
+    mine: set[str] | None = None
+    for ref in repo.lsh_candidates(session, fp.band_keys):
+        if mine is None:
+            mine = set(fp.shingles) if fp.shingles or text_normalized is None else dedup.shingles(text_normalized)
+        sim = dedup.similarity(mine, dedup.shingles(ref.text_normalized))
+        if dedup.is_near_duplicate(sim, len(mine)) and (best is None or sim.score > best[1]):
+            best = (ref, sim.score, "minhash")
+    return best
