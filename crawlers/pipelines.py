@@ -7,6 +7,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawlers import stats
 from crawlers.rawpages import RawPage, RawPageWriter
 
 
@@ -26,7 +27,7 @@ class RawPageFilePipeline:
         if isinstance(item, RawPage):
             self.writer.write(item)
             if self.crawler.stats:
-                self.crawler.stats.inc_value(f"dangjian/raw_pages/{item.kind}")
+                self.crawler.stats.inc_value(stats.raw_pages(item.kind))
         return item
 
     def close_spider(self) -> None:

@@ -6,13 +6,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from crawlers import stats as keys
 from crawlers.rawpages import read_raw_pages
-
-# Stats the spider keeps (crawlers/spiders/portal.py). A list page that answered 304 Not Modified counts in
-# both list_pages_ok and list_pages_unchanged: the flow's "did any list page work?" test reads list_pages_ok.
-LIST_PAGES_OK = "dangjian/list_pages_ok"
-LIST_PAGES_UNCHANGED = "dangjian/list_pages_unchanged"
-LIST_PAGES_FAILED = "dangjian/failed/list"
 
 
 def crawl_report(stats: dict[str, Any], raw_path: Path | str) -> dict[str, Any]:
@@ -36,16 +31,16 @@ def crawl_report(stats: dict[str, Any], raw_path: Path | str) -> dict[str, Any]:
         "responses_by_status": by_status,
         "bytes": stats.get("downloader/response_bytes", 0),
         "list_pages": {
-            "ok": stats.get(LIST_PAGES_OK, 0),
-            "unchanged": stats.get(LIST_PAGES_UNCHANGED, 0),
-            "failed": stats.get(LIST_PAGES_FAILED, 0),
+            "ok": stats.get(keys.LIST_PAGES_OK, 0),
+            "unchanged": stats.get(keys.LIST_PAGES_UNCHANGED, 0),
+            "failed": stats.get(keys.LIST_PAGES_FAILED, 0),
         },
         "articles": kinds["page"],
         "article_parts": parts,
         "attachments": kinds["attachment"],
         "skipped": {
-            "already_known": stats.get("dangjian/articles_already_known", 0),
-            "outside_window": stats.get("dangjian/articles_outside_window", 0),
+            "already_known": stats.get(keys.ARTICLES_ALREADY_KNOWN, 0),
+            "outside_window": stats.get(keys.ARTICLES_OUTSIDE_WINDOW, 0),
             "forbidden_by_robots": stats.get("robotstxt/forbidden", 0),
         },
         "errors": errors,

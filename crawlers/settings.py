@@ -37,7 +37,7 @@ REDIRECT_MAX_TIMES = 5
 # Refuse requests and redirects to hosts outside the site's allowed_domains before they are sent
 # (also dont_filter ones, which Scrapy's OffsiteMiddleware at 50 lets through); ahead of
 # RobotsTxtMiddleware (100), which would otherwise fetch the foreign host's robots.txt first.
-DOWNLOADER_MIDDLEWARES = {"crawlers.spiders.portal.AllowedHostsMiddleware": 40}
+DOWNLOADER_MIDDLEWARES = {"crawlers.middlewares.AllowedHostsMiddleware": 40}
 # memusage/max is the process's peak RSS (ru_maxrss) but is only sampled every interval (default 60 s):
 # sample every second so the stats of a short crawl show its real peak. Reading it costs one syscall.
 MEMUSAGE_CHECK_INTERVAL_SECONDS = 1.0
@@ -49,6 +49,8 @@ MEMUSAGE_CHECK_INTERVAL_SECONDS = 1.0
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
 ITEM_PIPELINES = {"crawlers.pipelines.RawPageFilePipeline": 100}
+# Registry max_bytes: close the crawl once the site's downloaded bytes exceed it (crawlers/extensions.py).
+EXTENSIONS = {"crawlers.extensions.MaxBytesClose": 100}
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("DANGJIAN_SCRAPY_LOG_LEVEL", "INFO")
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -203,8 +203,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     import subprocess
     import tempfile
 
+    from crawlers import stats as keys
     from crawlers.registry import load_registry, parse_placeholders, select_sites
-    from crawlers.report import LIST_PAGES_OK, crawl_report, format_crawl_report
+    from crawlers.report import crawl_report, format_crawl_report
 
     if args.since and args.until and args.since > args.until:
         raise ValueError(f"--since {args.since} is after --until {args.until}")
@@ -238,7 +239,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         print(json.dumps({"site": site.name, **report}, ensure_ascii=False, indent=1))
     else:
         print(format_crawl_report(site.name, report))
-    if not stats.get(LIST_PAGES_OK):
+    if not stats.get(keys.LIST_PAGES_OK):
         print(f"error: {site.name}: no list page could be fetched", file=sys.stderr)
         return EXIT_ALL_SITES_FAILED
     return 0

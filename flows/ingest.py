@@ -31,6 +31,7 @@ from prefect.runtime import flow_run as current_flow_run
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from crawlers import stats as keys
 from crawlers.registry import SiteConfig, load_registry, select_sites
 from flows.report import new_article_rows, run_markdown
 from process.run import SiteStatus, SiteSummary, process_raw_file
@@ -165,7 +166,7 @@ def crawl_site(
         by_status or "{}",
         stats.get("downloader/response_bytes", 0),
         stats.get("item_scraped_count", 0),
-        stats.get("dangjian/articles_already_known", 0),
+        stats.get(keys.ARTICLES_ALREADY_KNOWN, 0),
         time.monotonic() - started,
     )
     return {"raw_path": str(raw_path), "stats": stats, "seconds": time.monotonic() - started}
@@ -433,7 +434,7 @@ def ingest(
                 summary = SiteSummary(site=site.name, status="failed", message=f"processing failed: {exc}")
             if crawl_error is not None:
                 summary.status, summary.message = "failed", str(crawl_error)
-            elif not stats.get("dangjian/list_pages_ok"):
+            elif not stats.get(keys.LIST_PAGES_OK):
                 # Not one column page could be read: the site is down, gone, or unreachable from here.
                 summary.status = "failed"
                 summary.message = summary.errors[0][1] if summary.errors else "no list page could be fetched"

@@ -169,7 +169,7 @@ def test_hostile_portal_every_case_as_documented(
     assert stats["downloader/request_count"] == hostile.total_requests
     assert hostile.host_headers == {netloc: hostile.total_requests}
     assert stats["dangjian/refused_offsite"] == 3
-    assert stats["downloader/exception_type_count/crawlers.spiders.portal.OffsiteRefused"] == 3
+    assert stats["downloader/exception_type_count/crawlers.middlewares.OffsiteRefused"] == 3
     assert not any("DNS" in reason for _, _, reason in recorded)  # evil.example.invalid was never resolved
 
     # The pagination trap ended at the site's max_pages, after every article was settled.

@@ -7,173 +7,46 @@ downstream can record every failure with its reason instead of losing it.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import Selector, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DontCloseSpider,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-    StopDownload,
-)
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
 from scrapy.http import Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.defer import _schedule_coro
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
-from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
+from crawlers import stats
+from crawlers.discovery import (
+    MAX_PARTS,
+    anchor_label,
+    column_pages,
+    continuations,
+    entry_date,
+    feed_day,
+    is_attachment,
+    label,
+    page_stem,
+    part_number,
+    script_urls,
+)
+from crawlers.failures import failure_reason
+from crawlers.middlewares import host_allowed
 from crawlers.rawpages import RawPage
 from crawlers.registry import SiteConfig
-from steps.chinatime import CHINA_TZ
 from steps.urldates import date_from_url
 from steps.urls import canonical_url
 
-# TRS pagination script: createPageHTML(pageCount, currentPage, "index", "html")
-_CREATE_PAGE_HTML = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
-# A quoted absolute, protocol-relative or root-relative URL inside a script.
-_QUOTED_URL = re.compile(r"""["']((?:https?:)?//[^"'\s<>]{4,500}|/[^"'\s<>/][^"'\s<>]{2,500})["']""")
-_ENTRY_DATE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 _KEPT_HEADERS = ("content-type", "last-modified", "etag", "content-length", "date")
-# Non-HTML resources an article link may lead to: recorded as attachments, their bodies not downloaded.
-ATTACHMENT_SUFFIXES = (
-    ".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ppt", ".pptx", ".odt", ".ods",
-    ".zip", ".rar", ".7z", ".gz", ".tar",
-    ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp",
-    ".mp3", ".mp4", ".avi", ".flv", ".wmv", ".mov",
-)  # fmt: skip
-_HTML_TYPES = ("application/xhtml+xml",)
-_HTML_SUFFIX = re.compile(r"\.s?html?$")
-_STEM = re.compile(r"/([^/]+)\.s?html?$")
-# Decorations around pagination anchor texts: "[下一页]", "下一页 >", "【尾页】".
-_LABEL_JUNK = str.maketrans("", "", " \t\r\n\u3000\xa0[]【】<>《》«»‹›()（）|>＞")
-MAX_PARTS = 50  # continuation pages of one article
 MAX_SITEMAPS = 50  # sitemap files (an index's children included) per run
-
-
-class OffsiteRefused(IgnoreRequest):
-    """A request (typically a redirect) to a host outside the site's allowed_domains, never sent."""
-
-    def __init__(self, host: str) -> None:
-        super().__init__(f"refused offsite request to {host!r} (not in allowed_domains)")
-        self.host = host
-
-
-def host_allowed(host: str, allowed_domains: Iterable[str]) -> bool:
-    """``host`` is one of ``allowed_domains`` or a subdomain of one (IP literals match only exactly)."""
-    host = host.lower().rstrip(".")
-    return any(host == d.lower() or host.endswith("." + d.lower()) for d in allowed_domains)
-
-
-class AllowedHostsMiddleware:
-    """Downloader middleware: refuse, before any DNS lookup or connection, every request to a host
-    outside the spider's allowed_domains — including redirects and ``dont_filter`` requests.
-
-    Why not only Scrapy's OffsiteMiddleware: it lets ``dont_filter`` requests through, and retries
-    and redirects of our article requests carry ``dont_filter``; a portal redirecting to
-    ``http://10.0.0.1/`` or a cloud metadata address must never get us to connect there. The
-    failure goes to the request's errback, so the refusal is recorded as a fetch error.
-    Enabled in settings.py ahead of OffsiteMiddleware and RobotsTxtMiddleware (which would fetch
-    the foreign host's robots.txt first).
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler  # Scrapy >= 2.13 calls process_request(request) without the spider
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> AllowedHostsMiddleware:
-        return cls(crawler)
-
-    def process_request(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
-        allowed = getattr(self.crawler.spider, "allowed_domains", None)
-        host = urlsplit(request.url).hostname or ""
-        if allowed and not host_allowed(host, allowed):
-            if self.crawler.stats:
-                self.crawler.stats.inc_value("dangjian/refused_offsite")
-            raise OffsiteRefused(host)
-
-
-def failure_reason(failure: Failure) -> tuple[int | None, str]:
-    """(HTTP status or None, one-line reason) for a failed request."""
-    if isinstance(failure.value, HttpError):
-        response = failure.value.response
-        return response.status, f"HTTP {response.status}"
-    if failure.check(DNSLookupError, CannotResolveHostError):
-        url = getattr(failure, "request", None) and failure.request.url  # type: ignore[attr-defined]
-        return None, f"DNS lookup failed: {urlsplit(url or '').hostname} could not be resolved"
-    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
-        return None, "timed out"
-    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
-        return None, "connection refused"
-    if failure.check(ResponseDataLossError):
-        return None, "response cut short (data loss)"
-    if failure.check(OffsiteRefused):
-        return None, str(failure.value)
-    if failure.check(DownloadCancelledError) or (
-        failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in failure.getErrorMessage()
-    ):
-        # DOWNLOAD_MAXSIZE hit: announced by Content-Length (cancelled) or while inflating a gzip body.
-        return None, f"response larger than the download max size ({failure.getErrorMessage().splitlines()[0]})"
-    message = failure.getErrorMessage().splitlines()[0] if failure.getErrorMessage() else ""
-    name = failure.type.__name__ if failure.type else "error"
-    return None, f"{name}: {message}".strip(": ")
-
-
-def is_attachment(url: str, content_type: str) -> bool:
-    """A non-HTML resource (PDF, image, office document, archive…), by URL suffix or Content-Type."""
-    path = urlsplit(url).path.lower()
-    if path.endswith(ATTACHMENT_SUFFIXES):
-        return True
-    mime = content_type.split(";", 1)[0].strip().lower()
-    if not mime or mime.startswith("text/") or mime in _HTML_TYPES:
-        return False
-    # Misconfigured servers send HTML pages as octet-stream; the URL still says what it is.
-    return not (mime == "application/octet-stream" and _HTML_SUFFIX.search(path))
-
-
-def _anchor_label(anchor: Any) -> str:
-    """The anchor's text (or title) without spaces and decorations: "[下一页]" / "下一页 >" → "下一页"."""
-    text = "".join(anchor.xpath(".//text()").getall()) or anchor.attrib.get("title", "")
-    return text.translate(_LABEL_JUNK)
-
-
-def _feed_day(value: str | None) -> date | None:
-    """The China-time day of an RSS (RFC 822) or Atom/sitemap (ISO 8601) timestamp."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    stamp: datetime | None
-    try:
-        stamp = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        stamp = None
-    if stamp is None:
-        try:
-            stamp = datetime.fromisoformat(value)
-        except ValueError:
-            m = _ENTRY_DATE.search(value)
-            try:
-                return date(int(m[1]), int(m[2]), int(m[3])) if m else None
-            except ValueError:
-                return None
-    if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(CHINA_TZ)
-    return stamp.date()
 
 
 @dataclass
@@ -215,7 +88,7 @@ class PortalSpider(scrapy.Spider):
         self._pending_lists: deque[scrapy.Request] = deque()
         self._lists_requested: set[str] = set()
         self._next_links_followed = 0
-        self._next_texts = frozenset(t.translate(_LABEL_JUNK) for t in site.next_page_texts) - {""}
+        self._next_texts = frozenset(label(t) for t in site.next_page_texts) - {""}
         self._sitemaps_requested: set[str] = set()
         # Multi-page articles waiting for their continuation pages (flushed by the pipeline on close).
         self._open_articles: dict[int, _MultiPage] = {}
@@ -226,14 +99,12 @@ class PortalSpider(scrapy.Spider):
         self._validators_seen: dict[str, dict[str, str] | None] = {}
         self._list_outstanding: Counter[str] = Counter()  # list URL → its article requests not settled yet
         self._list_incomplete: set[str] = set()  # list URLs with a failed or unfinished article
-        self._closing_for_bytes = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._release_list_pages, signal=signals.spider_idle)
         crawler.signals.connect(spider._stop_attachment_download, signal=signals.headers_received)
-        crawler.signals.connect(spider._check_max_bytes, signal=signals.response_received)
         crawler.signals.connect(spider._robots_sitemaps, signal=signals.robots_parsed)
         return spider
 
@@ -255,28 +126,13 @@ class PortalSpider(scrapy.Spider):
 
     def _stop_attachment_download(self, headers: Any, body_length: int, request: scrapy.Request, **_: Any) -> None:
         """Attachments reached as articles (or redirected to): keep the headers, never download the body.
-        Once max_bytes is reached, no body at all: the responses still in flight are cut at their headers."""
-        if self._closing_for_bytes:
-            self.crawler.stats.inc_value("dangjian/cut_after_max_bytes")
-            raise StopDownload(fail=True)
+        (Once max_bytes is reached, crawlers.extensions.MaxBytesClose cuts every response at its headers.)"""
         if request.meta.get("role") not in ("article", "part"):
             return
         content_type = (headers.get("Content-Type") or b"").decode("latin-1")
         if is_attachment(request.url, content_type):
             request.meta["attachment"] = True
             raise StopDownload(fail=False)
-
-    def _check_max_bytes(self, response: Response, request: scrapy.Request, **_: Any) -> None:
-        """Registry max_bytes: close the crawl cleanly once the downloaded bytes exceed it."""
-        limit = self.site.max_bytes
-        if not limit or self._closing_for_bytes:
-            return
-        received = self.crawler.stats.get_value("downloader/response_bytes", 0) if self.crawler.stats else 0
-        if received > limit:
-            self._closing_for_bytes = True
-            self.logger.warning("%s: %s bytes downloaded, over max_bytes %s: closing", self.site.name, received, limit)
-            self.crawler.stats.set_value("dangjian/max_bytes_reached", received)
-            _schedule_coro(self.crawler.engine.close_spider_async(reason="closespider_maxbytes"))
 
     def _robots_sitemaps(self, robotparser: Any, request: scrapy.Request, **_: Any) -> None:
         """``sitemaps_from_robots``: the Sitemap: lines of a start host's robots.txt (parsed once, by
@@ -321,7 +177,7 @@ class PortalSpider(scrapy.Spider):
         if known.get("last_modified"):
             headers["If-Modified-Since"] = known["last_modified"]
         if headers:
-            self.crawler.stats.inc_value("dangjian/list_pages_conditional")
+            self.crawler.stats.inc_value(stats.LIST_PAGES_CONDITIONAL)
         return scrapy.Request(
             url,
             callback=self.parse_list,
@@ -357,34 +213,34 @@ class PortalSpider(scrapy.Spider):
         try:
             key = canonical_url(url)
         except ValueError:
-            self.crawler.stats.inc_value("dangjian/malformed_links")
+            self.crawler.stats.inc_value(stats.MALFORMED_LINKS)
             return None
-        stats = self.crawler.stats
+        counter = self.crawler.stats
         if not host_allowed(urlsplit(url).hostname or "", self.allowed_domains):
             # An article link to another host: not this site's to crawl (and never contacted).
-            stats.inc_value("dangjian/offsite_article_links")
+            counter.inc_value(stats.OFFSITE_ARTICLE_LINKS)
             return None
         if not self._in_window(day):
-            stats.inc_value("dangjian/articles_outside_window")
+            counter.inc_value(stats.ARTICLES_OUTSIDE_WINDOW)
             return None
         if key in self.skip_urls:
-            stats.inc_value("dangjian/articles_already_known")
+            counter.inc_value(stats.ARTICLES_ALREADY_KNOWN)
             return None
         if key in self._articles_requested:
-            stats.inc_value("dangjian/article_link_variants_skipped")
+            counter.inc_value(stats.ARTICLE_LINK_VARIANTS_SKIPPED)
             return None
         self._articles_requested.add(key)
         limit = self.crawler.settings.getint("URLLENGTH_LIMIT")
         if limit and len(url) > limit:
             # Scrapy's UrlLengthMiddleware would drop it with a log line only: record it as an error.
-            stats.inc_value("dangjian/article_urls_too_long")
+            counter.inc_value(stats.ARTICLE_URLS_TOO_LONG)
             return self._error(
                 url,
                 f"URL of {len(url)} characters is longer than URLLENGTH_LIMIT ({limit}): not fetched",
                 referer=found_on,
                 list_date=day.isoformat() if day else None,
             )
-        stats.inc_value(f"dangjian/articles_from/{source}")
+        counter.inc_value(stats.articles_from(source))
         if list_url:
             self._list_outstanding[list_url] += 1
         return scrapy.Request(
@@ -413,12 +269,12 @@ class PortalSpider(scrapy.Spider):
     def parse_list(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
             # Conditional GET: the column did not change since the last run, so nothing on it is new.
-            self.crawler.stats.inc_value("dangjian/list_pages_ok")
-            self.crawler.stats.inc_value("dangjian/list_pages_unchanged")
+            self.crawler.stats.inc_value(stats.LIST_PAGES_OK)
+            self.crawler.stats.inc_value(stats.LIST_PAGES_UNCHANGED)
             return
         if not isinstance(response, TextResponse):
             return
-        self.crawler.stats.inc_value("dangjian/list_pages_ok")
+        self.crawler.stats.inc_value(stats.LIST_PAGES_OK)
         list_url = self._record_validators(response)
         entry_dates: list[date] = []
         for anchor in response.xpath("//a[@href]"):
@@ -429,10 +285,10 @@ class PortalSpider(scrapy.Spider):
                 url = response.urljoin(href)
                 is_article = self.site.is_article_url(url)
             except ValueError:  # e.g. href="http://[bad/…": one broken link must not abort the page
-                self.crawler.stats.inc_value("dangjian/malformed_links")
+                self.crawler.stats.inc_value(stats.MALFORMED_LINKS)
                 continue
             if is_article:
-                day = date_from_url(url) or self._entry_date(anchor)
+                day = date_from_url(url) or entry_date(anchor)
                 if day:
                     entry_dates.append(day)
                 request = self._article_request(url, day, source="list", found_on=response.url, list_url=list_url)
@@ -440,30 +296,26 @@ class PortalSpider(scrapy.Spider):
                     yield request
             elif self.site.is_list_url(url):
                 yield from self._follow_list(url, entry_dates)
-            elif self._next_texts and _anchor_label(anchor) in self._next_texts:
+            elif self._next_texts and anchor_label(anchor) in self._next_texts:
                 yield from self._follow_next_link(url, entry_dates)
         yield from self._script_links(response, list_url, entry_dates)
-        for url in self._trs_pages(response):
+        for url in column_pages(response):
             yield from self._follow_list(url, entry_dates)
 
     def _script_links(self, response: TextResponse, list_url: str, entry_dates: list[date]) -> Iterator[Any]:
-        """Article URLs written inside inline scripts, as some columns render their lists from a JS
-        array (12371.cn: ``item=[{title: …, link_add: 'https://www.12371.cn/2024/…/ARTI….shtml'}]``)."""
-        for script in response.xpath("//script[not(@src)]/text()").getall():
-            for m in _QUOTED_URL.finditer(script):
-                try:
-                    url = response.urljoin(m[1])
-                    is_article = self.site.is_article_url(url)
-                except ValueError:
+        """Article URLs written inside inline scripts (see discovery.script_urls)."""
+        for url in script_urls(response):
+            try:
+                if not self.site.is_article_url(url):
                     continue
-                if not is_article:
-                    continue
-                day = date_from_url(url)
-                if day:
-                    entry_dates.append(day)
-                request = self._article_request(url, day, source="script", found_on=response.url, list_url=list_url)
-                if request is not None:
-                    yield request
+            except ValueError:
+                continue
+            day = date_from_url(url)
+            if day:
+                entry_dates.append(day)
+            request = self._article_request(url, day, source="script", found_on=response.url, list_url=list_url)
+            if request is not None:
+                yield request
 
     def _record_validators(self, response: Response) -> str:
         """Remember the list page's ETag / Last-Modified; returns the URL they are kept under (as requested)."""
@@ -482,46 +334,23 @@ class PortalSpider(scrapy.Spider):
             return
         limit = self.crawler.settings.getint("CLOSESPIDER_PAGECOUNT") or self.site.max_pages
         if self._next_links_followed >= limit:
-            self.crawler.stats.inc_value("dangjian/next_page_links_over_max_pages")
+            self.crawler.stats.inc_value(stats.NEXT_PAGE_LINKS_OVER_MAX)
             return
         self._next_links_followed += 1
-        self.crawler.stats.inc_value("dangjian/next_page_links_followed")
+        self.crawler.stats.inc_value(stats.NEXT_PAGE_LINKS_FOLLOWED)
         yield from self._follow_list(url, entry_dates)
 
     def _follow_list(self, url: str, entry_dates: list[date]) -> Iterator[scrapy.Request]:
         # Incremental stop: once every dated entry on this page is older than `since`,
         # later pages (older still, on these CMSs) are not worth fetching.
         if self.since and entry_dates and max(entry_dates) < self.since:
-            self.crawler.stats.inc_value("dangjian/list_pages_not_followed_older_than_since")
+            self.crawler.stats.inc_value(stats.LIST_PAGES_NOT_FOLLOWED_OLDER)
             return
         request = self._list_request(url)
         if request is not None:
             self._pending_lists.append(request)
         return
         yield  # a generator still: callers iterate it (nothing is yielded, see _release_list_pages)
-
-    @staticmethod
-    def _entry_date(anchor: Any) -> date | None:
-        text = " ".join(anchor.xpath("./ancestor::li[1]//text() | ./ancestor::tr[1]//text()").getall())
-        m = _ENTRY_DATE.search(text)
-        if not m:
-            return None
-        try:
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            return None
-
-    @staticmethod
-    def _trs_pages(response: TextResponse) -> list[str]:
-        """All pages of a TRS column, read from its createPageHTML(count, current, prefix, ext) call."""
-        m = _CREATE_PAGE_HTML.search(response.text)
-        if not m:
-            return []
-        count, prefix, ext = int(m[1]), m[3], m[4]
-        return [
-            urljoin(response.url, f"{prefix}.{ext}" if i == 0 else f"{prefix}_{i}.{ext}")
-            for i in range(min(count, 1000))
-        ]
 
     # -- sitemaps and feeds ------------------------------------------------------------------------
 
@@ -535,10 +364,10 @@ class PortalSpider(scrapy.Spider):
         body = self._sitemap_body(response)
         sitemap = Sitemap(body) if body else None
         if sitemap is None or sitemap.type not in ("urlset", "sitemapindex"):
-            self.crawler.stats.inc_value("dangjian/sitemaps_invalid")
+            self.crawler.stats.inc_value(stats.SITEMAPS_INVALID)
             self.logger.warning("%s: not a sitemap: %s", self.site.name, response.url)
             return
-        self.crawler.stats.inc_value("dangjian/sitemaps_ok")
+        self.crawler.stats.inc_value(stats.SITEMAPS_OK)
         for entry in sitemap:
             loc = (entry.get("loc") or "").strip()
             if not loc:
@@ -551,7 +380,7 @@ class PortalSpider(scrapy.Spider):
                 continue
             if not self.site.is_article_url(loc):
                 continue
-            day = date_from_url(loc) or _feed_day(entry.get("lastmod"))
+            day = date_from_url(loc) or feed_day(entry.get("lastmod"))
             found = self._article_request(loc, day, source="sitemap", found_on=response.url)
             if found is not None:
                 yield found
@@ -573,15 +402,15 @@ class PortalSpider(scrapy.Spider):
         except Exception:  # unparseable: recorded as a stat, like an invalid sitemap
             feed = None
         if feed is None:
-            self.crawler.stats.inc_value("dangjian/feeds_invalid")
+            self.crawler.stats.inc_value(stats.FEEDS_INVALID)
             return
         feed.remove_namespaces()
         entries = feed.xpath("//item | //entry")
         if not entries and not feed.xpath("/rss | /feed | /RDF"):
-            self.crawler.stats.inc_value("dangjian/feeds_invalid")
+            self.crawler.stats.inc_value(stats.FEEDS_INVALID)
             self.logger.warning("%s: not an RSS/Atom feed: %s", self.site.name, response.url)
             return
-        self.crawler.stats.inc_value("dangjian/feeds_ok")
+        self.crawler.stats.inc_value(stats.FEEDS_OK)
         for entry in entries:
             link = (
                 entry.xpath("./link[not(@rel) or @rel='alternate']/@href").get()
@@ -595,7 +424,7 @@ class PortalSpider(scrapy.Spider):
             if not self.site.is_article_url(url):
                 continue
             stamp = entry.xpath("./pubDate/text() | ./published/text() | ./date/text() | ./updated/text()").get()
-            day = date_from_url(url) or _feed_day(stamp)
+            day = date_from_url(url) or feed_day(stamp)
             request = self._article_request(url, day, source="feed", found_on=response.url)
             if request is not None:
                 yield request
@@ -609,56 +438,29 @@ class PortalSpider(scrapy.Spider):
             or not isinstance(response, TextResponse)
             or is_attachment(response.url, content_type)
         ):
-            self.crawler.stats.inc_value("dangjian/attachments")
+            self.crawler.stats.inc_value(stats.ATTACHMENTS)
             self._article_settled(response.meta, ok=True)
             yield self._raw(response, kind="attachment")
             return
         page = self._raw(response, kind="page")
-        stem = _page_stem(response.url)
-        continuations = self._continuations(response, stem) if stem else []
-        if not continuations:
+        stem = page_stem(response.url)
+        parts = continuations(response, stem) if stem else []
+        if not parts:
             self._article_settled(response.meta, ok=True)
             yield page
             return
         article = _MultiPage(page=page, meta=dict(response.meta), stem=stem or "", seen={response.url})
-        self._enqueue_parts(article, continuations)
+        self._enqueue_parts(article, parts)
         self._open_articles[id(article)] = article
-        self.crawler.stats.inc_value("dangjian/multipage_articles")
+        self.crawler.stats.inc_value(stats.MULTIPAGE_ARTICLES)
         yield self._next_part(article)
-
-    @staticmethod
-    def _continuations(response: TextResponse, stem: str) -> list[str]:
-        """Continuation pages of a TRS article: its createPageHTML(count, current, "t…_123", ext) call, and
-        links (下一页, 2, 3 …) to the same stem with _N in the same folder."""
-        found: list[str] = []
-        # Cheap test on the raw bytes first: most articles are one page, and parsing every article's DOM
-        # and resolving its hundred nav links only to find no continuation cost more than the crawl itself
-        # (bench/pipeline.py). Both markers are ASCII, so the bytes test holds in GBK pages too.
-        marker = stem.encode("ascii", "ignore")
-        body = response.body
-        if marker + b"_" not in body and not (b"createPageHTML" in body and marker in body):
-            return found
-        for m in _CREATE_PAGE_HTML.finditer(response.text):
-            count, prefix, ext = int(m[1]), m[3], m[4]
-            if prefix == stem:
-                found += [urljoin(response.url, f"{stem}_{i}.{ext}") for i in range(1, min(count, MAX_PARTS + 1))]
-        part = re.compile(rf"/{re.escape(stem)}_(\d+)\.s?html?$")
-        folder = response.url.rsplit("/", 1)[0]
-        for href in response.xpath("//a/@href").getall():
-            try:
-                url = response.urljoin(href.strip()).split("#", 1)[0]
-            except ValueError:
-                continue
-            if part.search(urlsplit(url).path) and url.rsplit("/", 1)[0] == folder:
-                found.append(url)
-        return found
 
     def _enqueue_parts(self, article: _MultiPage, urls: Iterable[str]) -> None:
         for url in urls:
             if url not in article.seen and len(article.seen) <= MAX_PARTS:
                 article.seen.add(url)
                 article.queue.append(url)
-        article.queue.sort(key=_part_number)
+        article.queue.sort(key=part_number)
 
     def _next_part(self, article: _MultiPage) -> scrapy.Request:
         url = article.queue.pop(0)
@@ -677,7 +479,7 @@ class PortalSpider(scrapy.Spider):
             return
         article.page.parts.append(response.body)
         article.page.part_urls.append(response.url)
-        self._enqueue_parts(article, self._continuations(response, article.stem))
+        self._enqueue_parts(article, continuations(response, article.stem))
         if article.queue:
             yield self._next_part(article)
             return
@@ -692,7 +494,7 @@ class PortalSpider(scrapy.Spider):
 
     def _part_failed(self, article: _MultiPage, url: str, status: int | None, reason: str) -> Iterator[RawPage]:
         """Emit the article with the parts obtained, and the failed part as an error record."""
-        self.crawler.stats.inc_value("dangjian/failed/part")
+        self.crawler.stats.inc_value(stats.failed("part"))
         self._open_articles.pop(id(article), None)
         self._article_settled(article.meta, ok=False)
         number = len(article.page.parts) + 2  # the first page is page 1
@@ -775,16 +577,16 @@ class PortalSpider(scrapy.Spider):
         role = request.meta.get("role", "page")
         if failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
             # A policy, not a failure: the site asks not to be crawled there (stat robotstxt/forbidden).
-            self.crawler.stats.inc_value(f"dangjian/forbidden_by_robots/{role}")
+            self.crawler.stats.inc_value(stats.forbidden_by_robots(role))
             if role == "article":
                 self._article_settled(request.meta, ok=True)
             return
         if role == "article":
             self._article_settled(request.meta, ok=False)
-        if failure.check(StopDownload) and self._closing_for_bytes:
+        if failure.check(StopDownload) and self.crawler.stats.get_value(stats.MAX_BYTES_REACHED):
             return  # cut by max_bytes (stat dangjian/cut_after_max_bytes): not fetched this run, not a failure
         status, reason = failure_reason(failure)
-        self.crawler.stats.inc_value(f"dangjian/failed/{role}")
+        self.crawler.stats.inc_value(stats.failed(role))
         self.logger.warning("%s: %s (%s)", self.site.name, reason, request.url)
         yield self._error(
             # the URL as linked, even when the failure happened on a redirect (offsite, loop)
@@ -822,14 +624,3 @@ class PortalSpider(scrapy.Spider):
 
 def _referer(request: scrapy.Request) -> str | None:
     return (request.headers.get("Referer", b"") or b"").decode("latin-1") or None
-
-
-def _page_stem(url: str) -> str | None:
-    """``…/202405/t20240501_123.html`` → ``t20240501_123`` (the prefix of its continuation pages)."""
-    m = _STEM.search(urlsplit(url).path)
-    return m[1] if m else None
-
-
-def _part_number(url: str) -> int:
-    m = re.search(r"_(\d+)\.s?html?$", urlsplit(url).path)
-    return int(m[1]) if m else 0
