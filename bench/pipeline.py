@@ -296,9 +296,7 @@ def child_project(args: argparse.Namespace) -> dict[str, Any]:
         keep_raw=args.keep_raw,
         return_state=True,
     )
-    results = state.result(raise_on_failure=False)
-    if isinstance(results, BaseException):
-        raise results
+    results = ingest_mod.run_results(state)
     wall = time.monotonic() - started
     self_cpu, self_rss = _rusage_self()
     children_cpu, children_rss = _rusage_children()

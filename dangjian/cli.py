@@ -19,6 +19,24 @@ from typing import Any
 
 EXIT_USAGE = 2
 EXIT_ALL_SITES_FAILED = 3
+EXIT_PREFECT_UNAVAILABLE = 4
+
+
+class PrefectUnavailable(RuntimeError):
+    """Prefect's API could not be reached or started: nothing was crawled."""
+
+
+def _prefect_unavailable(exc: RuntimeError) -> PrefectUnavailable | None:
+    """Prefect raises a plain RuntimeError when its temporary API does not start; say what to do instead."""
+    if "ephemeral Prefect API" not in str(exc):
+        return None
+    waited = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "?")
+    return PrefectUnavailable(
+        f"Prefect's temporary API server did not start within {waited} s (is the machine busy?); "
+        "try again, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or start `make server` and "
+        "set PREFECT_API_URL=http://127.0.0.1:4200/api"
+    )
+
 
 SUMMARY_COLUMNS = ("pages_fetched", "new", "duplicate", "failed", "skipped", "duration_s")
 
@@ -49,26 +67,30 @@ def format_summary(results: dict[str, dict[str, Any]]) -> str:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from crawlers.registry import load_registry, parse_placeholders, select_sites
-    from flows.ingest import ingest, validate_window
+    from flows.ingest import ingest, run_results, validate_window
 
     # Fail fast on what the user can fix, before Prefect or any crawl starts.
     validate_window(args.since, args.until)
     select_sites(load_registry(args.registry, parse_placeholders(args.var)), args.site or None)
-    state = ingest(
-        sites=args.site or None,
-        since=args.since,
-        until=args.until,
-        incremental=args.incremental,
-        registry_path=args.registry,
-        registry_vars=parse_placeholders(args.var),
-        database_url=args.database_url,
-        seeds_dir=args.seeds,
-        max_pages=args.max_pages,
-        return_state=True,
-    )
-    results = state.result(raise_on_failure=False)
-    if isinstance(results, BaseException):
-        raise results
+    try:
+        state = ingest(
+            sites=args.site or None,
+            since=args.since,
+            until=args.until,
+            incremental=args.incremental,
+            registry_path=args.registry,
+            registry_vars=parse_placeholders(args.var),
+            database_url=args.database_url,
+            seeds_dir=args.seeds,
+            max_pages=args.max_pages,
+            return_state=True,
+        )
+    except RuntimeError as exc:
+        unavailable = _prefect_unavailable(exc)
+        if unavailable is None:
+            raise
+        raise unavailable from exc
+    results = run_results(state)
     if args.json:
         print(json.dumps(results, ensure_ascii=False, default=str, indent=1))
     else:
@@ -336,6 +358,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
+    except PrefectUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PREFECT_UNAVAILABLE
     except _user_errors() as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"error: {message}", file=sys.stderr)

@@ -10,6 +10,7 @@ the others.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -17,27 +18,33 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from alembic.util import CommandError
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.objects import FlowRun, State
+from prefect.futures import PrefectFuture
 from prefect.runtime import deployment as current_deployment
 from prefect.runtime import flow_run as current_flow_run
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from crawlers import stats as keys
 from crawlers.registry import SiteConfig, load_registry, select_sites
-from flows.report import new_article_rows, run_markdown
-from process.run import SiteStatus, SiteSummary, process_raw_file
+from flows.report import NEW_ARTICLE_COLUMNS, new_article_rows, run_markdown
+from process.run import SiteSummary, process_raw_file
 from process.seeds import sync_seed_corpus
 from steps.chinatime import CHINA_TZ
 from storage import repository as repo
+from storage.db import database_url as resolve_database_url
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 
@@ -46,6 +53,20 @@ DEFAULT_SEEDS_DIR = PROJECT_ROOT / "seeds"
 CRAWL_TIMEOUT_SECONDS = int(os.environ.get("DANGJIAN_CRAWL_TIMEOUT", "3600"))
 MAX_PARALLEL_CRAWLS = int(os.environ.get("DANGJIAN_MAX_PARALLEL_CRAWLS", "4"))
 QUIET_RUNS_WARNING = 3  # this many completed runs in a row without anything new: the site may have changed
+
+
+class _NoEmptyTraceback(logging.Filter):
+    """Prefect logs a task run that *returned* a Failed state (a failed site's finish task) with
+    ``exc_info=True`` while no exception is in flight, which prints "NoneType: None" under the line:
+    an expected outcome reads as one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info == (None, None, None):
+            record.exc_info = None
+        return True
+
+
+logging.getLogger("prefect.task_runs").addFilter(_NoEmptyTraceback())
 
 
 def data_dir() -> Path:
@@ -97,60 +118,83 @@ class CrawlFailed(RuntimeError):
     """The crawl process itself failed (not a page: pages that fail are recorded, not raised)."""
 
 
+class RunRejected(ValueError):
+    """The run cannot start: bad parameters, an unknown site, a database that cannot be opened."""
+
+
+class AllSitesFailed(RuntimeError):
+    """Every site of the run failed: the data of the run's Failed state, carrying the per-site results
+    (a Failed state's data must be an exception, or Prefect raises a TypeError when it is read)."""
+
+    def __init__(self, message: str, results: dict[str, dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.results = results
+
+
+class SiteFailed(RuntimeError):
+    """The data of a failed site's ``finish-<site>`` task run: why the site failed."""
+
+
+@dataclass
+class CrawlResult:
+    raw_path: Path
+    stats: dict[str, Any]
+    seconds: float
+
+
+@dataclass
+class SiteRun:
+    """One site within this flow run: its window, its database row, its files, its two task runs."""
+
+    site: SiteConfig
+    run_id: int
+    since: date | None
+    until: date | None
+    raw_path: Path  # written by the crawl, read by the processing while it grows
+    known_file: Path
+    validators_file: Path | None  # nightly runs only: conditional GET of the list pages
+
+
+@dataclass
+class StartedSite:
+    """A site's run with its two task runs under way (kept apart from SiteRun, which is a task parameter:
+    Prefect waits for futures it finds in parameters)."""
+
+    run: SiteRun
+    crawl: PrefectFuture[CrawlResult]
+    process: PrefectFuture[SiteSummary]
+    submitted: float
+
+
 @task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def crawl_site(
-    site: SiteConfig,
-    run_dir: Path,
-    registry_path: str | None,
-    registry_vars: dict[str, str],
-    since: date | None,
-    until: date | None,
-    known_urls_file: Path,
-    max_pages: int | None = None,
-    validators_file: Path | None = None,
-) -> dict[str, Any]:
-    """Crawl one site in a subprocess; returns the path of its raw-page file and its Scrapy stats."""
-    logger = get_run_logger()
-    raw_path = run_dir / f"{site.name}.jsonl"
-    stats_path = run_dir / f"{site.name}.stats.json"
-    log_path = run_dir / f"{site.name}.crawl.log"
+    run: SiteRun, registry_path: str | None, registry_vars: dict[str, str], max_pages: int | None
+) -> CrawlResult:
+    """Crawl one site in a subprocess; returns the raw-page file it wrote and its Scrapy stats."""
+    site = run.site
+    stats_path = run.raw_path.with_suffix(".stats.json")
+    log_path = run.raw_path.with_suffix(".crawl.log")
     # A retry appends to the file (the writer ends a line cut by a crash): the process task may already
     # have read the first attempt's pages, and the pages it fetches again are skipped as known.
-    cmd = [
-        sys.executable,
-        "-m",
-        "crawlers.run",
-        "--site",
-        site.name,
-        "--out",
-        str(raw_path),
-        "--stats",
-        str(stats_path),
-        "--skip-urls",
-        str(known_urls_file),
-    ]
+    cmd = [sys.executable, "-m", "crawlers.run", "--site", site.name, "--out", str(run.raw_path)]
+    cmd += ["--stats", str(stats_path), "--skip-urls", str(run.known_file)]
     if registry_path:
         cmd += ["--registry", registry_path]
     for key, value in registry_vars.items():
         cmd += ["--var", f"{key}={value}"]
-    if since:
-        cmd += ["--since", since.isoformat()]
-    if until:
-        cmd += ["--until", until.isoformat()]
+    if run.since:
+        cmd += ["--since", run.since.isoformat()]
+    if run.until:
+        cmd += ["--until", run.until.isoformat()]
     if max_pages:
         cmd += ["--max-pages", str(max_pages)]
-    if validators_file:
-        cmd += ["--validators", str(validators_file)]
+    if run.validators_file:
+        cmd += ["--validators", str(run.validators_file)]
     started = time.monotonic()
     with log_path.open("w", encoding="utf-8") as log_fh:
         try:
             proc = subprocess.run(
-                cmd,
-                stdout=log_fh,
-                stderr=subprocess.STDOUT,
-                timeout=CRAWL_TIMEOUT_SECONDS,
-                cwd=str(PROJECT_ROOT),
-                check=False,
+                cmd, stdout=log_fh, stderr=subprocess.STDOUT, timeout=CRAWL_TIMEOUT_SECONDS, cwd=PROJECT_ROOT
             )
         except subprocess.TimeoutExpired as exc:
             raise CrawlFailed(f"crawl of {site.name} exceeded {CRAWL_TIMEOUT_SECONDS}s") from exc
@@ -158,29 +202,29 @@ def crawl_site(
         tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
         raise CrawlFailed(f"crawl of {site.name} exited with {proc.returncode}: {' | '.join(tail)}")
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
+    result = CrawlResult(run.raw_path, stats, time.monotonic() - started)
+    _log_crawl(site.name, result)
+    return result
+
+
+def _log_crawl(site: str, crawl: CrawlResult) -> None:
+    stats = crawl.stats
     by_status = {k.rsplit("/", 1)[-1]: v for k, v in stats.items() if k.startswith("downloader/response_status_count/")}
-    logger.info(
-        "crawl %s: %s requests, responses by status %s, %s bytes, %s raw pages, %s already known, %.1fs",
-        site.name,
+    get_run_logger().info(
+        "crawl %s: %s requests, responses by status %s, %s bytes, %s pages with a body, %s already known, %.1fs",
+        site,
         stats.get("downloader/request_count", 0),
         by_status or "{}",
         stats.get("downloader/response_bytes", 0),
-        stats.get("item_scraped_count", 0),
+        stats.get(keys.raw_pages("page"), 0),
         stats.get(keys.ARTICLES_ALREADY_KNOWN, 0),
-        time.monotonic() - started,
+        crawl.seconds,
     )
-    return {"raw_path": str(raw_path), "stats": stats, "seconds": time.monotonic() - started}
 
 
 @task(name="process", cache_policy=NO_CACHE)
 def process_site(
-    site: SiteConfig,
-    raw_path: str,
-    run_id: int,
-    database_url: str | None,
-    since: date | None,
-    until: date | None,
-    crawl_finished: Callable[[], bool] | None = None,
+    run: SiteRun, database_url: str | None, crawl_finished: Callable[[], bool] | None = None
 ) -> SiteSummary:
     """Extract, normalize, dedup and store every raw page of one site.
 
@@ -189,12 +233,12 @@ def process_site(
     logger = get_run_logger()
     engine = make_engine(database_url)
     try:
-        summary = process_raw_file(engine, Path(raw_path), site, run_id, since, until, crawl_finished)
+        summary = process_raw_file(engine, run.raw_path, run.site, run.run_id, run.since, run.until, crawl_finished)
     finally:
         engine.dispose()
     logger.info(
         "process %s: %s fetched, %s new, %s duplicate, %s failed, %s skipped",
-        site.name,
+        run.site.name,
         summary.pages_fetched,
         summary.new,
         summary.duplicate,
@@ -202,8 +246,31 @@ def process_site(
         summary.skipped,
     )
     for url, reason in summary.errors[:5]:
-        logger.warning("%s: %s (%s)", site.name, reason, url)
+        logger.warning("%s: %s (%s)", run.site.name, reason, url)
     return summary
+
+
+@task(name="finish", cache_policy=NO_CACHE)
+def finish_site(run: SiteRun, summary: SiteSummary, crawled: bool, database_url: str | None) -> int | State:
+    """Record the end of the site's run (and its list validators), and show its outcome in the run graph:
+    this task run ends Failed when the site failed, without failing the sites that worked.
+
+    Returns how many completed runs in a row brought nothing new (a site that may have changed).
+    """
+    engine = make_engine(database_url)
+    try:
+        if crawled and run.validators_file is not None and run.validators_file.exists():
+            with session_scope(engine) as session:
+                validators = json.loads(run.validators_file.read_text(encoding="utf-8"))
+                repo.save_list_validators(session, run.site.name, validators)
+        with session_scope(engine) as session:
+            repo.finish_run(session, run.run_id, summary.status, summary.counts(), summary.message or None)
+            streak = repo.runs_without_new(session, run.site.name)
+    finally:
+        engine.dispose()
+    if summary.status == "failed":
+        return Failed(message=f"{run.site.name}: {summary.message}", data=SiteFailed(summary.message))
+    return streak
 
 
 def _setter(event: threading.Event) -> Callable[[Any], None]:
@@ -244,7 +311,15 @@ def _heartbeat(engine: Any, run_ids: list[int]) -> Iterator[None]:
 FAN_OUT_POLL_SECONDS = 2.0
 
 
-def _fan_out(chosen: list[SiteConfig], parameters: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _fan_out_and_report(chosen: list[SiteConfig]) -> State:
+    """Fan the run out to one child flow run per site (same parameters), then report on the children."""
+    parameters = {key: value for key, value in (current_flow_run.parameters or {}).items() if key != "sites"}
+    results = _fan_out(chosen, parameters)
+    _publish_artifacts(_run_label(), results, {})
+    return _final_state(results)
+
+
+def _fan_out(chosen: list[SiteConfig], parameters: dict[str, Any]) -> dict[str, SiteSummary]:
     """One flow run per site of this deployment, picked up by whichever worker of the pool is free.
 
     The child runs share the database, which decides what is new; their per-site results are read
@@ -275,23 +350,19 @@ def _fan_out(chosen: list[SiteConfig], parameters: dict[str, Any]) -> dict[str, 
                     if state is not None and state.is_final():
                         states[site_name] = state
     engine = make_engine(parameters.get("database_url"))
-    results: dict[str, dict[str, Any]] = {}
+    results: dict[str, SiteSummary] = {}
     try:
         with session_scope(engine) as session:
             for site_name, child in children.items():
                 row = repo.run_of_flow(session, str(child.id), site_name)
                 if row is None:  # the child failed before it started the site (bad parameters, crash)
-                    results[site_name] = asdict(
-                        SiteSummary(site=site_name, status="failed", message=states[site_name].message or "")
-                    )
+                    results[site_name] = SiteSummary(site_name, "failed", message=states[site_name].message or "")
                     continue
-                status: SiteStatus = "completed" if row.status == "completed" else "failed"
-                results[site_name] = {
-                    **asdict(SiteSummary(site=site_name, status=status, message=row.message or "")),
-                    **{k: getattr(row, k) for k in ("pages_fetched", "new", "duplicate", "failed", "skipped")},
-                    "worker": row.worker,
-                    "flow_run": child.name,
-                }
+                summary = SiteSummary(site_name, "completed" if row.status == "completed" else "failed")
+                summary.message, summary.worker, summary.flow_run = row.message or "", row.worker or "", child.name
+                for key in ("pages_fetched", "new", "duplicate", "failed", "skipped"):
+                    setattr(summary, key, getattr(row, key))
+                results[site_name] = summary
     finally:
         engine.dispose()
     return results
@@ -316,165 +387,190 @@ def ingest(
     max_pages: int | None = None,
     keep_raw: bool = False,
     fan_out: bool = False,
-) -> dict[str, dict[str, Any]]:
-    """Crawl the given sites (default: every enabled one) once and store what is new.
+) -> State:
+    """Crawl the given sites once and store what is new. The run ends Failed only when every site failed.
 
-    ``since``/``until`` (YYYY-MM-DD) bound a backfill; ``incremental`` (the
-    nightly deployment) starts each site from its last successful run. The
-    result is a summary per site: pages fetched, new, duplicate, failed,
-    skipped. The run ends Failed only when every site failed.
-
-    ``fan_out`` (deployed runs only) starts one flow run per site instead, so that
-    every worker of the pool takes a share; the workers need a free slot each
-    besides the one this run occupies.
+    Args:
+        sites: Registry names of the sites to crawl (`dangjian sites` lists them). Empty: every enabled site.
+        since: Backfill from this day on (China time), by publication date. Empty: no lower bound.
+        until: Backfill up to this day (China time). Empty: up to today.
+        incremental: Start each site from the day before its last successful run (what the nightly does).
+        registry_path: Path of a registry YAML file. Empty: the project's crawlers/sites.yaml.
+        registry_vars: Values for {placeholders} in the registry, e.g. {"base_url": "http://127.0.0.1:8765"}.
+        database_url: SQLAlchemy URL of the corpus database. Empty: $DATABASE_URL, else sqlite:///data/dangjian.db.
+        seeds_dir: Folder of seed .txt files every page is deduplicated against. Empty: the project's seeds/.
+        max_pages: At most this many responses per site in this run (overrides the registry's max_pages).
+        keep_raw: Keep the raw-page files of a successful run under data/runs/ (they are deleted otherwise).
+        fan_out: Start one flow run per site, so that every worker of the pool takes a share.
     """
-    logger = get_run_logger()
-    since_day, until_day = validate_window(since, until)
-    registry_vars = registry_vars or {}
-    chosen = select_sites(load_registry(registry_path, registry_vars), sites)
+    try:
+        since_day, until_day = validate_window(since, until)
+        chosen = select_sites(load_registry(registry_path, registry_vars or {}), sites)
+    except ValueError as exc:  # RegistryError is a ValueError too
+        return _rejected(exc)
     if fan_out and current_deployment.name:
-        fanned = _fan_out(
-            chosen,
-            {
-                "since": since_day.isoformat() if since_day else None,
-                "until": until_day.isoformat() if until_day else None,
-                "incremental": incremental,
-                "registry_path": registry_path,
-                "registry_vars": registry_vars,
-                "database_url": database_url,
-                "seeds_dir": seeds_dir,
-                "max_pages": max_pages,
-                "keep_raw": keep_raw,
-            },
-        )
-        _publish_artifacts(_run_label(), fanned, {})
-        return _final_state(fanned)
+        return _fan_out_and_report(chosen)
     if fan_out:
-        logger.info("fan_out needs a deployment (workers to fan out to); running every site here")
-
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    indexed, removed = sync_seed_corpus(engine, Path(seeds_dir) if seeds_dir else DEFAULT_SEEDS_DIR)
-    logger.info("seed corpus: %s file(s) (re)indexed, %s removed", indexed, removed)
-
+        get_run_logger().info("fan_out needs a deployment (workers to fan out to); running every site here")
+    try:
+        engine = open_database(database_url, seeds_dir)
+    except RunRejected as exc:
+        return _rejected(exc)
     label = _run_label()
     run_dir = data_dir() / "runs" / label
     run_dir.mkdir(parents=True, exist_ok=True)
-    run_ids: dict[str, int] = {}
-    windows: dict[str, tuple[date | None, date | None]] = {}
-    crawls, processes, submitted = {}, {}, {}
-    validators_files: dict[str, Path | None] = {}
-    for site in chosen:
-        with session_scope(engine) as session:
-            interrupted = repo.mark_stale_runs_interrupted(session, site.name)
-            if interrupted:
-                logger.warning("%s: %s earlier run(s) never finished; marked interrupted", site.name, interrupted)
-            site_since = since_day
-            if incremental and site_since is None:
-                last = repo.last_successful_run_start(session, site.name)
-                # one day of overlap: a page published late in the evening of the last run is not missed
-                site_since = (last.astimezone(CHINA_TZ).date() - timedelta(days=1)) if last else None
-            windows[site.name] = (site_since, until_day)
-            run_ids[site.name] = repo.start_run(
-                session,
-                label,
-                site.name,
-                site_since.isoformat() if site_since else None,
-                until_day.isoformat() if until_day else None,
-            ).id
-            known_file = run_dir / f"{site.name}.known.txt"
-            with known_file.open("w", encoding="utf-8") as fh:
-                for url in repo.known_canonical_urls(session, site.name):
-                    fh.write(url + "\n")
-            # Conditional GET of list pages on nightly runs only: a 304 says "nothing new since the last
-            # nightly", which says nothing about the older pages a backfill window asks for.
-            validators_file: Path | None = None
-            if incremental and since_day is None and until_day is None:
-                validators_file = run_dir / f"{site.name}.validators.json"
-                validators_file.write_text(
-                    json.dumps(repo.list_validators(session, site.name), ensure_ascii=False), encoding="utf-8"
-                )
-            validators_files[site.name] = validators_file
-        submitted[site.name] = time.monotonic()
-        crawls[site.name] = crawl_site.with_options(task_run_name=f"crawl-{site.name}").submit(
-            site,
-            run_dir,
-            registry_path,
-            registry_vars,
-            *windows[site.name],
-            known_file,
-            max_pages,
-            validators_files[site.name],
-        )
-        # Processing follows the crawl's file as it grows: extraction overlaps fetching.
-        crawl_ended = threading.Event()
-        crawls[site.name].add_done_callback(_setter(crawl_ended))
-        processes[site.name] = process_site.with_options(task_run_name=f"process-{site.name}").submit(
-            site,
-            str(run_dir / f"{site.name}.jsonl"),
-            run_ids[site.name],
-            database_url,
-            *windows[site.name],
-            crawl_finished=crawl_ended.is_set,
-        )
-
-    results: dict[str, dict[str, Any]] = {}
-    quiet: dict[str, int] = {}
-    with _heartbeat(engine, list(run_ids.values())):
-        for site in chosen:
-            crawl_error: Exception | None = None
-            stats: dict[str, Any] = {}
-            try:
-                stats = crawls[site.name].result()["stats"]
-            except Exception as exc:  # the crawl process died or timed out, even after its retry
-                crawl_error = exc
-            try:
-                summary = processes[site.name].result()  # what the crawl wrote before it failed is kept
-            except Exception as exc:  # one site failing must not stop the others
-                summary = SiteSummary(site=site.name, status="failed", message=f"processing failed: {exc}")
-            if crawl_error is not None:
-                summary.status, summary.message = "failed", str(crawl_error)
-            elif not stats.get(keys.LIST_PAGES_OK):
-                # Not one column page could be read: the site is down, gone, or unreachable from here.
-                summary.status = "failed"
-                summary.message = summary.errors[0][1] if summary.errors else "no list page could be fetched"
-            if summary.status == "failed":
-                logger.error("site %s failed: %s", site.name, summary.message)
-            if not keep_raw:
-                (run_dir / f"{site.name}.jsonl").unlink(missing_ok=True)
-            validators_file = validators_files[site.name]
-            if crawl_error is None and validators_file is not None and validators_file.exists():
-                with session_scope(engine) as session:
-                    repo.save_list_validators(
-                        session, site.name, json.loads(validators_file.read_text(encoding="utf-8"))
-                    )
-            with session_scope(engine) as session:
-                repo.finish_run(session, run_ids[site.name], summary.status, summary.counts(), summary.message or None)
-                streak = repo.runs_without_new(session, site.name)
-            if streak >= QUIET_RUNS_WARNING:
-                quiet[site.name] = streak
-                logger.warning("%s: %s completed runs in a row without a new article", site.name, streak)
-            result = asdict(summary)
-            result["duration_s"] = round(time.monotonic() - submitted[site.name], 2)
-            results[site.name] = result
+    runs = [prepare_site(engine, site, label, run_dir, incremental, since_day, until_day) for site in chosen]
+    started = [start_site(run, registry_path, registry_vars or {}, max_pages, database_url) for run in runs]
+    with _heartbeat(engine, [run.run_id for run in runs]):
+        settled = {s.run.site.name: settle_site(s, database_url, keep_raw) for s in started}
     engine.dispose()
-
+    results = {name: summary for name, (summary, _) in settled.items()}
+    quiet = {name: streak for name, (_, streak) in settled.items() if streak >= QUIET_RUNS_WARNING}
     _publish_artifacts(label, results, quiet)
     return _final_state(results)
 
 
-def _final_state(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    failed = [name for name, r in results.items() if r["status"] == "failed"]
+def open_database(database_url: str | None, seeds_dir: str | None) -> Engine:
+    """Migrate the database to the current schema and index the seed corpus into it.
+
+    An unreachable, corrupt or foreign database is an expected failure: RunRejected, one line.
+    """
+    try:
+        upgrade(database_url)
+        engine = make_engine(database_url)
+        indexed, removed = sync_seed_corpus(engine, Path(seeds_dir) if seeds_dir else DEFAULT_SEEDS_DIR)
+    except (SQLAlchemyError, ArgumentError, CommandError, ImportError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
+        raise RunRejected(f"database {_safe_url(database_url)} cannot be used: {reason}") from exc
+    get_run_logger().info("seed corpus: %s file(s) (re)indexed, %s removed", indexed, removed)
+    return engine
+
+
+def _safe_url(database_url: str | None) -> str:
+    try:
+        return make_url(resolve_database_url(database_url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(database_url)
+
+
+def prepare_site(
+    engine: Engine,
+    site: SiteConfig,
+    label: str,
+    run_dir: Path,
+    incremental: bool,
+    since: date | None,
+    until: date | None,
+) -> SiteRun:
+    """Open the site's run row, choose its window, and write the files its crawl reads."""
+    logger = get_run_logger()
+    # Conditional GET of list pages on nightly runs only: a 304 says "nothing new since the last
+    # nightly", which says nothing about the older pages a backfill window asks for.
+    nightly = incremental and since is None and until is None
+    with session_scope(engine) as session:
+        interrupted = repo.mark_stale_runs_interrupted(session, site.name)
+        if interrupted:
+            logger.warning("%s: %s earlier run(s) never finished; marked interrupted", site.name, interrupted)
+        if incremental and since is None:
+            last = repo.last_successful_run_start(session, site.name)
+            # one day of overlap: a page published late in the evening of the last run is not missed
+            since = (last.astimezone(CHINA_TZ).date() - timedelta(days=1)) if last else None
+        row = repo.start_run(
+            session, label, site.name, since.isoformat() if since else None, until.isoformat() if until else None
+        )
+        known_file = run_dir / f"{site.name}.known.txt"
+        known_file.write_text("".join(url + "\n" for url in repo.known_canonical_urls(session, site.name)), "utf-8")
+        validators_file: Path | None = None
+        if nightly:
+            validators_file = run_dir / f"{site.name}.validators.json"
+            validators_file.write_text(json.dumps(repo.list_validators(session, site.name), ensure_ascii=False))
+        return SiteRun(site, row.id, since, until, run_dir / f"{site.name}.jsonl", known_file, validators_file)
+
+
+def start_site(
+    run: SiteRun,
+    registry_path: str | None,
+    registry_vars: dict[str, str],
+    max_pages: int | None,
+    database_url: str | None,
+) -> StartedSite:
+    """Submit the site's crawl, and its processing, which follows the crawl's file as it grows."""
+    name = run.site.name
+    crawl = crawl_site.with_options(task_run_name=f"crawl-{name}").submit(run, registry_path, registry_vars, max_pages)
+    crawl_ended = threading.Event()
+    crawl.add_done_callback(_setter(crawl_ended))
+    process = process_site.with_options(task_run_name=f"process-{name}").submit(
+        run, database_url, crawl_finished=crawl_ended.is_set
+    )
+    return StartedSite(run, crawl, process, time.monotonic())
+
+
+def settle_site(started: StartedSite, database_url: str | None, keep_raw: bool) -> tuple[SiteSummary, int]:
+    """Wait for the site's tasks, decide whether the site worked, and finish its run."""
+    run, logger = started.run, get_run_logger()
+    crawl_error: Exception | None = None
+    stats: dict[str, Any] = {}
+    try:
+        stats = started.crawl.result().stats
+    except Exception as exc:  # the crawl process died or timed out, even after its retry
+        crawl_error = exc
+    try:
+        summary = started.process.result()  # what the crawl wrote before it failed is kept
+    except Exception as exc:  # one site failing must not stop the others
+        summary = SiteSummary(site=run.site.name, status="failed", message=f"processing failed: {exc}")
+    if crawl_error is not None:
+        summary.status, summary.message = "failed", str(crawl_error)
+    elif not stats.get(keys.LIST_PAGES_OK):
+        # Not one column page could be read: the site is down, gone, or unreachable from here.
+        summary.status = "failed"
+        summary.message = summary.errors[0][1] if summary.errors else "no list page could be fetched"
+    if summary.status == "failed":
+        logger.error("site %s failed: %s", run.site.name, summary.message)
+    if not keep_raw:
+        run.raw_path.unlink(missing_ok=True)
+    state = finish_site.with_options(task_run_name=f"finish-{run.site.name}")(
+        run, summary, crawl_error is None, database_url, return_state=True
+    )
+    streak = cast(int, state.result()) if state.is_completed() else 0
+    if streak >= QUIET_RUNS_WARNING:
+        logger.warning("%s: %s completed runs in a row without a new article", run.site.name, streak)
+    summary.duration_s = round(time.monotonic() - started.submitted, 2)
+    return summary, streak
+
+
+def _rejected(exc: Exception) -> Any:
+    """The run cannot start: Failed with the reason, logged as one line (no traceback: it is expected)."""
+    get_run_logger().error("%s", exc)
+    return Failed(message=str(exc), data=exc)
+
+
+def _final_state(results: dict[str, SiteSummary]) -> State:
+    """Completed, or Failed when every site failed; the data is the per-site results (see run_results)."""
+    data = {name: asdict(summary) for name, summary in results.items()}
+    failed = [name for name, summary in results.items() if summary.status == "failed"]
     if results and len(failed) == len(results):
-        # A returned State becomes the run's final state; callers (CLI, tests) receive its data.
-        return Failed(message=f"every site failed: {', '.join(failed)}", data=results)  # type: ignore[return-value]
+        message = f"every site failed: {', '.join(failed)}"
+        return Failed(message=message, data=AllSitesFailed(message, data))
     message = f"{len(results) - len(failed)} site(s) completed"
     if failed:
         message += f"; failed: {', '.join(failed)} (see the run report artifact)"
-    return Completed(message=message, data=results)  # type: ignore[return-value]
+    return Completed(message=message, data=data)
 
 
-def _publish_artifacts(label: str, results: dict[str, dict[str, Any]], quiet: dict[str, int]) -> None:
+def run_results(state: State) -> dict[str, dict[str, Any]]:
+    """The per-site results of a finished ingest run, also when it ended Failed because every site failed.
+
+    A run rejected before any site started (bad parameters, unusable database) raises its reason.
+    """
+    data = state.result(raise_on_failure=False)
+    if isinstance(data, AllSitesFailed):
+        return data.results
+    if isinstance(data, BaseException):
+        raise data
+    return cast("dict[str, dict[str, Any]]", data)
+
+
+def _publish_artifacts(label: str, results: dict[str, SiteSummary], quiet: dict[str, int]) -> None:
     """The run report (markdown) and the table of new articles, visible on the flow run in the UI."""
     create_markdown_artifact(
         markdown=run_markdown(f"Ingest run {label}", results, quiet),
@@ -483,7 +579,7 @@ def _publish_artifacts(label: str, results: dict[str, dict[str, Any]], quiet: di
     )
     rows = new_article_rows(results)
     create_table_artifact(
-        table=rows or [{"title": "", "site": "", "published": "", "url": ""}],
+        table=rows or [dict.fromkeys(NEW_ARTICLE_COLUMNS, "")],
         key="new-articles",
-        description=f"{len(rows)} new article(s)",
+        description=f"{len(rows)} new article(s), newest first",
     )

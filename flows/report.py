@@ -7,7 +7,12 @@ UI, in logs and in the CLI.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import asdict
+
+from process.run import SiteSummary
+
+# The new-articles table, in this order, newest first.
+NEW_ARTICLE_COLUMNS = ("title", "published", "site", "url")
 
 REPORT_COLUMNS = (
     ("pages_fetched", "pages"),
@@ -20,14 +25,13 @@ REPORT_COLUMNS = (
 )
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def run_markdown(
-    title: str, results: Mapping[str, Mapping[str, Any]], quiet_sites: Mapping[str, int] | None = None
-) -> str:
+def run_markdown(title: str, summaries: Mapping[str, SiteSummary], quiet_sites: Mapping[str, int] | None = None) -> str:
     """A per-site table, the top errors with their URLs, and sites that have gone quiet."""
+    results = {site: asdict(summary) for site, summary in summaries.items()}
     lines = [f"# {title}", "", "| site | status | " + " | ".join(h for _, h in REPORT_COLUMNS) + " |"]
     lines.append("|---|---|" + "---:|" * len(REPORT_COLUMNS))
     for site, r in results.items():
@@ -57,6 +61,8 @@ def run_markdown(
     return "\n".join(lines) + "\n"
 
 
-def new_article_rows(results: Mapping[str, Mapping[str, Any]]) -> list[dict[str, str]]:
-    """Rows of the 'new articles' table artifact: title, site, published date, URL."""
-    return [row for r in results.values() for row in r.get("new_articles", [])]
+def new_article_rows(summaries: Mapping[str, SiteSummary]) -> list[dict[str, str]]:
+    """Rows of the new-articles table artifact: title, published (China time), site, URL; newest first."""
+    rows = [asdict(row) for summary in summaries.values() for row in summary.new_articles]
+    rows.sort(key=lambda row: row["published"], reverse=True)
+    return [{column: row[column] for column in NEW_ARTICLE_COLUMNS} for row in rows]

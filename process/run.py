@@ -25,11 +25,22 @@ from crawlers.rawpages import RawPage, follow_raw_pages, read_raw_pages
 from crawlers.registry import SiteConfig
 from process.analyze import STAGES, Analysis, StageClock, analyze_page
 from process.decide import BATCH_PAGES, BATCH_SECONDS, batches, record_batch
+from steps.chinatime import CHINA_TZ
 from steps.urls import canonical_url, storage_key
 
 log = logging.getLogger(__name__)
 
 SiteStatus = Literal["completed", "failed"]
+
+
+@dataclass
+class NewArticleRow:
+    """A row of the run's new-articles table: published is China time, as the portals show it."""
+
+    title: str
+    published: str  # "YYYY-MM-DD HH:MM", or "" when the page gave no date
+    site: str
+    url: str
 
 
 @dataclass
@@ -44,9 +55,12 @@ class SiteSummary:
     attachments: int = 0
     spam_flagged: int = 0
     message: str = ""
+    duration_s: float = 0.0  # from submitting the crawl to the end of the processing
+    worker: str = ""  # fan-out runs: the worker and flow run that took the site
+    flow_run: str = ""
     stage_seconds: dict[str, float] = field(default_factory=dict)  # decode/extract/normalize/dedup/persist
     errors: list[tuple[str, str]] = field(default_factory=list)  # (url, reason), first few
-    new_articles: list[dict[str, str]] = field(default_factory=list)
+    new_articles: list[NewArticleRow] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -175,13 +189,14 @@ def process_pages(
         if "spam_removed" in outcome.flags:
             summary.spam_flagged += 1
         if outcome.kind == "new" and len(summary.new_articles) < MAX_NEW_LISTED:
+            published = outcome.published_at.astimezone(CHINA_TZ) if outcome.published_at else None
             summary.new_articles.append(
-                {
-                    "title": outcome.title or "",
-                    "site": site.name,
-                    "url": outcome.url,
-                    "published": outcome.published_at.date().isoformat() if outcome.published_at else "",
-                }
+                NewArticleRow(
+                    outcome.title or "",
+                    published.strftime("%Y-%m-%d %H:%M") if published else "",
+                    site.name,
+                    outcome.url,
+                )
             )
     summary.new, summary.duplicate = tally["new"], tally["duplicate"]
     summary.failed, summary.skipped = tally["failed"], tally["skipped"]

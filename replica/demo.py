@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -27,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default="sqlite:///data/demo.db")
     args = parser.parse_args(argv)
 
-    from flows.ingest import ingest
+    from flows.ingest import ingest, run_results
 
     with ReplicaServer() as server:
         print(f"replica portal at {server.base_url}/djgz/index.html")
@@ -37,12 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             database_url=args.database_url,
             return_state=True,
         )
-        results = state.result(raise_on_failure=False)
-        if isinstance(results, BaseException):
-            raise results
-        # The flow returns Completed/Failed(data=<summary per site>); Prefect hands back that data,
-        # which the flow's `-> State` annotation does not say.
-        summary = cast("dict[str, dict[str, Any]]", results)
+        summary = run_results(state)
         print(f"requests served: {sum(server.request_counts.values())}")
 
     print()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dangjian.cli import EXIT_ALL_SITES_FAILED, EXIT_USAGE, main
+from dangjian.cli import EXIT_ALL_SITES_FAILED, EXIT_PREFECT_UNAVAILABLE, EXIT_USAGE, main
 
 
 def closed_port() -> int:
@@ -71,6 +71,28 @@ def test_unreachable_sites_end_with_one_error_line_each(prefect_api: None, tmp_p
     assert all("connection refused" in line for line in error_lines), error_lines
     assert "TOTAL" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_a_temporary_prefect_api_that_does_not_start_is_one_line(tmp_path: Path) -> None:
+    """What a first run on a loaded machine met: the ephemeral API not up in time. Here its start-up
+    timeout is 1 s, which no start meets; nothing is crawled and the user is told what to do."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "1", "DANGJIAN_DATA_DIR": str(tmp_path / "d")}
+    registry = Path(__file__).resolve().parent.parent / "replica" / "sites.yaml"
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "dangjian"), "--database-url", f"sqlite:///{tmp_path / 'x.db'}"]
+        + ["ingest", "--registry", str(registry), "--var", f"base_url=http://127.0.0.1:{closed_port()}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == EXIT_PREFECT_UNAVAILABLE, proc.stderr[-2000:]
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" in errors[0]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert not (tmp_path / "d" / "runs").exists()  # nothing was crawled
 
 
 def test_extract_prints_the_contract_json(capsys: pytest.CaptureFixture[str]) -> None:
