@@ -12,6 +12,8 @@ import pytest
 
 from dangjian.cli import EXIT_ALL_SITES_FAILED, EXIT_PREFECT_UNAVAILABLE, EXIT_USAGE, main
 
+BIN = Path(sys.executable).parent
+
 
 def closed_port() -> int:
     with socket.socket() as s:
@@ -79,9 +81,9 @@ def test_a_temporary_prefect_api_that_does_not_start_is_one_line(tmp_path: Path)
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env |= {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "1", "DANGJIAN_DATA_DIR": str(tmp_path / "d")}
     registry = Path(__file__).resolve().parent.parent / "replica" / "sites.yaml"
+    database, base_url = f"sqlite:///{tmp_path / 'x.db'}", f"base_url=http://127.0.0.1:{closed_port()}"
     proc = subprocess.run(
-        [str(Path(sys.executable).parent / "dangjian"), "--database-url", f"sqlite:///{tmp_path / 'x.db'}"]
-        + ["ingest", "--registry", str(registry), "--var", f"base_url=http://127.0.0.1:{closed_port()}"],
+        [str(BIN / "dangjian"), "--database-url", database, "ingest", "--registry", str(registry), "--var", base_url],
         capture_output=True,
         text=True,
         env=env,
