@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: lock install run demo test lint typecheck check db-upgrade server deploy worker clean help
+.PHONY: lock install run demo-server alerts demo test lint typecheck check db-upgrade server deploy worker clean help
 
 help:
 	@echo "make run        crawl the registered portals once into \$$DATABASE_URL (default sqlite:///data/dangjian.db)"
@@ -22,6 +22,8 @@ help:
 	@echo "make server     Prefect server + UI on http://127.0.0.1:$(PREFECT_PORT) (state in data/prefect/)"
 	@echo "make deploy     create the process work pool and deploy 'nightly' and 'backfill' from prefect.yaml"
 	@echo "make worker     start a worker on the pool (runs scheduled and manual runs)"
+	@echo "make alerts WEBHOOK_URL=…  notify a webhook when the nightly fails or a site goes quiet"
+	@echo "make demo-server  with server and worker up: serve the replica, run 'replica-demo' through the worker"
 
 # Every install takes the exact versions of the committed lock (constraints.txt, written by `make lock`);
 # pyproject.toml only states the ranges that are allowed.
@@ -68,7 +70,7 @@ check: lint test
 # --- operations with a Prefect server (see README: "Scheduling, the UI and backfills") -------------
 PREFECT_PORT ?= 4200
 WORK_POOL    ?= dangjian-process
-server deploy worker: export PREFECT_API_URL ?= http://127.0.0.1:$(PREFECT_PORT)/api
+server deploy worker demo-server alerts: export PREFECT_API_URL ?= http://127.0.0.1:$(PREFECT_PORT)/api
 deploy: export DANGJIAN_PROJECT_DIR := $(CURDIR)
 
 server: $(STAMP) | $(PREFECT_HOME)
@@ -82,6 +84,17 @@ deploy: $(STAMP) | $(PREFECT_HOME)
 
 worker: $(STAMP) | $(PREFECT_HOME)
 	$(BIN)/prefect worker start --pool $(WORK_POOL)
+
+# With `make server` running and the deployments made: notify WEBHOOK_URL (JSON {subject, body}) when the
+# nightly run fails or a site is quiet for DANGJIAN_QUIET_RUNS runs (default 3).
+alerts: $(STAMP) | $(PREFECT_HOME)
+	@test -n "$(WEBHOOK_URL)" || { echo "usage: make alerts WEBHOOK_URL=https://…" >&2; exit 2; }
+	$(BIN)/dangjian alerts --webhook-url "$(WEBHOOK_URL)"
+
+# With `make server` and `make worker` running: serve the replica portal on 127.0.0.1:8765, run the
+# replica-demo deployment through the worker into data/demo.db, and keep serving (Ctrl-C stops).
+demo-server: deploy
+	$(BIN)/python -m replica.demo_server
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -276,6 +276,27 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """Create the alert notification block and automations on the Prefect server of PREFECT_API_URL."""
+    if not os.environ.get("PREFECT_API_URL"):
+        raise ValueError(
+            "alerts live on a Prefect server: start `make server` and set PREFECT_API_URL (or `make alerts`)"
+        )
+    if not args.webhook_url.startswith(("http://", "https://")):
+        raise ValueError(f"--webhook-url must be an http(s) URL, got {args.webhook_url!r}")
+    from prefect.exceptions import ObjectNotFound
+
+    from flows.alerts import setup_alerts
+
+    try:
+        done = setup_alerts(args.webhook_url)
+    except ObjectNotFound as exc:
+        raise ValueError("the nightly deployment is not on this server: run `make deploy` first") from exc
+    print(f"notification block dangjian-alerts ({done.block_id}) posts to {args.webhook_url}")
+    print(f"automations: {', '.join(str(i) for i in done.automation_ids)} (nightly failed, site quiet)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dangjian", description="Crawl and ingest party-building portals.")
     parser.add_argument(
@@ -334,6 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", default=None, help="use the .txt files of DIR as the only references")
     p.add_argument("--seeds", default=None, help="seed folder to index with the database (default: seeds/)")
     p.set_defaults(func=cmd_dedup_check)
+
+    p = sub.add_parser("alerts", help="notify a webhook when the nightly fails or a site goes quiet (Prefect)")
+    p.add_argument("--webhook-url", required=True, help="URL that receives POSTed JSON {subject, body}")
+    p.set_defaults(func=cmd_alerts)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -10,7 +10,6 @@ the others.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -39,6 +38,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from crawlers import stats as keys
 from crawlers.registry import SiteConfig, load_registry, select_sites
+from flows.alerts import emit_site_quiet, quiet_runs_threshold
+from flows.outcomes import AllSitesFailed, RunRejected, SiteFailed, keep_expected_outcomes_one_line
 from flows.report import NEW_ARTICLE_COLUMNS, new_article_rows, run_markdown
 from process.run import SiteSummary, process_raw_file
 from process.seeds import sync_seed_corpus
@@ -52,21 +53,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS_DIR = PROJECT_ROOT / "seeds"
 CRAWL_TIMEOUT_SECONDS = int(os.environ.get("DANGJIAN_CRAWL_TIMEOUT", "3600"))
 MAX_PARALLEL_CRAWLS = int(os.environ.get("DANGJIAN_MAX_PARALLEL_CRAWLS", "4"))
-QUIET_RUNS_WARNING = 3  # this many completed runs in a row without anything new: the site may have changed
 
 
-class _NoEmptyTraceback(logging.Filter):
-    """Prefect logs a task run that *returned* a Failed state (a failed site's finish task) with
-    ``exc_info=True`` while no exception is in flight, which prints "NoneType: None" under the line:
-    an expected outcome reads as one line."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info == (None, None, None):
-            record.exc_info = None
-        return True
-
-
-logging.getLogger("prefect.task_runs").addFilter(_NoEmptyTraceback())
+keep_expected_outcomes_one_line()
 
 
 def data_dir() -> Path:
@@ -116,23 +105,6 @@ def flow_run_label() -> str:
 
 class CrawlFailed(RuntimeError):
     """The crawl process itself failed (not a page: pages that fail are recorded, not raised)."""
-
-
-class RunRejected(ValueError):
-    """The run cannot start: bad parameters, an unknown site, a database that cannot be opened."""
-
-
-class AllSitesFailed(RuntimeError):
-    """Every site of the run failed: the data of the run's Failed state, carrying the per-site results
-    (a Failed state's data must be an exception, or Prefect raises a TypeError when it is read)."""
-
-    def __init__(self, message: str, results: dict[str, dict[str, Any]]) -> None:
-        super().__init__(message)
-        self.results = results
-
-
-class SiteFailed(RuntimeError):
-    """The data of a failed site's ``finish-<site>`` task run: why the site failed."""
 
 
 @dataclass
@@ -425,7 +397,7 @@ def ingest(
         settled = {s.run.site.name: settle_site(s, database_url, keep_raw) for s in started}
     engine.dispose()
     results = {name: summary for name, (summary, _) in settled.items()}
-    quiet = {name: streak for name, (_, streak) in settled.items() if streak >= QUIET_RUNS_WARNING}
+    quiet = {name: streak for name, (_, streak) in settled.items() if streak >= quiet_runs_threshold()}
     _publish_artifacts(label, results, quiet)
     return _final_state(results)
 
@@ -532,8 +504,9 @@ def settle_site(started: StartedSite, database_url: str | None, keep_raw: bool) 
         run, summary, crawl_error is None, database_url, return_state=True
     )
     streak = cast(int, state.result()) if state.is_completed() else 0
-    if streak >= QUIET_RUNS_WARNING:
+    if streak >= quiet_runs_threshold():
         logger.warning("%s: %s completed runs in a row without a new article", run.site.name, streak)
+        emit_site_quiet(run.site.name, streak)
     summary.duration_s = round(time.monotonic() - started.submitted, 2)
     return summary, streak
 
@@ -541,7 +514,7 @@ def settle_site(started: StartedSite, database_url: str | None, keep_raw: bool) 
 def _rejected(exc: Exception) -> Any:
     """The run cannot start: Failed with the reason, logged as one line (no traceback: it is expected)."""
     get_run_logger().error("%s", exc)
-    return Failed(message=str(exc), data=exc)
+    return Failed(message=str(exc), data=exc if isinstance(exc, RunRejected) else RunRejected(str(exc)))
 
 
 def _final_state(results: dict[str, SiteSummary]) -> State:

@@ -124,6 +124,31 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) 
     raise TimeoutError(f"prefect server at {url} not healthy after {timeout}s")
 
 
+SERVER_LOG = "server.log"
+# What a clean log never holds: a traceback, or the "no exception" line Prefect prints under an error
+# logged with exc_info outside an except block.
+UNCLEAN_LOG_MARKERS = ("Traceback (most recent call last)", "NoneType: None")
+
+
+@pytest.fixture(autouse=True)
+def prefect_logs_are_clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that starts a Prefect server (and workers, which log into the same PREFECT_HOME)
+    ends with their logs checked: what they wrote during the test holds no traceback."""
+    if "prefect_env" not in request.fixturenames:
+        yield
+        return
+    home = Path(request.getfixturevalue("prefect_env")["PREFECT_HOME"])
+    before = {log: log.stat().st_size for log in home.glob("*.log")}
+    yield
+    for log in sorted(home.glob("*.log")):
+        with log.open("rb") as fh:
+            fh.seek(before.get(log, 0))
+            written = fh.read().decode("utf-8", errors="replace")
+        for marker in UNCLEAN_LOG_MARKERS:
+            at = written.find(marker)
+            assert at < 0, f"{log.name} has {marker!r} during this test:\n{written[max(0, at - 1500) : at + 2500]}"
+
+
 @pytest.fixture(scope="module")
 def prefect_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A real `prefect server start` on a free loopback port, with its own PREFECT_HOME, the work pool
@@ -137,10 +162,12 @@ def prefect_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         "DO_NOT_TRACK": "1",
         "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
         "PREFECT_WORKER_QUERY_SECONDS": "2",
+        # The scheduler creates the nightly's upcoming runs within seconds instead of a minute.
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
         "DANGJIAN_PROJECT_DIR": str(ROOT),
         "DANGJIAN_DATA_DIR": str(home / "data"),
     }
-    log = (home / "server.log").open("wb")
+    log = (home / SERVER_LOG).open("wb")
     server = subprocess.Popen(
         [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
