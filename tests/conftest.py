@@ -11,7 +11,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 # Prefect reads its settings at import: give the whole test session its own home, no telemetry.
@@ -25,6 +25,7 @@ os.environ.pop("PREFECT_API_URL", None)
 # to the stream current at import, and a per-test capsys stream would be closed under it later.
 import pytest  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 import flows.ingest  # noqa: E402, F401  (imports prefect and every part of it the flow uses)
 from storage.db import make_engine  # noqa: E402
@@ -152,9 +153,23 @@ def prefect_logs_are_clean(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture(scope="module")
 def prefect_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A real `prefect server start` on a free loopback port, with its own PREFECT_HOME, the work pool
-    and the deployments of prefect.yaml: one per test module that asks for it."""
+    and the deployments of prefect.yaml: one per test module that asks for it.
+
+    Prefect's own database is PostgreSQL where the suite has one (always in CI), as in production: on
+    its SQLite default, at a load of 12 on 2 cores, the server logged "database is locked" tracebacks
+    for worker heartbeats, which the clean-log check rightly fails. Without PostgreSQL it is SQLite.
+    """
+    with ExitStack() as stack:
+        yield from _prefect_server(tmp_path_factory, stack)
+
+
+def _prefect_server(tmp_path_factory: pytest.TempPathFactory, stack: ExitStack) -> Iterator[dict[str, str]]:
     home = tmp_path_factory.mktemp("prefect-home")
     port = free_port()
+    database: dict[str, str] = {}
+    if os.environ.get("TEST_POSTGRES_URL"):
+        url = make_url(stack.enter_context(postgres_database())).set(drivername="postgresql+asyncpg")
+        database["PREFECT_API_DATABASE_CONNECTION_URL"] = url.render_as_string(hide_password=False)
     env = {
         **os.environ,
         "PREFECT_HOME": str(home),
@@ -166,6 +181,7 @@ def prefect_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
         "DANGJIAN_PROJECT_DIR": str(ROOT),
         "DANGJIAN_DATA_DIR": str(home / "data"),
+        **database,
     }
     log = (home / SERVER_LOG).open("wb")
     server = subprocess.Popen(
