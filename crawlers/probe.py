@@ -228,7 +228,7 @@ def check(sites: list[SiteConfig]) -> list[CheckResult]:
 def drift(f: Findings) -> list[str]:
     """What no longer works in an entry, one line each (empty: nothing drifted)."""
     if f.reason:
-        return [f"list page unreachable: {f.reason}"]
+        return [f"list page unreachable: {f.reason.removeprefix('list page: ')}"]
     problems = []
     if not f.article_urls:
         now = f" (the page's largest dated link group is now {f.article_pattern})" if f.article_pattern else ""
