@@ -376,9 +376,13 @@ def article_pattern(group: LinkGroup) -> str:
     return URL_PREFIX + shape_regex(list(group.urls)) + "$"
 
 
+_REGEX_SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")
+
+
 def _escape(text: str) -> str:
-    """re.escape without the needless backslash before "-" (patterns outside character classes read better)."""
-    return re.escape(text).replace("\\-", "-")
+    """Escape only what is special in a regex outside a character class: re.escape also escapes "-", "&",
+    "=", "~" …, which is correct but makes registry patterns harder to read."""
+    return _REGEX_SPECIAL.sub(r"\\\1", text)
 
 
 def find_pagination(
