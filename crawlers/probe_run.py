@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ def probe_settings() -> Settings:
         "RETRY_TIMES": 1,
         "DOWNLOAD_MAXSIZE": MAX_SIZE,
         "DOWNLOAD_WARNSIZE": MAX_SIZE,
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": os.environ.get("DANGJIAN_SCRAPY_LOG_LEVEL", "WARNING"),
     }.items():
         settings.set(key, value, priority="cmdline")
     return settings

@@ -78,7 +78,7 @@ class ProbeSpider(scrapy.Spider):
             self.findings.reason = f"crawl closed ({reason}) before the list page was read"
 
     async def start(self) -> Any:
-        yield scrapy.Request(self.findings.url, callback=self.parse_list, errback=self.on_list_error)
+        yield _request(self.findings.url, self.parse_list, self.on_list_error)
 
     # -- the list page -----------------------------------------------------------------------------
 
@@ -127,20 +127,18 @@ class ProbeSpider(scrapy.Spider):
         f = self.findings
         for url in f.article_urls[:SAMPLE_ARTICLES]:
             f.articles.append(ArticleSample(url))
-            yield scrapy.Request(
-                url, callback=self.parse_article, errback=self.on_article_error, cb_kwargs={"n": len(f.articles) - 1}
-            )
+            yield _request(url, self.parse_article, self.on_article_error, n=len(f.articles) - 1)
         second = _second_page(self.site, response, links, f.pagination_pages)
         if second:
             f.page2_url = second
-            yield scrapy.Request(second, callback=self.parse_page2, errback=self.on_page2_error)
+            yield _request(second, self.parse_page2, self.on_page2_error)
         f.feeds = [
             u for u in discovery.feed_links(response) if host_allowed(urlsplit(u).hostname or "", self.allowed_domains)
         ]
         if f.feeds:
-            yield scrapy.Request(f.feeds[0], callback=self.parse_feed, errback=self.on_side_error)
+            yield _request(f.feeds[0], self.parse_feed, self.on_side_error)
         if f.sitemaps:
-            yield scrapy.Request(f.sitemaps[0], callback=self.parse_sitemap, errback=self.on_side_error)
+            yield _request(f.sitemaps[0], self.parse_sitemap, self.on_side_error)
 
     # -- follow-ups ----------------------------------------------------------------------------------
 
@@ -196,6 +194,12 @@ class ProbeSpider(scrapy.Spider):
     def on_article_error(self, failure: Failure) -> None:
         n = failure.request.cb_kwargs["n"]  # type: ignore[attr-defined]
         self.findings.articles[n].reason = _reason(failure, "article")
+
+
+def _request(url: str, callback: Any, errback: Any, **cb_kwargs: Any) -> scrapy.Request:
+    """dont_filter: Scrapy's offsite filter would drop a redirect to another host silently; the project's
+    AllowedHostsMiddleware refuses it instead, through the errback, so the probe can say why."""
+    return scrapy.Request(url, callback=callback, errback=errback, cb_kwargs=cb_kwargs, dont_filter=True)
 
 
 def _reason(failure: Failure, what: str) -> str:
