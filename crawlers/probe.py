@@ -72,18 +72,28 @@ class ProbeResult:
 
 def probe(url: str, name: str | None = None, delay: float = DEFAULT_DELAY) -> ProbeResult:
     """Probe one column list page and build its registry entry (ProbeResult.reason: why not)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ProbeError(f"{url!r} is not an http(s) URL")
-    name = name or default_name(url)
-    findings = run_targets([{"url": url, "mode": "probe", "name": name, "delay": delay}])[0]
-    result = ProbeResult(findings)
-    if findings.reason or not findings.article_pattern:
-        return result
-    result.entry, result.unsure = build_entry(findings, name, delay)
-    result.yaml = render_entry(result.entry, result.unsure)
-    parse_site(yaml.safe_load("sites:\n" + result.yaml)["sites"][0])  # the YAML is what the loader accepts
-    return result
+    return probe_many([(url, name)], delay)[0]
+
+
+def probe_many(columns: list[tuple[str, str | None]], delay: float = DEFAULT_DELAY) -> list[ProbeResult]:
+    """Probe several columns (URL, wished-for name) in one crawl process: one start-up instead of many."""
+    for url, _ in columns:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ProbeError(f"{url!r} is not an http(s) URL")
+    names = [name or default_name(url) for url, name in columns]
+    targets = [
+        {"url": url, "mode": "probe", "name": n, "delay": delay} for (url, _), n in zip(columns, names, strict=True)
+    ]
+    results = []
+    for findings, name in zip(run_targets(targets, PROCESS_TIMEOUT_S + 30.0 * len(targets)), names, strict=True):
+        result = ProbeResult(findings)
+        if not findings.reason and findings.article_pattern:
+            result.entry, result.unsure = build_entry(findings, name, delay)
+            result.yaml = render_entry(result.entry, result.unsure)
+            parse_site(yaml.safe_load("sites:\n" + result.yaml)["sites"][0])  # the YAML is what the loader accepts
+        results.append(result)
+    return results
 
 
 def default_name(url: str) -> str:
