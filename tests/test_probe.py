@@ -283,3 +283,30 @@ def test_check_markdown_lists_drift_and_escapes_crawled_text() -> None:
     assert "| good | ok | 0 |" in text and "| bad-site | **drift** |" in text
     assert "<script>" not in text and "](http" not in text and md("a|b") == r"a\|b"
     assert json.dumps(text)  # plain text
+
+
+# --- the weekly registry-check deployment -----------------------------------------------------------
+
+
+def test_registry_check_deployment_is_weekly_in_china_time() -> None:
+    deployments = {d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text("utf-8"))["deployments"]}
+    weekly = deployments["registry-check"]
+    assert weekly["entrypoint"] == "flows/check.py:registry_check"
+    assert weekly["work_pool"]["name"] == "dangjian-process"
+    (schedule,) = weekly["schedules"]
+    assert schedule["timezone"] == "Asia/Shanghai" and schedule["active"]
+    _minute, _hour, day, month, weekday = schedule["cron"].split()
+    assert (day, month) == ("*", "*") and weekday.isdigit()  # once a week
+
+
+@pytest.mark.slow
+def test_registry_check_flow_reports_the_drifted_site(prefect_api: None, tmp_path: Path) -> None:
+    from flows.check import registry_check
+
+    name = "cma-nm-djgz"
+    with ReplicaServer(redesign(name, tmp_path), routes=None) as changed:
+        result = registry_check(
+            sites=[name], registry_path=str(DERIVED_REGISTRY), registry_vars={"base_url": changed.base_url}
+        )
+    assert result[name]["ok"] is False
+    assert any("no article link matches" in p for p in result[name]["problems"])
