@@ -332,7 +332,8 @@ def shape_regex(urls: list[str], *, page_number_last: bool = False) -> str:
             chars = "0-9a-f" if all(v == v.lower() for v in values) else "0-9A-Fa-f"
             parts.append(f"[{chars}]{{{lengths.pop()}}}" if len(lengths) == 1 else f"[{chars}]+")
             continue
-        datelike = _is_datelike(values, after_year)
+        glued = i + 1 < width and rows[0][i + 1][0] == "lit" and rows[0][i + 1][1].isalnum()
+        datelike = not glued and _is_datelike(values, after_year)  # "2011xwzx" is a name, not a year
         after_year = datelike
         if datelike:
             parts.append(rf"\d{{{lengths.pop()}}}" if len(lengths) == 1 else r"\d+")

@@ -164,6 +164,11 @@ def test_a_page_without_a_list_is_said_to_have_none() -> None:
         # a constant number that is not a date is the column's id
         (["/n1/2024/1016/c9-1.html", "/n1/2024/1015/c9-2.html"], r"/n1/\d{4}/\d{4}/c9-\d+\.html"),
         (["/content.jsp?id=12&col=3", "/content.jsp?id=9&col=3"], r"/content\.jsp\?id=\d+&col=3"),
+        # a year-like number glued to a word is part of a name (CMA's 2011xwzx folders)
+        (
+            ["/2011xwzx/2011xdjgz/202409/t20240902_1.html", "/2011xwzx/2011xdjgz/202408/t20240801_2.html"],
+            r"/2011xwzx/2011xdjgz/\d{6}/t\d{8}_\d+\.html",
+        ),
     ],
 )
 def test_shape_regex(urls: list[str], expected: str) -> None:

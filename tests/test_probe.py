@@ -139,6 +139,12 @@ def test_probed_entry_reaches_the_same_articles_as_the_hand_written_one(
         assert pattern.startswith("^(?:https?://[^/?#]+)?/") and pattern.endswith("$")
         for path in [a["path"] for a in EXPECTED.get(name, {}).get("articles", [])]:
             assert bool(re.search(pattern, path)) == (pattern in entry["article_url_patterns"]), (pattern, path)
+    # scoped to the column: the same article shape in a sibling column's folder is not matched
+    folder = urlsplit(entry["start_urls"][0]).path.rsplit("/", 1)[0] + "/"
+    for path in [a["path"] for a in EXPECTED.get(name, {}).get("articles", [])]:
+        if path.startswith(folder) and folder != "/":
+            sibling = folder[:-1] + "x/" + path[len(folder) :]
+            assert not any(re.search(p, sibling) for p in entry["article_url_patterns"]), sibling
 
 
 @pytest.mark.slow
