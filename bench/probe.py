@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,7 @@ def main() -> None:
     parser.add_argument("--portal", action="append", default=[])
     args = parser.parse_args()
     names = args.portal or sorted(load_expected())
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"baseline (probe process, nothing to probe): {baseline():.2f} s")
     print(f"{'portal':<16} {'seconds':>8} {'exit':>5}  requests  article pattern")
     for name in names:

@@ -252,12 +252,21 @@ def test_check_passes_on_every_replica_portal_and_reports_a_redesigned_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     servers = [PortalServer(name).start() for name in PORTALS]
+    # and a copy of one portal whose robots.txt now forbids everything: checked in the same run
+    closed = shutil.copytree(SITES_ROOT / "fjjgdj", tmp_path / "closed" / "fjjgdj")
+    (closed / "robots.txt").write_text("User-agent: *\nDisallow: /\n", encoding="utf-8")
+    forbidden = ReplicaServer(closed, routes=None).start()
     try:
         sites = [load_registry(DERIVED_REGISTRY, {"base_url": s.base_url})[s.name] for s in servers]
+        sites.append(load_registry(DERIVED_REGISTRY, {"base_url": forbidden.base_url})["fjjgdj"])
         results = check(sites)
+        closed_counts = forbidden.request_counts
     finally:
-        for s in servers:
+        for s in [*servers, forbidden]:
             s.stop()
+    assert results[-1].problems == ["list page unreachable: robots.txt forbids fetching the list page"]
+    assert set(closed_counts) == {"/robots.txt"}  # nothing else was requested
+    results = results[:-1]
     assert [r.problems for r in results] == [[] for _ in PORTALS], {r.site: r.problems for r in results if r.problems}
     assert all(len(r.findings.articles) == 3 for r in results)
 
