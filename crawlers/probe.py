@@ -112,7 +112,7 @@ def build_entry(f: Findings, name: str, delay: float) -> tuple[dict[str, Any], d
     """The registry entry for a probed column, and a note per field the probe is unsure of."""
     start = f.final_url or f.url
     host = urlsplit(start).hostname or ""
-    domain = host[4:] if host.startswith("www.") else host
+    domain = host.removeprefix("www.")  # covers www. and the bare host; the probe crawled under the same
     unsure: dict[str, str] = {}
     best = f.groups[0]
     if best.dated < best.links:

@@ -72,7 +72,6 @@ class Findings:
     sitemap_articles: int | None = None  # column articles in the first sitemap
     feeds: list[str] = field(default_factory=list)  # announced by <link rel="alternate">
     feed_articles: int | None = None  # column articles in the first feed
-    robots_forbidden: list[str] = field(default_factory=list)  # URLs robots.txt did not let us fetch
     articles: list[ArticleSample] = field(default_factory=list)
     requests: int = 0
     seconds: float = 0.0

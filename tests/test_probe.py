@@ -193,19 +193,42 @@ def test_probe_on_hostile_pages_ends_in_bounded_time_with_a_reason(monkeypatch: 
 # --- the CLI --------------------------------------------------------------------------------------
 
 
+def with_feed_and_sitemap(name: str, dest: Path) -> Path:
+    """A copy of a replica portal whose list page announces an RSS feed and whose robots.txt names a
+    sitemap; both list two of the column's articles and one page of another column."""
+    root = shutil.copytree(SITES_ROOT / name, dest / name)
+    articles = ["/qxxw/qxyw/202406/t20240621_6259000.html", "/qxxw/qxyw/202406/t20240617_6259037.html"]
+    other = "/qxxw/sxdt/202406/t20240601_1.html"
+    index = root / "qxxw" / "qxyw" / "index.html"
+    html = index.read_text(encoding="utf-8")
+    index.write_text(
+        html.replace("</head>", '<link rel="alternate" type="application/rss+xml" href="/rss.xml"></head>'), "utf-8"
+    )
+    items = "".join(f"<item><title>t</title><link>{u}</link></item>" for u in [*articles, other])
+    (root / "rss.xml").write_text(f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>', "utf-8")
+    urls = "".join(f"<url><loc>http://127.0.0.1{u}</loc></url>" for u in [*articles, other])
+    sitemap = f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    (root / "sitemap.xml").write_text(sitemap, "utf-8")
+    (root / "robots.txt").write_text("User-agent: *\nAllow: /\nSitemap: /sitemap.xml\n", "utf-8")
+    return root
+
+
 @pytest.mark.slow
 def test_cli_probe_write_appends_a_validated_entry_and_refuses_a_duplicate(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     registry = tmp_path / "sites.yaml"
     shutil.copy(MAIN_REGISTRY, registry)
-    with PortalServer("cma-gs-qxyw") as server:
+    with ReplicaServer(with_feed_and_sitemap("cma-gs-qxyw", tmp_path), routes=None) as server:
         url = f"{server.base_url}/qxxw/qxyw/"
         args = ["probe", url, "--name", "gs-qxyw", "--delay", "0", "--registry", str(registry), "--write"]
         args += ["--var", f"base_url={server.base_url}"]
         assert main(args) == 0
         out = capsys.readouterr().out
         assert "# sample articles" in out and "  - name: gs-qxyw" in out
+        # the announced feed carries column articles: the entry reads it; the sitemap is left to the user
+        assert f'feed_urls: ["{server.base_url}/rss.xml"]' in out
+        assert "# sitemap_urls: robots.txt lists sitemaps" in out and "2 column articles in the first" in out
         sites = load_registry(registry, {"base_url": server.base_url})
         assert set(sites) == {MAIN, "gs-qxyw"}
         assert sites["gs-qxyw"].is_article_url(f"{server.base_url}/qxxw/qxyw/202406/t20240621_6259000.html")

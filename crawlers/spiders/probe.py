@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import Selector, signals
@@ -51,7 +51,9 @@ class ProbeSpider(scrapy.Spider):
         self.site: SiteConfig | None = parse_site(site) if site else None
         self.findings = Findings(mode=mode, url=url, name=name)
         host = urlsplit(url).hostname or ""
-        self.allowed_domains = list(self.site.allowed_domains) if self.site else [host]
+        # the site's domain, so that a redirect from x.gov.cn to www.x.gov.cn (or back) is followed
+        domain = host.removeprefix("www.")
+        self.allowed_domains = list(self.site.allowed_domains) if self.site else [domain]
         self._next_texts = self.site.next_page_texts if self.site else DEFAULT_NEXT_PAGE_TEXTS
         self._matches: Any = None  # is this URL one of the column's articles? (set on the list page)
         self._started = time.monotonic()
@@ -66,7 +68,7 @@ class ProbeSpider(scrapy.Spider):
     def _robots_sitemaps(self, robotparser: Any, request: scrapy.Request, **_: Any) -> None:
         sitemaps = getattr(getattr(robotparser, "rp", None), "sitemaps", None) or []
         for url in sitemaps:
-            url = request.urljoin(url) if hasattr(request, "urljoin") else url
+            url = urljoin(request.url, url)
             if host_allowed(urlsplit(url).hostname or "", self.allowed_domains) and url not in self.findings.sitemaps:
                 self.findings.sitemaps.append(url)
 
