@@ -122,7 +122,7 @@ class ProbeSpider(scrapy.Spider):
         f.pagination_pages, f.pagination_kinds = list(pagination.pages), list(pagination.kinds)
         f.list_patterns = discovery.list_patterns(response.url, pagination.pages) if pagination.pages else []
         if self.site is not None:
-            f.entry_list_links = len([p for p in _entry_list_pages(self.site, response, links)])
+            f.entry_list_links = len(_entry_list_pages(self.site, response, links))
         yield from self._follow_ups(response, links)
 
     def _follow_ups(self, response: TextResponse, links: list[discovery.Link]) -> Iterator[scrapy.Request]:
