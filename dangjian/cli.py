@@ -210,6 +210,18 @@ def cmd_sites(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_probe(args: argparse.Namespace) -> int:
+    from dangjian.probe import run
+
+    return run(args)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from dangjian.check import run
+
+    return run(args)
+
+
 def _positive(value: str) -> int:
     try:
         number = int(value)
@@ -360,6 +372,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webhook-url", required=True, help="URL that receives POSTed JSON {subject, body}")
     p.set_defaults(func=cmd_alerts)
 
+    p = sub.add_parser("probe", help="read a column's list page and print a registry entry for it")
+    p.add_argument("url", help="the column's list page")
+    p.add_argument("--name", default=None, help="entry name (default: from the host and the column path)")
+    p.add_argument("--delay", type=float, default=2.0, help="seconds between requests (also the entry's delay)")
+    p.add_argument("--write", action="store_true", help="append the entry to the registry after validating it")
+    registry_args(p)
+    p.set_defaults(func=cmd_probe)
+
+    p = sub.add_parser("check", help="re-validate registry entries against their live portals")
+    p.add_argument("--site", action="append", default=[], metavar="NAME", help="entry to check (repeatable)")
+    registry_args(p)
+    p.set_defaults(func=cmd_check)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     p = db_sub.add_parser("upgrade", help="apply Alembic migrations up to the latest schema")
@@ -370,10 +395,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _user_errors() -> tuple[type[BaseException], ...]:
     from sqlalchemy.exc import OperationalError
 
+    from crawlers.probe import ProbeError
     from crawlers.registry import RegistryError
     from steps.extract import ExtractionError
 
-    return (RegistryError, ExtractionError, OperationalError, ValueError, OSError)
+    return (RegistryError, ExtractionError, ProbeError, OperationalError, ValueError, OSError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
