@@ -95,7 +95,8 @@ def test_a_rolled_back_insert_leaves_no_trace_in_the_index(engine: Engine, sampl
     from storage import repository as repo
 
     with pytest.raises(RuntimeError), session_scope(engine) as s:
-        repo.add_article(s, article(9, "alpha", "回滚", "这是一篇关于不忘初心牢记使命的文章,后来回滚了事务.", None), None)
+        text_ = "这是一篇关于不忘初心牢记使命的文章,后来回滚了事务."
+        repo.add_article(s, article(9, "alpha", "回滚", text_, None), None)
         raise RuntimeError("the pipeline failed after storing")
     assert ids(find(engine, "不忘初心")) == []
 

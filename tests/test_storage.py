@@ -37,7 +37,8 @@ def new_article(n: int, **over: object) -> repo.NewArticle:
 def test_migrations_match_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         # The full-text index (FTS5 table, pg_trgm index) lives outside the models: see storage/search.py.
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_object": include_object}), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 
