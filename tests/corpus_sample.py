@@ -57,7 +57,9 @@ def build_sample(engine: Engine) -> Sample:
         run = repo.start_run(s, "flow-1", "alpha", None, None)
         simplified, _ = repo.add_article(
             s,
-            article(1, "alpha", "县委组织部召开党建工作推进会", SIMPLIFIED_TEXT, datetime(2024, 5, 1, 1, 30, tzinfo=UTC)),  # noqa: E501
+            article(
+                1, "alpha", "县委组织部召开党建工作推进会", SIMPLIFIED_TEXT, datetime(2024, 5, 1, 1, 30, tzinfo=UTC)
+            ),
             run.id,
         )
         traditional, _ = repo.add_article(
