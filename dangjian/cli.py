@@ -278,6 +278,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_browse(args: argparse.Namespace) -> int:
+    from dangjian.browse import serve
+
+    return serve(args.database_url, args.host, args.port, immutable=args.immutable)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dangjian", description="Crawl and ingest party-building portals.")
     parser.add_argument(
@@ -358,6 +364,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_positive, default=20, help="at most N articles (default 20)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("browse", help="read-only web view of a SQLite corpus (Datasette)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=_positive, default=8001)
+    p.add_argument("--immutable", action="store_true", help="a copy nothing writes to: skip locking (Datasette -i)")
+    p.set_defaults(func=cmd_browse)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
