@@ -35,8 +35,6 @@ CHROMIUM_FLAGS = (
     "--window-size=1280,1000",
 )
 
-pytestmark = pytest.mark.slow
-
 
 def require_chromium() -> None:
     if CHROMIUM.exists() and CHROMEDRIVER.exists():
@@ -106,6 +104,19 @@ def browser() -> Iterator[object]:
             driver.quit()
 
 
+def test_browse_refuses_what_datasette_cannot_serve(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dangjian.cli import main
+
+    assert main(["--database-url", "postgresql+psycopg://u@127.0.0.1:1/db", "browse"]) == 2
+    assert capsys.readouterr().err.startswith("error: the web view reads a SQLite file, not postgresql")
+    assert main(["--database-url", f"sqlite:///{tmp_path / 'none.db'}", "browse"]) == 2
+    assert "no database at" in capsys.readouterr().err
+    upgrade(f"sqlite:///{tmp_path / 'old.db'}", "0003")
+    assert main(["--database-url", f"sqlite:///{tmp_path / 'old.db'}", "browse"]) == 2
+    assert "has no search index: run `dangjian db upgrade`" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_pages_load_chinese_renders_and_search_finds_the_article(
     served: tuple[str, Path], browser: object, tmp_path: Path
 ) -> None:
