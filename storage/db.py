@@ -61,6 +61,8 @@ def make_engine(url: str | None = None, *, reader: bool = False) -> Engine:
     resolved = make_url(database_url(url))
     if resolved.get_backend_name() == "sqlite":
         if resolved.database and resolved.database != ":memory:":
+            if reader and not Path(resolved.database).is_file():  # reading must not create an empty database
+                raise ValueError(f"no database at {resolved.database}")
             Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(resolved, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)

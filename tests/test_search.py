@@ -138,3 +138,11 @@ def test_search_command(db_url: str, capsys: pytest.CaptureFixture[str]) -> None
     assert "2024-05-01 01:00 +0800" in out
     assert main(["--database-url", db_url, "search", "  "]) == 2
     assert capsys.readouterr().err.startswith("error: nothing to search for")
+
+
+def test_search_and_export_do_not_create_a_missing_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "typo.db"
+    assert main(["--database-url", f"sqlite:///{missing}", "search", "四个聚焦"]) == 2
+    assert main(["--database-url", f"sqlite:///{missing}", "export", "--format", "csv", "--out", "x.csv"]) == 2
+    assert capsys.readouterr().err == f"error: no database at {missing}\n" * 2
+    assert not missing.exists()
