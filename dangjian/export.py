@@ -26,7 +26,6 @@ from typing import IO, Any, Literal
 
 from sqlalchemy import Engine
 
-from dangjian.corpus import in_china
 from steps.chinatime import CHINA_TZ
 from storage.corpus import BATCH_ROWS, ArticleRecord, CorpusFilter, DuplicateRecord, iter_articles, iter_duplicates
 from storage.db import make_engine, session_scope
@@ -104,7 +103,7 @@ def column_names(kind: type[Record]) -> tuple[str, ...]:
 
 
 def _text_value(value: object) -> object:
-    return in_china(value).isoformat() if isinstance(value, datetime) else value  # type: ignore[union-attr]
+    return value.astimezone(CHINA_TZ).isoformat() if isinstance(value, datetime) else value
 
 
 def _text_rows(records: Iterable[Record], kind: type[Record]) -> Iterator[list[object]]:

@@ -7,7 +7,7 @@ the CLI turns China-time days into them (dangjian/corpus.py), since storage know
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, select
@@ -90,25 +90,8 @@ class DuplicateRecord:
     recorded_at: datetime
 
 
-ARTICLE_COLUMNS = (
-    Article.id,
-    Article.site,
-    Article.url,
-    Article.canonical_url,
-    Article.title,
-    Article.published_at,
-    Article.source,
-    Article.author,
-    Article.editor,
-    Article.script,
-    Article.flags,
-    Article.content_hash,
-    Article.encoding,
-    Article.fetched_at,
-    Article.first_run_id,
-    Article.text,
-    Article.text_normalized,
-)
+# Read off the record, so the query and the record cannot disagree on the columns or their order.
+ARTICLE_COLUMNS = tuple(getattr(Article, f.name) for f in fields(ArticleRecord))
 
 
 def _stream(session: Session, stmt: Select[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
