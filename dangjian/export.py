@@ -57,30 +57,48 @@ def export(
     with_duplicates: bool = False,
     bom: bool = False,
 ) -> ExportResult:
-    """Write the selected articles (and their duplicates) to ``out``; one read transaction, one snapshot."""
+    """Write the selected articles (and their duplicates) to ``out``; one read transaction, one snapshot.
+
+    Files are written under a ``.part`` name and renamed when complete, so a reader (or a glob of the
+    nightly files) never sees half an export.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
+    dup_out = duplicates_path(out) if with_duplicates else None
     with session_scope(engine) as session:
-        rows = write_records(iter_articles(session, corpus), ArticleRecord, out, fmt, bom=bom)
-        if not with_duplicates:
-            return ExportResult(out, rows)
-        dup_out = duplicates_path(out)
-        dups = write_records(iter_duplicates(session, corpus), DuplicateRecord, dup_out, fmt, bom=bom)
+        rows = write_records(iter_articles(session, corpus), ArticleRecord, _part(out), fmt, bom=bom)
+        dups = 0
+        if dup_out:
+            dups = write_records(iter_duplicates(session, corpus), DuplicateRecord, _part(dup_out), fmt, bom=bom)
+    for done in (out, dup_out):
+        if done:
+            _part(done).replace(done)
     return ExportResult(out, rows, dup_out, dups)
 
 
-def export_run(
-    database_url: str | None, out_dir: Path, run_started_at: datetime, fmt: ExportFormat = "parquet"
-) -> Path:
-    """The nightly export: the articles stored since ``run_started_at``, in a file named after that moment.
+def _part(path: Path) -> Path:
+    return path.with_name(path.name + ".part")
 
-    Each article is stored once, so the files of successive runs never overlap and together make the
+
+def export_run(
+    database_url: str | None,
+    out_dir: Path,
+    run_started_at: datetime,
+    fmt: ExportFormat = "parquet",
+    flow_run_id: str | None = None,
+) -> Path:
+    """The nightly export: the articles one run stored, in a file named after the run's start (China time).
+
+    With ``flow_run_id``, exactly the articles first stored by that flow run's site runs; without it, those
+    stored since ``run_started_at`` (which also takes in a concurrent run's articles). Each article is
+    stored once, so with ``flow_run_id`` the files of successive runs never overlap and together make the
     corpus since exports began (``duckdb: SELECT * FROM 'exports/articles-*.parquet'``).
     """
     stamp = run_started_at.astimezone(CHINA_TZ).strftime("%Y%m%d-%H%M%S")
     out = Path(out_dir) / f"articles-{stamp}.{fmt}"
+    corpus = CorpusFilter(flow_run_id=flow_run_id) if flow_run_id else CorpusFilter(fetched_since=run_started_at)
     engine = make_engine(database_url, reader=True)
     try:
-        export(engine, fmt, out, CorpusFilter(fetched_since=run_started_at))
+        export(engine, fmt, out, corpus)
     finally:
         engine.dispose()
     return out

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import Article, Duplicate
+from storage.models import Article, CrawlRun, Duplicate
 
 # Rows fetched per round trip: large enough to amortise the round trip, small enough that a batch of
 # long texts (a few KB each) stays a few MB (bench/export.py measures the peak).
@@ -30,11 +30,12 @@ class CorpusFilter:
     sites: tuple[str, ...] = ()
     published_from: datetime | None = None
     published_before: datetime | None = None
-    fetched_since: datetime | None = None  # stored by a run that started at this instant or later
+    fetched_since: datetime | None = None  # stored at this instant or later
+    flow_run_id: str | None = None  # stored by the site runs of this flow run (crawl_runs.flow_run_id)
 
     @property
     def bounds_time(self) -> bool:
-        return bool(self.published_from or self.published_before or self.fetched_since)
+        return bool(self.published_from or self.published_before or self.fetched_since or self.flow_run_id)
 
     def clauses(self) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
@@ -46,6 +47,9 @@ class CorpusFilter:
             out.append(Article.published_at < self.published_before)
         if self.fetched_since:
             out.append(Article.fetched_at >= self.fetched_since)
+        if self.flow_run_id:
+            runs = select(CrawlRun.id).where(CrawlRun.flow_run_id == self.flow_run_id)
+            out.append(Article.first_run_id.in_(runs))
         return out
 
 

@@ -159,5 +159,13 @@ def test_export_run_writes_the_articles_of_one_run(engine: Engine, sample: Sampl
     path = export_run(url, tmp_path / "nightly", later)
     assert path.name == f"articles-{later.astimezone(CHINA).strftime('%Y%m%d-%H%M%S')}.parquet"
     assert pd.read_parquet(path)["title"].tolist() == ["新的一天"]
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no .part left behind
+    # By flow run: exactly what the sample's flow run stored, whatever the clock says.
+    by_run = export_run(url, tmp_path / "by-run", later, flow_run_id="flow-1")
+    assert sorted(pd.read_parquet(by_run)["id"].tolist()) == [
+        sample.simplified_id,
+        sample.traditional_id,
+        sample.undated_id,
+    ]
     with session_scope(engine) as s:
         assert s.scalar(select(Duplicate.id).limit(1)) is not None  # untouched
