@@ -101,18 +101,60 @@ def build(db: Path, articles: int) -> None:
     print(f"built {articles} articles in {time.perf_counter() - started:.0f} s ({size:.0f} MB with the index)")
 
 
+# --- PostgreSQL ------------------------------------------------------------------------------------
+
+
+def copy_to_postgres(db: Path, url: str) -> None:
+    """The same rows into PostgreSQL at revision 0003 (COPY), then the search migration: its backfill
+    (building the pg_trgm index over what is stored) is timed."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from storage.migrate import upgrade
+
+    upgrade(url, "0003")
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    started = time.perf_counter()
+    source = sqlite3.connect(db)
+    with psycopg.connect(dsn) as pg, pg.cursor() as cur:
+        for table, columns in (
+            ("articles", "id, url, canonical_url, site, title, published_at, text, text_normalized, script, flags,"
+             " content_hash, encoding, fetched_at"),
+            ("duplicates", "url, canonical_url, site, duplicate_of_article_id, similarity, layer, recorded_at"),
+        ):  # fmt: skip
+            with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in source.execute(f"SELECT {columns} FROM {table}"):
+                    copy.write_row(row)
+        cur.execute("SELECT setval('articles_id_seq', (SELECT max(id) FROM articles))")
+    print(f"copied to PostgreSQL in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    upgrade(url)
+    print(f"migration 0006_search (pg_trgm GIN index over the stored texts): {time.perf_counter() - started:.0f} s")
+
+
 # --- one export per process -------------------------------------------------------------------------
 
 
-def baseline(db: Path, out: Path) -> int:
-    """The bare floor: sqlite3, one cursor, every row as a JSON line."""
-    conn = sqlite3.connect(db)
-    cursor = conn.execute("SELECT * FROM articles ORDER BY id")
-    names = [d[0] for d in cursor.description]
+def baseline(url: str, out: Path) -> int:
+    """The bare floor: the driver's own cursor (server-side on PostgreSQL), every row as a JSON line."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        conn = sqlite3.connect(parsed.database or "")
+        cursor = conn.execute("SELECT * FROM articles ORDER BY id")
+    else:
+        import psycopg
+
+        conn = psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False))  # type: ignore[assignment]
+        cursor = conn.cursor(name="bare")  # type: ignore[call-arg]
+        cursor.execute("SELECT * FROM articles ORDER BY id")
     count = 0
     with out.open("w", encoding="utf-8") as f:
+        names = None
         for row in cursor:
-            f.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) + "\n")
+            names = names or [d[0] for d in cursor.description]
+            f.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False, default=str) + "\n")
             count += 1
     return count
 
@@ -126,17 +168,17 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def one(kind: str, db: Path, out: Path) -> None:
+def one(kind: str, url: str, out: Path) -> None:
     """Child process: run one export (timed after the imports), print its figures as JSON."""
     if kind == "baseline":
         started = time.perf_counter()
-        rows = baseline(db, out)
+        rows = baseline(url, out)
     else:
         from dangjian.export import export
         from storage.corpus import CorpusFilter
         from storage.db import make_engine
 
-        engine = make_engine(f"sqlite:///{db}", reader=True)
+        engine = make_engine(url, reader=True)
         started = time.perf_counter()
         rows = export(engine, kind, out, CorpusFilter(), with_duplicates=True).rows  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
@@ -144,21 +186,21 @@ def one(kind: str, db: Path, out: Path) -> None:
     print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_mb, "bytes": out.stat().st_size}))
 
 
-def exports(db: Path) -> None:
-    print(f"\n{'export':<22}{'rows':>9}{'s':>8}{'rows/s':>10}{'peak RSS MB':>13}{'file MB':>9}")
+def exports(url: str) -> None:
+    print(f"\n{'export':<24}{'rows':>9}{'s':>8}{'rows/s':>10}{'peak RSS MB':>13}{'file MB':>9}")
     with tempfile.TemporaryDirectory(prefix="dangjian-bench-") as tmp:
         for kind, ext in (("baseline", "jsonl"), ("jsonl", "jsonl"), ("csv", "csv"), ("parquet", "parquet")):
             out = Path(tmp) / f"{kind}.{ext}"
             done = subprocess.run(
-                [sys.executable, __file__, "--one", kind, "--db", str(db), "--out", str(out)],
+                [sys.executable, __file__, "--one", kind, "--url", url, "--out", str(out)],
                 capture_output=True,
                 text=True,
                 check=True,
             )
             r = json.loads(done.stdout.strip().splitlines()[-1])
-            label = "sqlite3 → JSONL (bare)" if kind == "baseline" else f"dangjian export {kind}"
+            label = "driver → JSONL (bare)" if kind == "baseline" else f"dangjian export {kind}"
             print(
-                f"{label:<22}{r['rows']:>9}{r['seconds']:>8.1f}{r['rows'] / r['seconds']:>10.0f}"
+                f"{label:<24}{r['rows']:>9}{r['seconds']:>8.1f}{r['rows'] / r['seconds']:>10.0f}"
                 f"{r['peak_mb']:>13.0f}{r['bytes'] / 1e6:>9.0f}"
             )
             out.unlink()
@@ -177,24 +219,29 @@ def timed(fn: object, times: int) -> tuple[float, float, object]:
     return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))], result
 
 
-def searches(db: Path, times: int) -> None:
+def searches(url: str, times: int) -> None:
+    from sqlalchemy import text
+
     from storage.db import make_engine, session_scope
     from storage.search import search
 
-    engine = make_engine(f"sqlite:///{db}", reader=True)
+    engine = make_engine(url, reader=True)
     print(f"\n{'search (limit 20)':<40}{'hits':>6}{'median ms':>11}{'p95 ms':>9}")
+    position = "instr" if engine.dialect.name == "sqlite" else "strpos"
     with session_scope(engine) as session:
         for phrase in (PHRASE_4, PHRASE_RARE, PHRASE_2):
             med, p95, result = timed(lambda p=phrase: search(session, p, limit=20), times)  # type: ignore[misc]
             label = f"{phrase} ({result.method})"  # type: ignore[attr-defined]
             print(f"{label:<40}{len(result.hits):>6}{med:>11.1f}{p95:>9.1f}")  # type: ignore[attr-defined]
-    conn = sqlite3.connect(db)
-    sql = "SELECT id FROM articles WHERE instr(text_normalized, ?) > 0 LIMIT 20"
-    med, p95, rows = timed(lambda: conn.execute(sql, (PHRASE_4,)).fetchall(), max(3, times // 5))
-    print(f"{PHRASE_4 + ' (bare instr scan, first 20)':<40}{len(rows):>6}{med:>11.1f}{p95:>9.1f}")  # type: ignore[arg-type]
-    sql = "SELECT count(*) FROM articles WHERE instr(text_normalized, ?) > 0"
-    med, p95, rows = timed(lambda: conn.execute(sql, (PHRASE_4,)).fetchall(), max(3, times // 5))
-    print(f"{PHRASE_4 + ' (bare instr scan, all)':<40}{rows[0][0]:>6}{med:>11.1f}{p95:>9.1f}")  # type: ignore[index]
+        for what, sql in (
+            ("first 20", f"SELECT id FROM articles WHERE {position}(text_normalized, :p) > 0 LIMIT 20"),
+            ("all", f"SELECT id FROM articles WHERE {position}(text_normalized, :p) > 0"),
+        ):
+            query = text(sql).bindparams(p=PHRASE_4)
+            med, p95, rows = timed(lambda q=query: session.execute(q).all(), max(3, times // 5))  # type: ignore[misc]
+            label = f"{PHRASE_4} (bare {position} scan, {what})"
+            print(f"{label:<40}{len(rows):>6}{med:>11.1f}{p95:>9.1f}")  # type: ignore[arg-type]
+    engine.dispose()
 
 
 def main() -> None:
@@ -202,16 +249,26 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--db", type=Path, default=ROOT / "data" / "bench-export.db")
     parser.add_argument("--searches", type=int, default=30)
+    parser.add_argument(
+        "--postgres", default=None, metavar="URL", help="also copy the rows into this (empty) database and bench there"
+    )
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--url", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        one(args.one, args.db, args.out)
+        one(args.one, args.url, args.out)
         return
     args.db.parent.mkdir(parents=True, exist_ok=True)
     build(args.db, args.articles)
-    exports(args.db)
-    searches(args.db, args.searches)
+    print("\n== SQLite")
+    exports(f"sqlite:///{args.db}")
+    searches(f"sqlite:///{args.db}", args.searches)
+    if args.postgres:
+        print("\n== PostgreSQL")
+        copy_to_postgres(args.db, args.postgres)
+        exports(args.postgres)
+        searches(args.postgres, args.searches)
 
 
 if __name__ == "__main__":
