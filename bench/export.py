@@ -252,6 +252,7 @@ def main() -> None:
     parser.add_argument(
         "--postgres", default=None, metavar="URL", help="also copy the rows into this (empty) database and bench there"
     )
+    parser.add_argument("--postgres-only", action="store_true", help="with --postgres: skip the SQLite figures")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--url", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
@@ -261,9 +262,10 @@ def main() -> None:
         return
     args.db.parent.mkdir(parents=True, exist_ok=True)
     build(args.db, args.articles)
-    print("\n== SQLite")
-    exports(f"sqlite:///{args.db}")
-    searches(f"sqlite:///{args.db}", args.searches)
+    if not args.postgres_only:
+        print("\n== SQLite")
+        exports(f"sqlite:///{args.db}")
+        searches(f"sqlite:///{args.db}", args.searches)
     if args.postgres:
         print("\n== PostgreSQL")
         copy_to_postgres(args.db, args.postgres)
