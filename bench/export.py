@@ -3,6 +3,7 @@
 Run from the repository root::
 
     .venv/bin/python bench/export.py [--articles 100000] [--db data/bench-export.db] [--searches 30]
+        [--postgres URL [--postgres-only]]
 
 A SQLite database (migrated with Alembic, so the FTS5 index and its triggers are there) is filled with
 ``--articles`` synthetic articles (texts of bench/dedup_scale.py: real party-building vocabulary) in one
@@ -14,6 +15,10 @@ sqlite3 cursor writing every row to JSON lines. Search latency is the median and
 ``storage.search.search`` in one open session (what `dangjian search` does after connecting), for a
 4-character phrase (index), a 5-character rare one (index) and a 2-character one (scan), beside a bare
 ``instr`` scan of every text for the same 4 characters (no index).
+
+``--postgres URL`` (an empty database) copies the same rows there at revision 0003, times the search
+migration's backfill, then runs the same exports (the bare baseline: psycopg's server-side cursor) and
+searches (bare: ``strpos``).
 """
 
 from __future__ import annotations
