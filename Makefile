@@ -11,12 +11,13 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: lock install run demo-server alerts demo test lint typecheck check db-upgrade server deploy worker clean help
+.PHONY: lock install run demo-server alerts demo test lint typecheck check db-upgrade server deploy worker clean help browse
 
 help:
 	@echo "make run        crawl the registered portals once into \$$DATABASE_URL (default sqlite:///data/dangjian.db)"
 	@echo "make demo       crawl the bundled loopback replica portal into data/demo.db and print the summary"
 	@echo "make test       run the test suite"
+	@echo "make browse     read-only web view of \$$DATABASE_URL's SQLite corpus on http://127.0.0.1:$(BROWSE_PORT) (Datasette)"
 	@echo "make lock       re-resolve dependencies into constraints.txt (the lock every install uses)"
 	@echo "make lint       ruff + mypy"
 	@echo "make server     Prefect server + UI on http://127.0.0.1:$(PREFECT_PORT) (state in data/prefect/)"
@@ -56,7 +57,13 @@ demo: $(STAMP) | $(PREFECT_HOME)
 	$(BIN)/python -m replica.demo --database-url sqlite:///data/demo.db
 
 test: $(STAMP)
+	scripts/ensure-chromium.sh
 	scripts/with-postgres.sh $(BIN)/python -m pytest -q
+
+# The web view: Datasette over the SQLite file, read-only, on the loopback interface only.
+BROWSE_PORT ?= 8001
+browse: $(STAMP)
+	$(BIN)/dangjian browse --port $(BROWSE_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

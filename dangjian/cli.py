@@ -309,6 +309,38 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from dangjian.corpus import corpus_filter
+    from dangjian.export import export
+    from storage.db import make_engine
+
+    corpus = corpus_filter(args.site, args.since, args.until)
+    engine = make_engine(args.database_url, reader=True)
+    try:
+        done = export(engine, args.format, Path(args.out), corpus, with_duplicates=args.with_duplicates, bom=args.bom)
+    finally:
+        engine.dispose()
+    print(f"{done.rows} article(s) → {done.path}")
+    if done.duplicates_path:
+        print(f"{done.duplicates} duplicate(s) → {done.duplicates_path}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from dangjian.corpus import corpus_filter
+    from dangjian.search import format_result, result_json, run_search
+
+    result = run_search(args.database_url, args.phrase, corpus_filter(args.site, args.since, args.until), args.limit)
+    print(result_json(result) if args.json else format_result(result))
+    return 0
+
+
+def cmd_browse(args: argparse.Namespace) -> int:
+    from dangjian.browse import serve
+
+    return serve(args.database_url, args.host, args.port, immutable=args.immutable)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dangjian", description="Crawl and ingest party-building portals.")
     parser.add_argument(
@@ -384,6 +416,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", action="append", default=[], metavar="NAME", help="entry to check (repeatable)")
     registry_args(p)
     p.set_defaults(func=cmd_check)
+
+    def corpus_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--site", action="append", default=[], metavar="NAME", help="only this site (repeatable)")
+        p.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD", help="published on or after (China)")
+        p.add_argument("--until", type=_day, default=None, metavar="YYYY-MM-DD", help="published on or before (China)")
+
+    p = sub.add_parser("export", help="write the stored articles to a JSON-lines, CSV or Parquet file")
+    p.add_argument("--format", required=True, choices=["jsonl", "csv", "parquet"])
+    p.add_argument("--out", required=True, metavar="PATH", help="file to write (replaced if it exists)")
+    corpus_args(p)
+    p.add_argument(
+        "--with-duplicates", action="store_true", help="also write the duplicate records to PATH's NAME.duplicates.EXT"
+    )
+    p.add_argument("--bom", action="store_true", help="CSV: start with a UTF-8 byte-order mark (for Excel)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("search", help="find articles containing a phrase (either script)")
+    p.add_argument("phrase")
+    corpus_args(p)
+    p.add_argument("--limit", type=_positive, default=20, help="at most N articles (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("browse", help="read-only web view of a SQLite corpus (Datasette)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=_positive, default=8001)
+    p.add_argument("--immutable", action="store_true", help="a copy nothing writes to: skip locking (Datasette -i)")
+    p.set_defaults(func=cmd_browse)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

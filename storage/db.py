@@ -46,15 +46,27 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """Create an engine; for a SQLite file, create its folder first."""
+def _sqlite_begin_read(connection: Any) -> None:
+    # A reader's transaction: a consistent snapshot (WAL) that never takes the write lock, so a long
+    # export or a search does not hold up a nightly run that is storing articles.
+    connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str | None = None, *, reader: bool = False) -> Engine:
+    """Create an engine; for a SQLite file, create its folder first.
+
+    ``reader``: for code that only reads (export, search): on SQLite its transactions do not take the
+    write lock (see _sqlite_begin_read).
+    """
     resolved = make_url(database_url(url))
     if resolved.get_backend_name() == "sqlite":
         if resolved.database and resolved.database != ":memory:":
+            if reader and not Path(resolved.database).is_file():  # reading must not create an empty database
+                raise ValueError(f"no database at {resolved.database}")
             Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(resolved, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", _sqlite_begin_read if reader else _sqlite_begin)
         return engine
     return create_engine(resolved, pool_pre_ping=True)
 

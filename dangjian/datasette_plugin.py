@@ -1,0 +1,48 @@
+"""Datasette plugin for the web view: the query folding of `dangjian search`, and links between pages.
+
+- ``dangjian_fold(q)``: the phrase folded like the stored texts (steps.normalize.normalize_text), so the
+  search page finds a simplified text from a traditional query and the reverse;
+- ``dangjian_fts_phrase(q)``: the same, quoted as one FTS5 phrase (storage.search.fts5_phrase);
+- cells of an ``article`` column link to that article's page, ``month`` cells to that month's articles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from datasette import hookimpl
+from markupsafe import Markup, escape
+
+from steps.normalize import normalize_text
+from storage.search import fts5_phrase
+
+
+def fold(query: str | None) -> str:
+    if not query:
+        return ""
+    return normalize_text(query).text_normalized.replace("\n", " ").strip()
+
+
+def fts_phrase(query: str | None) -> str:
+    return fts5_phrase(fold(query))
+
+
+@hookimpl
+def prepare_connection(conn: Any) -> None:
+    conn.create_function("dangjian_fold", 1, fold, deterministic=True)
+    conn.create_function("dangjian_fts_phrase", 1, fts_phrase, deterministic=True)
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Markup | None:
+    if table is not None:  # only the canned queries' columns
+        return None
+    base = datasette.urls.database(database)
+    if column == "article" and isinstance(value, int):
+        return Markup(f'<a href="{base}/article?{urlencode({"id": value})}">{value}</a>')
+    # sqlite3.Row: `in row` looks at the values, `row.keys()` at the column names.
+    if column == "month" and isinstance(value, str) and "site" in row.keys():  # noqa: SIM118
+        query = urlencode({"site": row["site"], "month": value})
+        return Markup(f'<a href="{base}/articles?{query}">{escape(value)}</a>')
+    return None
