@@ -179,9 +179,9 @@ def one(kind: str, url: str, out: Path) -> None:
         started = time.perf_counter()
         rows = baseline(url, out)
     else:
-        from dangjian.export import export
         from storage.corpus import CorpusFilter
         from storage.db import make_engine
+        from storage.export import export
 
         engine = make_engine(url, reader=True)
         started = time.perf_counter()

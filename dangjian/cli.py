@@ -311,8 +311,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from dangjian.corpus import corpus_filter
-    from dangjian.export import export
     from storage.db import make_engine
+    from storage.export import export
 
     corpus = corpus_filter(args.site, args.since, args.until)
     engine = make_engine(args.database_url, reader=True)

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -47,6 +47,7 @@ from steps.chinatime import CHINA_TZ
 from storage import repository as repo
 from storage.db import database_url as resolve_database_url
 from storage.db import make_engine, session_scope
+from storage.export import export_run
 from storage.migrate import upgrade
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -359,6 +360,7 @@ def ingest(
     max_pages: int | None = None,
     keep_raw: bool = False,
     fan_out: bool = False,
+    export: str | None = None,
 ) -> State:
     """Crawl the given sites once and store what is new. The run ends Failed only when every site failed.
 
@@ -374,6 +376,7 @@ def ingest(
         max_pages: At most this many responses per site in this run (overrides the registry's max_pages).
         keep_raw: Keep the raw-page files of a successful run under data/runs/ (they are deleted otherwise).
         fan_out: Start one flow run per site, so that every worker of the pool takes a share.
+        export: Folder to write this run's new articles to, as articles-YYYYMMDD-HHMMSS.parquet. Empty: none.
     """
     try:
         since_day, until_day = validate_window(since, until)
@@ -388,7 +391,7 @@ def ingest(
         engine = open_database(database_url, seeds_dir)
     except RunRejected as exc:
         return _rejected(exc)
-    label = _run_label()
+    label, started_at = _run_label(), datetime.now(UTC)
     run_dir = data_dir() / "runs" / label
     run_dir.mkdir(parents=True, exist_ok=True)
     runs = [prepare_site(engine, site, label, run_dir, incremental, since_day, until_day) for site in chosen]
@@ -398,7 +401,8 @@ def ingest(
     engine.dispose()
     results = {name: summary for name, (summary, _) in settled.items()}
     quiet = {name: streak for name, (_, streak) in settled.items() if streak >= quiet_runs_threshold()}
-    _publish_artifacts(label, results, quiet)
+    exported = export_run(database_url, Path(export), started_at, flow_run_id=label) if export else None
+    _publish_artifacts(label, results, quiet, exported)
     return _final_state(results)
 
 
@@ -543,10 +547,15 @@ def run_results(state: State) -> dict[str, dict[str, Any]]:
     return cast("dict[str, dict[str, Any]]", data)
 
 
-def _publish_artifacts(label: str, results: dict[str, SiteSummary], quiet: dict[str, int]) -> None:
+def _publish_artifacts(
+    label: str, results: dict[str, SiteSummary], quiet: dict[str, int], exported: Path | None = None
+) -> None:
     """The run report (markdown) and the table of new articles, visible on the flow run in the UI."""
+    markdown = run_markdown(f"Ingest run {label}", results, quiet)
+    if exported is not None:
+        markdown += f"\n## Export\n\nThis run's new articles: `{exported.resolve()}`\n"
     create_markdown_artifact(
-        markdown=run_markdown(f"Ingest run {label}", results, quiet),
+        markdown=markdown,
         key="ingest-report",
         description="Per-site counts, top errors and quiet sites of this run",
     )

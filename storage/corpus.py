@@ -1,6 +1,6 @@
 """The corpus as researchers read it: typed article and duplicate records, streamed a batch at a time.
 
-Export (dangjian/export.py) and search (storage/search.py) share the filter. Its bounds are instants;
+Export (storage/export.py) and search (storage/search.py) share the filter. Its bounds are instants;
 the CLI turns China-time days into them (dangjian/corpus.py), since storage knows only UTC.
 """
 

@@ -24,10 +24,13 @@ EXPECTED = json.loads((ROOT / "replica" / "expected.json").read_text("utf-8"))
 pytestmark = pytest.mark.slow
 
 
-def run_ingest(server: Any, db_url: str, incremental: bool = False) -> dict[str, dict[str, Any]]:
+def run_ingest(
+    server: Any, db_url: str, incremental: bool = False, export: Path | None = None
+) -> dict[str, dict[str, Any]]:
     from flows.ingest import ingest
 
     return ingest(
+        export=str(export) if export else None,
         incremental=incremental,
         registry_path=str(REPLICA_REGISTRY),
         registry_vars={"base_url": server.base_url},
@@ -56,8 +59,13 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_replica_end_to_end_then_rerun_changes_nothing(
     prefect_api: None, replica: Any, db_url: str, data_dir: Path
 ) -> None:
-    first = run_ingest(replica, db_url)["replica-djgz"]
+    first = run_ingest(replica, db_url, export=data_dir / "exports")["replica-djgz"]
     articles = EXPECTED["articles"]
+    # the run's export parameter: one dated Parquet file with exactly this run's new articles
+    import pyarrow.parquet as pq
+
+    (exported,) = (data_dir / "exports").glob("articles-*.parquet")
+    assert sorted(pq.read_table(exported).column("title").to_pylist()) == sorted(a["title"] for a in articles)
     assert first["status"] == "completed"
     assert first["new"] == len(articles) == 12
     assert first["duplicate"] == 2

@@ -14,10 +14,10 @@ from sqlalchemy import Engine, select, update
 
 from dangjian.cli import main
 from dangjian.corpus import corpus_filter
-from dangjian.export import FORMATS, ExportFormat, duplicates_path, export, export_run
 from steps.chinatime import CHINA_TZ as CHINA
 from storage import repository as repo
 from storage.db import session_scope
+from storage.export import FORMATS, ExportFormat, duplicates_path, export, export_run
 from storage.models import Article, Duplicate
 
 CHINA_PUBLISHED = {1: "2024-05-01T09:30:00+08:00", 2: "2024-05-01T01:00:00+08:00", 3: None}

@@ -1,4 +1,4 @@
-"""`dangjian export`: the corpus as JSON lines, CSV or Parquet, streamed in constant memory.
+"""The corpus as JSON lines, CSV or Parquet, streamed in constant memory (`dangjian export`, the nightly export).
 
 Rows come from storage/corpus.py one batch at a time and are written as they come (Parquet: one row
 group per batch through pyarrow's ParquetWriter), so memory does not grow with the corpus
