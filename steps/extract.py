@@ -31,7 +31,7 @@ import trafilatura
 from lxml import etree
 
 from steps.clean import clean_text, is_spam_block, strip_pinyin
-from steps.dates import find_published_date, htmldate_date
+from steps.dates import find_published_date, header_date, htmldate_date, htmldate_document
 
 MIN_TEXT_CHARS = 50  # fewer CJK/latin/digit characters than this is not an article
 FALLBACK_BELOW_CHARS = 200  # trafilatura output shorter than this sends us to the body XPaths
@@ -185,6 +185,55 @@ def parse_html(html: str) -> etree._Element:
     return tree
 
 
+_BLOCK_TAGS = frozenset(
+    [
+        "div",
+        "p",
+        "li",
+        "ul",
+        "ol",
+        "td",
+        "th",
+        "tr",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "br",
+        "dd",
+        "dt",
+        "dl",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+    ]
+)
+
+
+def block_text(node: etree._Element) -> str:
+    """The text of ``node`` with a space wherever a block element ends.
+
+    ``text_content()`` glues neighbouring blocks: ``<div>21</div><div>2024年02月</div>`` reads
+    ``212024年02月``, a date no pattern can read back. Inline elements stay glued, as in the browser.
+    """
+    parts: list[str] = []
+    for action, el in etree.iterwalk(node, events=("start", "end")):
+        if action == "start":
+            if el.text and isinstance(el.tag, str):
+                parts.append(el.text)
+            continue
+        if el.tag in _BLOCK_TAGS:
+            parts.append(" ")
+        if el.tail and el is not node:
+            parts.append(el.tail)
+    return "".join(parts)
+
+
 def _one_line(value: str | None) -> str | None:
     """Whitespace collapsed; markup that some CMSs escape into title attributes removed."""
     if not value:
@@ -275,6 +324,28 @@ def info_zone(page_text: str, title: str | None) -> str:
         if first is not None:
             return page_text[first : first + INFO_ZONE_CHARS]
     return page_text[:1500]
+
+
+HEADER_BEFORE_TITLE_CHARS = 1000  # a 发布日期 box or a date widget can sit above the heading
+HEADER_MAX_CHARS = 3000
+_BODY_PROBE_CHARS = 12
+
+
+def header_area(page_text: str, title: str | None, body: str) -> str:
+    """The page text from a little above the heading down to where the article body starts.
+
+    Where the body's first line cannot be found in the page text, the area ends INFO_ZONE_CHARS after the
+    heading (or at the top 1500 characters when the heading is not found either).
+    """
+    title_at = page_text.find(title) if title else -1
+    start = max(0, title_at - HEADER_BEFORE_TITLE_CHARS) if title_at >= 0 else 0
+    first_line = next((line for line in body.split("\n") if word_chars(line) >= _BODY_PROBE_CHARS), "")
+    probe = _WS.sub(" ", first_line).strip()[:_BODY_PROBE_CHARS]
+    body_at = page_text.find(probe, max(start, title_at)) if probe else -1
+    if body_at > start:
+        return page_text[max(start, body_at - HEADER_MAX_CHARS) : body_at]
+    end = title_at + len(title) + INFO_ZONE_CHARS if title and title_at >= 0 else 1500
+    return page_text[start:end]
 
 
 def _search(pattern: re.Pattern[str], *texts: str) -> str | None:
@@ -371,7 +442,7 @@ def extract_article(html: str, url: str, *, body_xpath: str | None = None, title
         title = find_title(tree, page_title)
     body_nodes = _XPATH["//body"](tree)
     # Whitespace collapsed, so that a heading broken over lines in the markup is still found in the text.
-    page_text = _WS.sub(" ", body_nodes[0].text_content() if body_nodes else tree.text_content())
+    page_text = _WS.sub(" ", block_text(body_nodes[0] if body_nodes else tree))
     zone = info_zone(page_text, title)
     tail = page_text[-3000:]
 
@@ -401,9 +472,12 @@ def extract_article(html: str, url: str, *, body_xpath: str | None = None, title
 
     # html="" tells find_published_date that ``zone`` is the info zone (a bare date there is the byline's)
     # and keeps htmldate out of it; htmldate then runs here on the page itself, only when nothing else dated it.
-    published = find_published_date(zone, url, html="")
-    if published is None:
-        published = htmldate_date(repaired, url)
+    published = (
+        find_published_date(zone, url, html="")
+        or header_date(header_area(page_text, title, body))
+        or htmldate_date(repaired, url)  # the <head> meta tags
+        or htmldate_document(repaired, url)  # last resort: the whole page, dated lists removed
+    )
     return Extracted(
         url=url,
         title=title,
