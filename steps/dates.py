@@ -48,6 +48,10 @@ LABELLED_DATE = re.compile("(?:" + "|".join(LABELS) + r")\s*[:：]?\s*[\[【(（
 INFO_LINE_DATE = re.compile(_DATE + r"\s*[|｜]?\s*(?:来源|來源|作者|点击|點擊|浏览|瀏覽|阅读|閱讀|编辑|編輯)")
 ANY_DATE = re.compile(_DATE)
 TIMESTAMP = re.compile(_DAY + _CLOCK)  # "2024年10月16日09:29": a byline, not a sidebar list entry
+# A day that a sentence goes on from ("2019年2月27日下午，调研组…") is an event's, not a byline's.
+BYLINE_DATE = re.compile(
+    _DATE + r"(?!\s*日?\s*(?:[上下]午|中午|晚上?|凌晨|早上|起|至|到|前|后|以来|期间|，|,|、|在|召开|举行))"
+)
 # A day split across widgets: <div class="day">21</div><div class="year">2024年02月</div> reads "21 2024年02月";
 # the other order "2024年02月 21" also occurs. Only trusted in the header area of a page.
 SPLIT_DATE = re.compile(
@@ -159,7 +163,7 @@ def find_published_date(text_or_html: str, url: str | None = None, *, html: str 
     if found is None:
         # In the info zone any date is the byline's; elsewhere only a timestamp with its time of day is,
         # because sidebar lists and "today is" banners print bare days.
-        found = _first(ANY_DATE if html is not None else TIMESTAMP, text)
+        found = _first(BYLINE_DATE if html is not None else TIMESTAMP, text)
     if found and (url_day is None or abs(found.date() - url_day) <= URL_TOLERANCE):
         return found
     if url_day:
@@ -216,11 +220,12 @@ def header_date(header_text: str) -> datetime | None:
 
 
 DATED_LIST_MIN_ITEMS = 2  # two sibling list entries carrying a date make a dated list (news list, ranking)
-_LIST_ITEMS = etree.XPath("//li|//tr|//dd|//dt")
+DATED_ITEM_MAX_CHARS = 80  # a list entry is a headline and its date; a layout-table row holding the article is longer
+_LIST_ITEMS = etree.XPath("//li[.//a]|//tr[.//a]|//dd[.//a]|//dt[.//a]")  # entries of such lists link elsewhere
 
 
 def _without_dated_lists(html: str) -> str | None:
-    """The page with every dated list removed: siblings (li/tr/dd) of which several print a date.
+    """The page with every dated list removed: short linked siblings (li/tr/dd) of which several print a date.
 
     This is the guard against sidebar dates for a whole-document htmldate search: "相关新闻", "热点推荐",
     "新闻排行" lists print the dates of other articles, and htmldate's structural search picks them.
@@ -232,7 +237,8 @@ def _without_dated_lists(html: str) -> str | None:
     dated: dict[etree._Element, list[etree._Element]] = {}
     for item in _LIST_ITEMS(tree):
         parent = item.getparent()
-        if parent is not None and ANY_DATE.search(item.text_content()):
+        text = item.text_content()
+        if parent is not None and len(text.strip()) <= DATED_ITEM_MAX_CHARS and ANY_DATE.search(text):
             dated.setdefault(parent, []).append(item)
     for items in dated.values():
         if len(items) >= DATED_LIST_MIN_ITEMS:

@@ -75,6 +75,17 @@ HEADING_XPATHS = (
     "//h2",
     "//h3",
 )
+_LOWER = "translate(@class,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
+# Any element whose class names a title or heading (bt_title, news_title, Heading, headline) and that is no
+# link and holds none: list entries of other articles are links, the article's own heading is not.
+LOOSE_HEADING_XPATH = "|".join(
+    f"//{tag}[@class][contains({_LOWER},'title') or contains({_LOWER},'heading') or contains({_LOWER},'headline')]"
+    "[not(ancestor::a)][not(.//a)]"
+    for tag in ("div", "td", "p", "span", "h2", "h3", "strong", "b", "font")
+)
+ELLIPSIS = re.compile(r"(?:\.{2,}|…+|。{2,})\s*$")
+# Children that set a subtitle apart inside <h1>: <h1>主标题<br><span>——副标题</span></h1>.
+_SUBTITLE_TAGS = frozenset(("br", "span", "small", "em", "i", "p", "div", "h2", "h3", "sub", "font"))
 # Separators between the article title and the site/section names in <title>.
 TITLE_SEPARATORS = re.compile(r"\s*(?:_{1,2}|-{1,2}|——|—|–|\||｜)\s*")
 SITE_WORDS = re.compile(
@@ -117,6 +128,7 @@ _XPATH = {
     for xp in (
         *TITLE_META_XPATHS,
         *HEADING_XPATHS,
+        LOOSE_HEADING_XPATH,
         *GENERIC_BODY_XPATHS,
         "//script|//style|//noscript",
         "//p//a[@href]",
@@ -268,38 +280,74 @@ def strip_title_suffix(page_title: str) -> str:
     return title
 
 
-def find_title(tree: etree._Element, page_title: str | None) -> str | None:
-    """The article heading.
+def _main_line(node: etree._Element) -> str | None:
+    """The heading's own first line when a child (``<br>``, ``<span>`` …) sets a subtitle apart, else None."""
+    children = [c for c in node if isinstance(c.tag, str)]
+    if not children or not any(c.tag in _SUBTITLE_TAGS for c in children):
+        return None
+    head = _one_line(node.text)
+    if not head and children[0].tag != "br":
+        head = _one_line(children[0].text_content())
+    full = _one_line(node.text_content()) or ""
+    return head if head and 4 <= len(head) < len(full) else None
 
-    A heading that appears in ``<title>`` wins (the longest such, but never a part of ``<title>`` that is
-    the site name, such as an ``<h1>`` logo); then the first plausible heading; then ``<title>`` minus suffix.
+
+def _complete(title: str, candidates: list[str]) -> str:
+    """A heading cut with "..." replaced by the candidate (og:title, <title>) that it is the start of."""
+    if not ELLIPSIS.search(title):
+        return title
+    stem = _squash(ELLIPSIS.sub("", title))
+    for candidate in candidates:
+        if len(stem) >= 4 and _squash(candidate).startswith(stem) and len(_squash(candidate)) > len(stem):
+            return candidate
+    return title
+
+
+def find_title(tree: etree._Element, page_title: str | None) -> str | None:
+    """The article heading, complete and without its subtitle.
+
+    The CMS's title field (``ArticleTitle``, og:title) wins; then a heading that appears in ``<title>`` (the
+    longest such, never a part of ``<title>`` that is the site name, such as an ``<h1>`` logo; for an
+    ``<h1>`` with a subtitle, its first line); then the first ``<h1>``, then the first element whose class
+    names a title and which is no link; then ``<title>`` minus suffix. A heading cut with "..." is
+    completed from og:title or ``<title>``.
     """
     squashed_page = _squash(page_title or "")
     site_parts = {_squash(p) for p in title_parts(page_title or "")[1:]}
+    stripped_page = strip_title_suffix(page_title) if page_title else None
+    metas = [t for xp in TITLE_META_XPATHS for v in _XPATH[xp](tree) if (t := _one_line(str(v)))]
+    complete_from = [strip_title_suffix(t) for t in metas] + ([stripped_page] if stripped_page else [])
+    for text in metas:  # og:title sometimes repeats <title> with its suffix
+        if _squash(text) == squashed_page:
+            text = strip_title_suffix(text)
+        if 4 <= len(text) <= MAX_TITLE_CHARS and _squash(text) not in site_parts and not ELLIPSIS.search(text):
+            return text
     best: str | None = None
     first_heading: str | None = None
-    for xp in TITLE_META_XPATHS:  # the CMS's own title field; og:title sometimes repeats <title> with its suffix
-        for value in _XPATH[xp](tree):
-            text = _one_line(str(value))
-            if text and _squash(text) == squashed_page:
-                text = strip_title_suffix(text)
-            if text and 4 <= len(text) <= MAX_TITLE_CHARS and _squash(text) not in site_parts:
-                return text
-    for xp in HEADING_XPATHS:
+    first_loose: str | None = None
+    for xp in (*HEADING_XPATHS, LOOSE_HEADING_XPATH):
         for node in _XPATH[xp](tree):
             text = _one_line(node.text_content())
             if not text or not 4 <= len(text) <= MAX_TITLE_CHARS or _squash(text) in site_parts:
                 continue
             if _INFO_MARK.match(text):
                 continue
-            if squashed_page and _squash(text) in squashed_page:
-                if best is None or len(text) > len(best):
-                    best = text
-            elif first_heading is None and xp == "//h1" and not SITE_WORDS.search(text):
-                first_heading = text
-    if best or first_heading:
-        return best or first_heading
-    return strip_title_suffix(page_title) if page_title else None
+            main = _main_line(node) if xp == "//h1" else None
+            for candidate in (text, main):
+                if candidate and squashed_page and _squash(candidate) in squashed_page:
+                    if best is None or len(candidate) > len(best):
+                        best = candidate
+                    break
+            else:
+                if SITE_WORDS.search(text):
+                    continue
+                if first_heading is None and xp == "//h1":
+                    first_heading = text
+                elif first_loose is None and xp == LOOSE_HEADING_XPATH:
+                    first_loose = text
+    site_like = stripped_page is None or bool(SITE_WORDS.search(stripped_page))
+    chosen = best or first_heading or (first_loose if site_like else None) or stripped_page
+    return _complete(chosen, complete_from) if chosen else None
 
 
 def info_zone(page_text: str, title: str | None) -> str:
@@ -331,6 +379,12 @@ HEADER_MAX_CHARS = 3000
 _BODY_PROBE_CHARS = 12
 
 
+def _body_probe(body: str) -> str:
+    """The start of the body's first real line, to find where the body begins in the page text."""
+    first_line = next((line for line in body.split("\n") if word_chars(line) >= _BODY_PROBE_CHARS), "")
+    return _WS.sub(" ", first_line).strip()[:_BODY_PROBE_CHARS]
+
+
 def header_area(page_text: str, title: str | None, body: str) -> str:
     """The page text from a little above the heading down to where the article body starts.
 
@@ -339,13 +393,20 @@ def header_area(page_text: str, title: str | None, body: str) -> str:
     """
     title_at = page_text.find(title) if title else -1
     start = max(0, title_at - HEADER_BEFORE_TITLE_CHARS) if title_at >= 0 else 0
-    first_line = next((line for line in body.split("\n") if word_chars(line) >= _BODY_PROBE_CHARS), "")
-    probe = _WS.sub(" ", first_line).strip()[:_BODY_PROBE_CHARS]
+    probe = _body_probe(body)
     body_at = page_text.find(probe, max(start, title_at)) if probe else -1
     if body_at > start:
         return page_text[max(start, body_at - HEADER_MAX_CHARS) : body_at]
     end = title_at + len(title) + INFO_ZONE_CHARS if title and title_at >= 0 else 1500
     return page_text[start:end]
+
+
+def cut_at_body(zone: str, body: str) -> str:
+    """The info zone ends where the article body starts: a date in the lead sentence is an event's, not the
+    page's ("2月27日，调研组一行…")."""
+    probe = _body_probe(body)
+    at = zone.find(probe) if probe else -1
+    return zone[:at] if at > 0 else zone
 
 
 def _search(pattern: re.Pattern[str], *texts: str) -> str | None:
@@ -473,7 +534,7 @@ def extract_article(html: str, url: str, *, body_xpath: str | None = None, title
     # html="" tells find_published_date that ``zone`` is the info zone (a bare date there is the byline's)
     # and keeps htmldate out of it; htmldate then runs here on the page itself, only when nothing else dated it.
     published = (
-        find_published_date(zone, url, html="")
+        find_published_date(cut_at_body(zone, body), url, html="")
         or header_date(header_area(page_text, title, body))
         or htmldate_date(repaired, url)  # the <head> meta tags
         or htmldate_document(repaired, url)  # last resort: the whole page, dated lists removed
