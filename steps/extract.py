@@ -317,11 +317,11 @@ def find_title(tree: etree._Element, page_title: str | None) -> str | None:
     stripped_page = strip_title_suffix(page_title) if page_title else None
     metas = [t for xp in TITLE_META_XPATHS for v in _XPATH[xp](tree) if (t := _one_line(str(v)))]
     complete_from = [strip_title_suffix(t) for t in metas] + ([stripped_page] if stripped_page else [])
-    for text in metas:  # og:title sometimes repeats <title> with its suffix
-        if _squash(text) == squashed_page:
-            text = strip_title_suffix(text)
-        if 4 <= len(text) <= MAX_TITLE_CHARS and _squash(text) not in site_parts and not ELLIPSIS.search(text):
-            return text
+    for meta in metas:  # og:title sometimes repeats <title> with its suffix
+        if _squash(meta) == squashed_page:
+            meta = strip_title_suffix(meta)
+        if 4 <= len(meta) <= MAX_TITLE_CHARS and _squash(meta) not in site_parts and not ELLIPSIS.search(meta):
+            return meta
     best: str | None = None
     first_heading: str | None = None
     first_loose: str | None = None
