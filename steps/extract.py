@@ -30,6 +30,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
+from steps.blocks import drop_link_blocks
 from steps.clean import clean_text, is_spam_block, strip_pinyin
 from steps.dates import find_published_date, header_date, htmldate_date, htmldate_document
 
@@ -38,8 +39,14 @@ FALLBACK_BELOW_CHARS = 200  # trafilatura output shorter than this sends us to t
 MOSTLY_SPAM = 0.5  # spam share of the extracted text above which the page is rejected
 INFO_ZONE_CHARS = 300  # the date/来源 line sits within this many characters after the heading
 MAX_TITLE_CHARS = 150
+DROP_LINK_BLOCKS = False  # steps/blocks.py: headline lists and link-only lines go before trafilatura
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
+    # fast: no fallback extractors (readability/justext). On the held-out half of bench/extraction.py it keeps
+    # body 93/93 and leaks 1/106 as before, at 18.5 instead of 22.7 CPU ms/page (plain trafilatura: 18.8);
+    # the three extra leaks it brought on the tuning half were a breadcrumb split over lines, which
+    # clean.join_breadcrumbs now puts back together.
+    "fast": True,
     "with_metadata": False,
     "include_comments": False,
     "include_tables": True,
@@ -508,6 +515,8 @@ def extract_article(html: str, url: str, *, body_xpath: str | None = None, title
     tail = page_text[-3000:]
 
     # trafilatura prunes the tree it is given; the metadata above is read first, the fallback re-parses.
+    if DROP_LINK_BLOCKS and drop_link_blocks(tree):
+        flags.append("link_blocks_removed")
     text = _trafilatura_text(tree, url)
     if word_chars(text) < FALLBACK_BELOW_CHARS:
         fallback = fallback_text(parse_html(repaired), body_xpath)
