@@ -40,6 +40,7 @@ from steps.normalize import Normalized, normalize_text
 from steps.urls import canonical_url
 from storage import repository as repo
 from storage.db import session_scope
+from storage.furniture import learn_site_furniture, load_site_furniture
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +224,13 @@ class Analysis:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def analyze_page(page: RawPage, site: SiteConfig, since: date | None = None, until: date | None = None) -> Analysis:
+def analyze_page(
+    page: RawPage,
+    site: SiteConfig,
+    since: date | None = None,
+    until: date | None = None,
+    furniture: frozenset[str] = frozenset(),  # issue #15: the site's learned furniture lines
+) -> Analysis:
     """Run the pure steps on one fetched article page. No I/O, no database."""
     clock = StageClock()
     url = page.final_url or page.url
@@ -242,7 +249,9 @@ def analyze_page(page: RawPage, site: SiteConfig, since: date | None = None, unt
     result.encoding = decoded.encoding
     with clock.stage("extract"):
         try:
-            art = extract_article(decoded.text, url, body_xpath=site.body_xpath, title_xpath=site.title_xpath)
+            art = extract_article(
+                decoded.text, url, body_xpath=site.body_xpath, title_xpath=site.title_xpath, furniture=furniture
+            )
         except ExtractionError as exc:
             result.failure = ("extract", str(exc))
             return result
@@ -501,6 +510,7 @@ def analyses(
     since: date | None = None,
     until: date | None = None,
     processes: int = ANALYSIS_PROCESSES,
+    furniture: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[RawPage, Analysis | None]]:
     """Each page with its analysis, in order; with several processes, up to 4 pages per process ahead.
 
@@ -509,7 +519,7 @@ def analyses(
     """
     if processes <= 1:
         for page in pages:
-            yield page, (_analyze_safely(page, site, since, until) if page.kind == "page" else None)
+            yield page, (_analyze_safely(page, site, since, until, furniture) if page.kind == "page" else None)
         return
     window: deque[tuple[RawPage, Future[Analysis] | None]] = deque()
 
@@ -526,7 +536,9 @@ def analyses(
 
     for page in pages:
         future = (
-            _analysis_pool(processes).submit(analyze_page, page, site, since, until) if page.kind == "page" else None
+            _analysis_pool(processes).submit(analyze_page, page, site, since, until, furniture)
+            if page.kind == "page"
+            else None
         )
         window.append((page, future))
         if len(window) >= 4 * processes:
@@ -542,9 +554,11 @@ def _crashed(page: RawPage, exc: BaseException) -> Analysis:
     return Analysis(url=url, key=key, failure=("pipeline", f"{type(exc).__name__}: {exc}"))
 
 
-def _analyze_safely(page: RawPage, site: SiteConfig, since: date | None, until: date | None) -> Analysis:
+def _analyze_safely(
+    page: RawPage, site: SiteConfig, since: date | None, until: date | None, furniture: frozenset[str] = frozenset()
+) -> Analysis:
     try:
-        return analyze_page(page, site, since, until)
+        return analyze_page(page, site, since, until, furniture)
     except Exception as exc:  # a bug on one page: recorded, and the run goes on
         log.exception("unexpected error on %s", page.url)
         return _crashed(page, exc)
@@ -563,9 +577,13 @@ def process_pages(
     summary = SiteSummary(site=site.name)
     tally: Counter[str] = Counter()
     clock = StageClock()
+    # --- issue #15 hook: the site's furniture, learned by earlier runs, is loaded once and applied by every
+    # extraction of this run; after the run it is learned again from the site's latest stored articles.
+    with session_scope(engine) as session:
+        furniture = load_site_furniture(session, site.name)
     outcomes = (
         (page, outcome)
-        for batch in _batches(analyses(pages, site, since, until, processes), BATCH_PAGES, BATCH_SECONDS)
+        for batch in _batches(analyses(pages, site, since, until, processes, furniture), BATCH_PAGES, BATCH_SECONDS)
         for page, outcome in zip((p for p, _ in batch), record_batch(engine, batch, site, run_id, clock), strict=True)
     )
     for page, outcome in outcomes:
@@ -589,6 +607,8 @@ def process_pages(
     summary.failed, summary.skipped = tally["failed"], tally["skipped"]
     summary.attachments = tally["attachment"]
     summary.stage_seconds = {name: round(clock.seconds[name], 3) for name in STAGES}
+    with session_scope(engine) as session:  # issue #15 hook: relearn for the next run
+        learn_site_furniture(session, site.name)
     return summary
 
 

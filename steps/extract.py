@@ -33,6 +33,7 @@ from lxml import etree
 from steps.blocks import drop_link_blocks
 from steps.clean import clean_text, is_spam_block, strip_pinyin
 from steps.dates import find_published_date, header_date, htmldate_date, htmldate_document
+from steps.furniture import remove_furniture
 
 MIN_TEXT_CHARS = 50  # fewer CJK/latin/digit characters than this is not an article
 FALLBACK_BELOW_CHARS = 200  # trafilatura output shorter than this sends us to the body XPaths
@@ -486,8 +487,19 @@ def _drop_title_line(text: str, title: str | None) -> str:
     return text
 
 
-def extract_article(html: str, url: str, *, body_xpath: str | None = None, title_xpath: str | None = None) -> Extracted:
-    """Title, date, 来源/作者/编辑 and cleaned main text of one article page; ExtractionError if none."""
+def extract_article(
+    html: str,
+    url: str,
+    *,
+    body_xpath: str | None = None,
+    title_xpath: str | None = None,
+    furniture: frozenset[str] = frozenset(),
+) -> Extracted:
+    """Title, date, 来源/作者/编辑 and cleaned main text of one article page; ExtractionError if none.
+
+    ``furniture`` holds the keys (steps/furniture.line_key) of lines learned to recur across this page's
+    site; such lines are removed from the text.
+    """
     if not html or not html.strip():
         raise ExtractionError("empty page")
     flags: list[str] = []
@@ -528,6 +540,9 @@ def extract_article(html: str, url: str, *, body_xpath: str | None = None, title
     if cleaned.spam_ratio > MOSTLY_SPAM:
         raise ExtractionError(f"page is mostly spam ({cleaned.spam_ratio:.0%} of its text)")
     body = _drop_title_line(plain_table_rows(cleaned.text), title)
+    body, site_lines = remove_furniture(body, furniture)
+    if site_lines:
+        flags.append("site_furniture_removed")
     if word_chars(body) < MIN_TEXT_CHARS:
         spam_lines = sum(len(line) for line in page_text.splitlines() if is_spam_block(line.strip()))
         if spam_lines > MOSTLY_SPAM * max(1, word_chars(page_text)):
