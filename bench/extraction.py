@@ -28,7 +28,8 @@ Measures per half, for extract_article and for the plain library:
 * CPU milliseconds per page (process time) of the text extraction, after an untimed warm-up on each side;
   ``--repeat N`` keeps the fastest of N runs of each page (the machine is shared: slow runs are noise).
 
-``--fallbacks`` runs extract_article with trafilatura's fallback extractors (``fast=False``, the setting
+``--whole-page`` gives trafilatura the whole page even when a body container matches (the setting before
+2026-11-26). ``--fallbacks`` runs extract_article with trafilatura's fallback extractors (``fast=False``, the setting
 before 2026-11-26) for comparison.
 """
 
@@ -269,9 +270,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bench-dir", type=Path, default=ROOT.parent / "shared" / "extraction-bench")
     parser.add_argument("--fixtures", type=Path, default=ROOT / "tests" / "fixtures" / "pages")
     parser.add_argument("--fallbacks", action="store_true", help="extract_article with trafilatura fast=False")
+    parser.add_argument("--whole-page", action="store_true", help="trafilatura on the whole page, not the container")
     parser.add_argument("--pages", action="store_true", help="list every miss, page by page")
     parser.add_argument("--repeat", type=int, default=1, help="time each page this many times, keep the fastest")
     args = parser.parse_args(argv)
+    if args.whole_page:
+        extract_mod.CONTAINER_FIRST = False
     if args.fallbacks:
         extract_mod.TRAFILATURA_OPTIONS["fast"] = False
     split = json.loads((PAGES_DIR / "split.json").read_text("utf-8"))["halves"]
