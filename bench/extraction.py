@@ -271,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fixtures", type=Path, default=ROOT / "tests" / "fixtures" / "pages")
     parser.add_argument("--fallbacks", action="store_true", help="extract_article with trafilatura fast=False")
     parser.add_argument("--whole-page", action="store_true", help="trafilatura on the whole page, not the container")
-    parser.add_argument("--pages", action="store_true", help="list every miss, page by page")
+    parser.add_argument("--pages", action="store_true", help="list every tuning-half miss, page by page")
+    parser.add_argument("--show-heldout", action="store_true", help="with --pages, list held-out misses too")
     parser.add_argument("--repeat", type=int, default=1, help="time each page this many times, keep the fastest")
     args = parser.parse_args(argv)
     if args.whole_page:
@@ -291,8 +292,11 @@ def main(argv: list[str] | None = None) -> int:
                 score(members, run_plain, plain_meta, repeat=args.repeat),
             )
     print_halves(results)
-    if args.pages:
+    if args.pages:  # the held-out half's pages stay unseen unless asked for: rules are written from tuning misses
         for half, (project, plain) in results.items():
+            if half == "heldout" and not args.show_heldout:
+                print("\n== heldout: misses not listed (--show-heldout lists them, for diagnosing a regression)")
+                continue
             print(f"\n== {half}: project misses")
             print("\n".join(f"  {m}" for m in project.misses) or "  none")
             print(f"== {half}: plain misses")

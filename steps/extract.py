@@ -347,6 +347,8 @@ def find_title(tree: etree._Element, page_title: str | None) -> str | None:
             if _INFO_MARK.match(text):
                 continue
             main = _main_line(node) if xp == "//h1" else None
+            if squashed_page and _squash(text) == squashed_page:  # a copy of <title> (share widgets), suffix and all
+                text = strip_title_suffix(text)
             for candidate in (text, main):
                 if candidate and squashed_page and _squash(candidate) in squashed_page:
                     if best is None or len(candidate) > len(best):
