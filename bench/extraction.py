@@ -116,6 +116,7 @@ class Score:
     cpu: float = 0.0
     pages: int = 0
     misses: list[str] = field(default_factory=list)
+    dates: dict[str, str | None] = field(default_factory=dict)  # page name -> the day found
 
 
 def _page(name: str, source: str, meta_path: Path, truth: dict[str, str | None]) -> Page:
@@ -225,6 +226,7 @@ def score(
                 s.titles_ok += 1
             else:
                 s.misses.append(f"{page.name}: title {out.title!r} != {page.title!r}")
+        s.dates[page.name] = out.date
         if page.date:
             s.dates_known += 1
             if out.date == page.date:
@@ -292,6 +294,11 @@ def main(argv: list[str] | None = None) -> int:
                 score(members, run_plain, plain_meta, repeat=args.repeat),
             )
     print_halves(results)
+    for half, (project, plain) in results.items():
+        truth = {p.name: p.date for p in by_half[half] if p.date}
+        behind = [n for n, d in truth.items() if project.dates.get(n) != d and plain.dates.get(n) == d]
+        none = [n for n in behind if project.dates.get(n) is None]
+        print(f"{half}: htmldate right where the project is not: {len(behind)} page(s), {len(none)} with no date")
     if args.pages:  # the held-out half's pages stay unseen unless asked for: rules are written from tuning misses
         for half, (project, plain) in results.items():
             if half == "heldout" and not args.show_heldout:
