@@ -9,7 +9,11 @@ trafilatura finds the main text; this module adds the portal conventions around 
   (www.gov.cn 国务院公报), so such tags are removed before parsing when they are not at the end;
 - when trafilatura still finds too little, the registry's body XPath, then the usual TRS/government
   body containers, are read directly;
-- the text then goes through steps/clean.py (pinyin, furniture, spam, editor line).
+- the text then goes through steps/clean.py (pinyin, furniture, spam, editor line), and lines learned
+  to recur across the page's site (steps/furniture.py, passed in as ``furniture``) are removed;
+- the date: the info zone between heading and body, then the header area (labelled dates, split
+  widgets), the URL, htmldate on ``<head>``, and last htmldate on the page without its dated lists
+  (steps/dates.py).
 
 trafilatura runs in its balanced mode, without its fallback extractors (``fast``) and without its own
 metadata pass, on the body container alone when the registry's body XPath or a TRS/government container
@@ -19,8 +23,8 @@ metadata pass, on the body container alone when the registry's body XPath or a T
 of the shared bench (bench/extraction.py): favor_recall finds no more must_contain passages but leaks more
 furniture (13 vs 8 of 176), favor_precision leaks less (2) but loses whole notices (159 vs 163 of 164).
 The metadata pass (htmldate, and title/author heuristics that pick the site name on these portals) cost
-about a third of the time, for values this module finds itself; htmldate runs only when the info line
-and the URL have no date.
+about a third of the time, for values this module finds itself; htmldate runs only when the header and
+the URL have no date.
 """
 
 from __future__ import annotations
