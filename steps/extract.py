@@ -589,9 +589,15 @@ def extract_article(
 
     # html="" tells find_published_date that ``zone`` is the info zone (a bare date there is the byline's)
     # and keeps htmldate out of it; htmldate then runs here on the page itself, only when nothing else dated it.
+    published = find_published_date(cut_at_body(zone, body), url, html="")
+    in_header = header_date(header_area(page_text, title, body))
+    if in_header and (
+        published is None
+        or (published.date() == in_header.date() and (published.hour, published.minute, published.second) == (0, 0, 0))
+    ):
+        published = in_header  # the header's 发布日期 with its time of day, rather than the URL's bare day
     published = (
-        find_published_date(cut_at_body(zone, body), url, html="")
-        or header_date(header_area(page_text, title, body))
+        published
         or htmldate_date(repaired, url)  # the <head> meta tags
         or htmldate_document(repaired, url)  # last resort: the whole page, dated lists removed
     )
