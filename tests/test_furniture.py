@@ -8,6 +8,7 @@ two articles quote stays.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -18,7 +19,7 @@ from flows.pipeline import process_pages
 from steps.extract import extract_article
 from steps.furniture import learn, line_key, remove_furniture
 from storage.db import session_scope
-from storage.furniture import load_site_furniture
+from storage.furniture import learn_site_furniture, load_site_furniture
 from storage.models import Article, SiteFurniture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,3 +123,36 @@ def test_second_run_benefits_from_what_the_first_stored(engine: Engine) -> None:
         assert len(new) == 2
         assert all(DISCLAIMER not in a.text and "site_furniture_removed" in a.flags for a in new)
         assert any(QUOTE in a.text for a in new)  # three articles quote it now, out of eight: still text
+        # Only 6 of the 8 stored texts still carry the line, below 80 %; it stays known all the same,
+        # because the two that lack it lost it to this very rule (no learn, remove, forget, leak cycle).
+        assert load_site_furniture(s, SITE.name) == frozenset({line_key(DISCLAIMER)})
+
+
+def store(engine: Engine, n: int, start: int, *, line: bool, flagged: bool = False) -> None:
+    with session_scope(engine) as s:
+        for i in range(start, start + n):
+            text = f"第{i}篇文章的正文，内容各不相同。\n" + (DISCLAIMER if line else "")
+            s.add(
+                Article(
+                    url=f"http://x.example/{i}.html",
+                    canonical_url=f"http://x.example/{i}.html",
+                    site="x",
+                    text=text,
+                    text_normalized=text,
+                    content_hash=f"{i:064d}",
+                    fetched_at=datetime.now(UTC),
+                    flags="site_furniture_removed" if flagged else "",
+                )
+            )
+
+
+def test_a_line_is_kept_while_removed_and_forgotten_when_the_site_drops_it(engine: Engine) -> None:
+    store(engine, 6, 0, line=True)
+    with session_scope(engine) as s:
+        assert learn_site_furniture(s, "x") == 1
+    store(engine, 20, 100, line=False, flagged=True)  # the rule removed it from all of these
+    with session_scope(engine) as s:
+        assert learn_site_furniture(s, "x") == 1 and load_site_furniture(s, "x") == {line_key(DISCLAIMER)}
+    store(engine, 5, 200, line=False)  # five articles that lost nothing and lack it: the site dropped it
+    with session_scope(engine) as s:
+        assert learn_site_furniture(s, "x") == 0 and load_site_furniture(s, "x") == frozenset()
