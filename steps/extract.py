@@ -46,7 +46,11 @@ from steps.furniture import remove_furniture
 
 MIN_TEXT_CHARS = 50  # fewer CJK/latin/digit characters than this is not an article
 FALLBACK_BELOW_CHARS = 200  # trafilatura output shorter than this sends us to the body XPaths
-MOSTLY_SPAM = 0.5  # spam share of the extracted text above which the page is rejected
+MOSTLY_SPAM = 0.5
+# Undecodable bytes read as text: binary bodies served as text/html come out full of U+FFFD. trafilatura's
+# fallback extractors used to reject them; in fast mode the main extractor returns them, so this does.
+# Real pages of the bench and the fixtures have none at all.
+MAX_REPLACEMENT_SHARE = 0.02  # spam share of the extracted text above which the page is rejected
 INFO_ZONE_CHARS = 300  # the date/来源 line sits within this many characters after the heading
 MAX_TITLE_CHARS = 150
 DROP_LINK_BLOCKS = False
@@ -575,7 +579,7 @@ def extract_article(
     body, site_lines = remove_furniture(body, furniture)
     if site_lines:
         flags.append("site_furniture_removed")
-    if word_chars(body) < MIN_TEXT_CHARS:
+    if word_chars(body) < MIN_TEXT_CHARS or body.count("\ufffd") > MAX_REPLACEMENT_SHARE * len(body):
         spam_lines = sum(len(line) for line in page_text.splitlines() if is_spam_block(line.strip()))
         if spam_lines > MOSTLY_SPAM * max(1, word_chars(page_text)):
             raise ExtractionError("page is mostly spam")
