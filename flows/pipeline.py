@@ -607,9 +607,18 @@ def process_pages(
     summary.failed, summary.skipped = tally["failed"], tally["skipped"]
     summary.attachments = tally["attachment"]
     summary.stage_seconds = {name: round(clock.seconds[name], 3) for name in STAGES}
-    with session_scope(engine) as session:  # issue #15 hook: relearn for the next run
-        learn_site_furniture(session, site.name)
+    relearn_furniture(engine, site.name)  # issue #15 hook: for the next run
     return summary
+
+
+def relearn_furniture(engine: Engine, site: str) -> None:
+    """Learn the site's furniture again from what is stored now; a failure here never fails the run."""
+    try:
+        with session_scope(engine) as session:
+            repo.take_decision_turn(session)  # two workers finishing the same site relearn in turn
+            learn_site_furniture(session, site)
+    except Exception:  # the run's articles are stored; stale furniture only costs some leaked lines
+        log.exception("relearning the furniture of %s failed", site)
 
 
 def process_raw_file(
