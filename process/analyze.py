@@ -119,8 +119,17 @@ class Analysis:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def analyze_page(page: RawPage, site: SiteConfig, since: date | None = None, until: date | None = None) -> Analysis:
-    """Run the pure steps on one fetched article page. No I/O, no database."""
+def analyze_page(
+    page: RawPage,
+    site: SiteConfig,
+    since: date | None = None,
+    until: date | None = None,
+    furniture: frozenset[str] = frozenset(),
+) -> Analysis:
+    """Run the pure steps on one fetched article page. No I/O, no database.
+
+    ``furniture``: the lines this site's earlier pages showed to be furniture (see process.run).
+    """
     clock = StageClock()
     url = page.final_url or page.url
     result = Analysis(url=url, key=storage_key(canonical_url(url)))
@@ -138,7 +147,9 @@ def analyze_page(page: RawPage, site: SiteConfig, since: date | None = None, unt
     result.encoding = decoded.encoding
     with clock.stage("extract"):
         try:
-            art = extract_article(decoded.text, url, body_xpath=site.body_xpath, title_xpath=site.title_xpath)
+            art = extract_article(
+                decoded.text, url, body_xpath=site.body_xpath, title_xpath=site.title_xpath, furniture=furniture
+            )
         except ExtractionError as exc:
             result.failure = ("extract", str(exc))
             return result

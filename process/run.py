@@ -27,6 +27,9 @@ from process.analyze import STAGES, Analysis, StageClock, analyze_page
 from process.decide import BATCH_PAGES, BATCH_SECONDS, batches, record_batch
 from steps.chinatime import CHINA_TZ
 from steps.urls import canonical_url, storage_key
+from storage import repository as repo
+from storage.db import session_scope
+from storage.furniture import learn_site_furniture, load_site_furniture
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +116,7 @@ def analyses(
     since: date | None = None,
     until: date | None = None,
     processes: int = ANALYSIS_PROCESSES,
+    furniture: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[RawPage, Analysis | None]]:
     """Each page with its analysis, in order; with several processes, up to 4 pages per process ahead.
 
@@ -121,7 +125,7 @@ def analyses(
     """
     if processes <= 1:
         for page in pages:
-            yield page, (_analyze_safely(page, site, since, until) if page.kind == "page" else None)
+            yield page, (_analyze_safely(page, site, since, until, furniture) if page.kind == "page" else None)
         return
     window: deque[tuple[RawPage, Future[Analysis] | None]] = deque()
 
@@ -138,7 +142,9 @@ def analyses(
 
     for page in pages:
         future = (
-            _analysis_pool(processes).submit(analyze_page, page, site, since, until) if page.kind == "page" else None
+            _analysis_pool(processes).submit(analyze_page, page, site, since, until, furniture)
+            if page.kind == "page"
+            else None
         )
         window.append((page, future))
         if len(window) >= 4 * processes:
@@ -154,9 +160,11 @@ def _crashed(page: RawPage, exc: BaseException) -> Analysis:
     return Analysis(url=url, key=key, failure=("pipeline", f"{type(exc).__name__}: {exc}"))
 
 
-def _analyze_safely(page: RawPage, site: SiteConfig, since: date | None, until: date | None) -> Analysis:
+def _analyze_safely(
+    page: RawPage, site: SiteConfig, since: date | None, until: date | None, furniture: frozenset[str] = frozenset()
+) -> Analysis:
     try:
-        return analyze_page(page, site, since, until)
+        return analyze_page(page, site, since, until, furniture)
     except Exception as exc:  # a bug on one page: recorded, and the run goes on
         log.exception("unexpected error on %s", page.url)
         return _crashed(page, exc)
@@ -175,9 +183,13 @@ def process_pages(
     summary = SiteSummary(site=site.name)
     tally: Counter[str] = Counter()
     clock = StageClock()
+    # The site's furniture, learned from its stored articles by earlier runs, is applied by every extraction
+    # of this run; after the run it is learned again, so tonight's first page benefits from last night.
+    with session_scope(engine) as session:
+        furniture = load_site_furniture(session, site.name)
     outcomes = (
         (page, outcome)
-        for batch in batches(analyses(pages, site, since, until, processes), BATCH_PAGES, BATCH_SECONDS)
+        for batch in batches(analyses(pages, site, since, until, processes, furniture), BATCH_PAGES, BATCH_SECONDS)
         for page, outcome in zip((p for p, _ in batch), record_batch(engine, batch, site, run_id, clock), strict=True)
     )
     for page, outcome in outcomes:
@@ -202,7 +214,18 @@ def process_pages(
     summary.failed, summary.skipped = tally["failed"], tally["skipped"]
     summary.attachments = tally["attachment"]
     summary.stage_seconds = {name: round(clock.seconds[name], 3) for name in STAGES}
+    relearn_furniture(engine, site.name)
     return summary
+
+
+def relearn_furniture(engine: Engine, site: str) -> None:
+    """Learn the site's furniture again from what is stored now; a failure here never fails the run."""
+    try:
+        with session_scope(engine) as session:
+            repo.take_decision_turn(session)  # two workers finishing the same site relearn in turn
+            learn_site_furniture(session, site)
+    except Exception:  # the run's articles are stored; stale furniture only costs some leaked lines
+        log.exception("relearning the furniture of %s failed", site)
 
 
 def process_raw_file(

@@ -296,6 +296,25 @@ def editor_in_line(line: str) -> str | None:
     return m["name"] if m else None
 
 
+_CRUMB_SEPARATOR = re.compile(r"^(>>|>|»|＞|→)(\s.*)?$")
+
+
+def join_breadcrumbs(lines: list[str]) -> list[str]:
+    """A breadcrumb whose links became lines of their own ("首页", ">>", "党建动态", ">> 正文") as one line again,
+    so that the breadcrumb rule sees it whole: a line that starts with a path separator joins the line before
+    it, and a line that is only a separator also takes the line after it."""
+    out: list[str] = []
+    glue_next = False
+    for line in lines:
+        if out and (glue_next or _CRUMB_SEPARATOR.match(line)):
+            out[-1] = f"{out[-1]} {line}"
+            glue_next = line in {">>", ">", "»", "＞", "→"}
+            continue
+        out.append(line)
+        glue_next = False
+    return out
+
+
 def clean_text(text: str) -> Cleaned:
     """Remove pinyin, furniture and spam from extracted text; paragraphs joined by '\\n'."""
     flags: list[str] = []
@@ -303,7 +322,7 @@ def clean_text(text: str) -> Cleaned:
     if had_pinyin:
         flags.append("pinyin_stripped")
     lines = [_unwrap_cell(_SPACE_RUN.sub(" ", raw).strip()) for raw in text.splitlines()]
-    lines = [line for line in lines if line]
+    lines = join_breadcrumbs([line for line in lines if line])
     total_chars = sum(len(line) for line in lines) or 1
     spam_runs = _spam_line_runs(lines)
     kept: list[str] = []

@@ -25,11 +25,14 @@ from __future__ import annotations
 import html as html_lib
 import re
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+import lxml.html
+from lxml import etree
+
+from steps.chinatime import CHINA_TZ
 from steps.urldates import date_from_url
 
-CHINA = ZoneInfo("Asia/Shanghai")
+CHINA = CHINA_TZ  # the name this module's callers and tests use; the one definition is steps/chinatime
 EARLIEST = date(1990, 1, 1)  # the Chinese web starts in the mid-1990s; earlier years are typos or history
 URL_TOLERANCE = timedelta(days=2)  # a CMS stamps the URL on creation; publication can follow a day or two later
 
@@ -45,11 +48,58 @@ LABELLED_DATE = re.compile("(?:" + "|".join(LABELS) + r")\s*[:：]?\s*[\[【(（
 INFO_LINE_DATE = re.compile(_DATE + r"\s*[|｜]?\s*(?:来源|來源|作者|点击|點擊|浏览|瀏覽|阅读|閱讀|编辑|編輯)")
 ANY_DATE = re.compile(_DATE)
 TIMESTAMP = re.compile(_DAY + _CLOCK)  # "2024年10月16日09:29": a byline, not a sidebar list entry
+# A day that a sentence goes on from ("2019年2月27日下午，调研组…") is an event's, not a byline's.
+BYLINE_DATE = re.compile(
+    _DATE + r"(?!\s*日?\s*(?:[上下]午|中午|晚上?|凌晨|早上|起|至|到|前|后|以来|期间|，|,|、|在|召开|举行))"
+)
+# A day split across widgets: <div class="day">21</div><div class="year">2024年02月</div> reads "21 2024年02月";
+# the other order "2024年02月 21" also occurs. Only trusted in the header area of a page.
+SPLIT_DATE = re.compile(
+    r"(?<![\d年月/.-])(?P<d>\d{1,2})\s+(?P<y>(?:19|20)\d{2})\s*(?:年|[-/.])\s*(?P<m>\d{1,2})\s*月?(?![\d日/.-])"
+    r"|(?<![\d/.-])(?P<y2>(?:19|20)\d{2})\s*(?:年|[-/.])\s*(?P<m2>\d{1,2})\s*月?\s+(?P<d2>\d{1,2})(?![\d日月:/.-])"
+)
+# 二〇二四年十一月五日: government documents date themselves in Chinese numerals.
+_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"○": "0", "零": "0", "Ｏ": "0", "O": "0"}
+CN_DATE = re.compile(
+    r"(?P<y>[〇○零Ｏ一二三四五六七八九]{4})\s*年\s*(?P<m>[一二三四五六七八九十]{1,2})\s*月"
+    r"\s*(?P<d>[一二三四五六七八九十]{1,3})\s*日"
+)
 
 _TAGS = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->|<[^>]+>", re.IGNORECASE | re.DOTALL)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _HEAD = re.compile(r"<head\b.*?</head\s*>", re.IGNORECASE | re.DOTALL)
 _HEAD_FALLBACK_CHARS = 4096
+
+
+def _cn_number(text: str) -> int:
+    """十一 → 11, 二十三 → 23, 三十 → 30, 五 → 5 (the numbers a month or a day needs)."""
+    if "十" not in text:
+        return int("".join(_CN_DIGITS[c] for c in text))
+    tens, _, ones = text.partition("十")
+    return (int(_CN_DIGITS[tens]) if tens else 1) * 10 + (int(_CN_DIGITS[ones]) if ones else 0)
+
+
+def arabic_dates(text: str) -> str:
+    """Chinese-numeral dates rewritten in digits (二〇二四年十一月五日 → 2024年11月5日); other text unchanged."""
+
+    def digits(m: re.Match[str]) -> str:
+        year = "".join(_CN_DIGITS[c] for c in m["y"])
+        return f"{year}年{_cn_number(m['m'])}月{_cn_number(m['d'])}日"
+
+    return CN_DATE.sub(digits, text) if "年" in text else text
+
+
+def split_date(text: str) -> datetime | None:
+    """The first plausible day printed across widgets ("21 2024年02月" or "2024年02月 21")."""
+    for m in SPLIT_DATE.finditer(text):
+        y, mo, d = (m["y"], m["m"], m["d"]) if m["y"] else (m["y2"], m["m2"], m["d2"])
+        try:
+            day = date(int(y), int(mo), int(d))
+        except ValueError:
+            continue
+        if _plausible(day):
+            return datetime.combine(day, time(0, 0), tzinfo=CHINA)
+    return None
 
 
 def _now() -> datetime:
@@ -81,7 +131,7 @@ def visible_text(text_or_html: str) -> str:
     """Markup removed (scripts and styles with it), entities decoded; plain text passes through."""
     if "<" in text_or_html and ">" in text_or_html:
         text_or_html = html_lib.unescape(_TAGS.sub(" ", text_or_html))
-    return _SPACES.sub(" ", text_or_html)
+    return arabic_dates(_SPACES.sub(" ", text_or_html))
 
 
 def date_in_text(text: str, url_day: date | None = None) -> datetime | None:
@@ -113,7 +163,7 @@ def find_published_date(text_or_html: str, url: str | None = None, *, html: str 
     if found is None:
         # In the info zone any date is the byline's; elsewhere only a timestamp with its time of day is,
         # because sidebar lists and "today is" banners print bare days.
-        found = _first(ANY_DATE if html is not None else TIMESTAMP, text)
+        found = _first(BYLINE_DATE if html is not None else TIMESTAMP, text)
     if found and (url_day is None or abs(found.date() - url_day) <= URL_TOLERANCE):
         return found
     if url_day:
@@ -152,3 +202,78 @@ def htmldate_date(html: str, url: str | None = None) -> datetime | None:
     except ValueError:
         return None
     return found if EARLIEST <= found.date() < _now().date() else None
+
+
+def header_date(header_text: str) -> datetime | None:
+    """A date in the page header (the text between the top of the page and the article body).
+
+    The info line is not always right under the heading: some templates print ``发布日期：…`` above it, in
+    a metadata box, or split the day across widgets. Only labelled dates, TRS info-line dates and split
+    widgets count here; a bare day in a header could be a "today is" banner.
+    """
+    text = visible_text(header_text)
+    for pattern in (LABELLED_DATE, INFO_LINE_DATE):
+        found = _first(pattern, text)
+        if found:
+            return found
+    return split_date(text)
+
+
+DATED_LIST_MIN_ITEMS = 2  # two sibling list entries carrying a date make a dated list (news list, ranking)
+DATED_ITEM_MAX_CHARS = 80  # a list entry is a headline and its date; a layout-table row holding the article is longer
+_LIST_ITEMS = etree.XPath("//li[.//a]|//tr[.//a]|//dd[.//a]|//dt[.//a]")  # entries of such lists link elsewhere
+
+
+def _without_dated_lists(html: str) -> str | None:
+    """The page with every dated list removed: short linked siblings (li/tr/dd) of which several print a date.
+
+    This is the guard against sidebar dates for a whole-document htmldate search: "相关新闻", "热点推荐",
+    "新闻排行" lists print the dates of other articles, and htmldate's structural search picks them.
+    """
+    try:
+        tree = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"))
+    except (etree.ParserError, ValueError):
+        return None
+    dated: dict[etree._Element, list[etree._Element]] = {}
+    for item in _LIST_ITEMS(tree):
+        parent = item.getparent()
+        text = item.text_content()
+        if parent is not None and len(text.strip()) <= DATED_ITEM_MAX_CHARS and ANY_DATE.search(text):
+            dated.setdefault(parent, []).append(item)
+    for items in dated.values():
+        if len(items) >= DATED_LIST_MIN_ITEMS:
+            for item in items:
+                item.drop_tree()
+    return etree.tostring(tree, encoding="unicode")
+
+
+def htmldate_document(html: str, url: str | None = None) -> datetime | None:
+    """htmldate over the whole document (its extensive search too), dated lists removed first; never today
+    or later. The last resort, after the header, the URL and the ``<head>`` meta tags have said nothing."""
+    cleaned = _without_dated_lists(html)
+    if cleaned is None:
+        return None
+    try:
+        from htmldate import find_date
+
+        value = find_date(cleaned, original_date=True, outputformat="%Y-%m-%d", url=url)
+    except Exception:  # htmldate raises on some malformed trees; a missing date is not an error
+        return None
+    if not value:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    if not EARLIEST <= day < _now().date() or not _printed(day, visible_text(cleaned)):
+        return None
+    return datetime.combine(day, time(0, 0), tzinfo=CHINA)
+
+
+def _printed(day: date, text: str) -> bool:
+    """Whether the page prints ``day`` itself: htmldate turns a bare year into 1 January, which is no date."""
+    for m in ANY_DATE.finditer(text):
+        found = _to_datetime(m)
+        if found is not None and found.date() == day:
+            return True
+    return False

@@ -257,3 +257,23 @@ class ListValidator(Base):
     etag: Mapped[str | None] = mapped_column(String(300), nullable=True)
     last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SiteFurniture(Base):
+    """A line learned to recur across a site's recent articles (steps/furniture.py): removed at extraction.
+
+    In the database, not in a worker's memory: what last night's run learned serves the first page of
+    tonight's, on whichever machine it runs. ``line_hash`` is steps.furniture.line_key of the line;
+    ``sample`` is the line itself (cut), for a person checking what is being removed.
+    """
+
+    __tablename__ = "site_furniture"
+    __table_args__ = (UniqueConstraint("site", "line_hash", name="uq_site_furniture_site_line_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(100), index=True)
+    line_hash: Mapped[str] = mapped_column(String(16))
+    pages: Mapped[int] = mapped_column(Integer)  # articles carrying the line when it was learned
+    learned_from: Mapped[int] = mapped_column(Integer)  # articles it was learned from
+    sample: Mapped[str] = mapped_column(Text)
+    learned_at: Mapped[datetime] = mapped_column(UTCDateTime())

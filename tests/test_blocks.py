@@ -1,0 +1,54 @@
+"""Generic block rules: headline lists and link-only lines by shape, never article paragraphs; breadcrumbs."""
+
+from __future__ import annotations
+
+from steps.blocks import drop_link_blocks, is_headline_list
+from steps.clean import clean_text, join_breadcrumbs
+from steps.extract import parse_html
+
+ARTICLE = (
+    "<div class='article'><p>10月11日，市生态环境局机关党支部组织党员干部到城区段河道开展主题党日活动，"
+    "<a href='/zt/1.html'>守护母亲河</a>专题同步上线。</p>"
+    "<p>支部书记结合水污染防治法上了一堂微党课，勉励党员干部把生态环境保护责任扛在肩上。</p>"
+    "<ul><li>附件：<a href='/files/a.pdf'>2024年度河湖长制工作要点汇总表</a></li>"
+    "<li>附件：<a href='/files/b.docx'>入河排污口巡查记录表（样表）</a></li>"
+    "<li>附件：<a href='/files/c.xls'>志愿服务登记表（可编辑版本）</a></li></ul></div>"
+)
+RELATED = (
+    "<ul class='x'><li><a href='/1'>全市机关党建工作推进会召开</a> 10-08</li>"
+    "<li><a href='/2'>市直机关工委开展专题调研活动</a> 10-07</li>"
+    "<li><a href='/3'>机关党委召开理论学习中心组会议</a> 10-05</li></ul>"
+    "<div><a href='/'>返回首页，查看更多</a></div>"
+)
+
+
+def test_headline_list_and_link_line_go_article_stays() -> None:
+    tree = parse_html(f"<html><body>{ARTICLE}{RELATED}</body></html>")
+    assert drop_link_blocks(tree) == 2
+    text = tree.text_content()
+    assert "全市机关党建工作推进会召开" not in text and "返回首页" not in text
+    assert "守护母亲河" in text and "微党课" in text
+    assert "2024年度河湖长制工作要点汇总表" in text  # attachment links never make a headline list
+
+
+def test_a_list_of_sentences_with_one_link_each_is_no_headline_list() -> None:
+    tree = parse_html(
+        "<html><body><ul>"
+        + "".join(
+            f"<li>第{i}项任务：按照<a href='/doc{i}'>实施方案</a>要求，各支部于10月底前完成自查并报送工作总结。</li>"
+            for i in range(4)
+        )
+        + "</ul></body></html>"
+    )
+    assert not is_headline_list(tree.xpath("//ul")[0])
+    assert drop_link_blocks(tree) == 0
+
+
+def test_breadcrumb_split_over_lines_is_joined_and_removed() -> None:
+    lines = ["吉林省政府信息公开专栏", ">>", "吉林省人民政府", ">> 政府信息公开基础平台", "正文第一段。"]
+    assert join_breadcrumbs(lines) == [
+        "吉林省政府信息公开专栏 >> 吉林省人民政府 >> 政府信息公开基础平台",
+        "正文第一段。",
+    ]
+    cleaned = clean_text("\n".join(lines))
+    assert cleaned.text == "正文第一段。"

@@ -1,0 +1,39 @@
+"""trafilatura on the body container alone: the container's text in, what surrounds it out."""
+
+from __future__ import annotations
+
+from steps.extract import body_container, extract_article, parse_html
+
+PARAS = "".join(
+    f"<p>第{i}部分：市直机关工委坚持把党的政治建设摆在首位，推动机关党建和业务工作深度融合，"
+    f"在服务中心大局中发挥战斗堡垒作用和党员先锋模范作用。</p>"
+    for i in range(1, 5)
+)
+SIDE = "<div class='side'><h3>图片新闻</h3><p>机关篮球赛在市体育馆圆满落幕，参赛队伍共有二十支。</p></div>"
+
+
+def page(container: str) -> str:
+    return (
+        "<html><head><title>市直机关召开党建工作推进会_某市机关党建网</title></head><body>"
+        f"<h1>市直机关召开党建工作推进会</h1><div class='info'>发布时间：2024-06-03</div>{container}{SIDE}"
+        "</body></html>"
+    )
+
+
+def test_the_trs_container_is_read_alone() -> None:
+    html = page(f"<div class='TRS_Editor'>{PARAS}</div>")
+    assert body_container(parse_html(html), None) is not None
+    art = extract_article(html, "http://jgdj.example.gov.cn/a/t20240603_1.html")
+    assert "第4部分" in art.text and "机关篮球赛" not in art.text
+
+
+def test_a_small_container_is_not_trusted() -> None:
+    html = page("<div id='zoom'><p>附件下载</p></div><div class='main'>" + PARAS + "</div>")
+    assert body_container(parse_html(html), None) is None  # too little text: the whole page goes to trafilatura
+    assert "第1部分" in extract_article(html, "http://jgdj.example.gov.cn/a/t20240603_2.html").text
+
+
+def test_the_registry_xpath_wins() -> None:
+    html = page(f"<div class='detail-body'>{PARAS}</div>")
+    node = body_container(parse_html(html), "//div[@class='detail-body']")
+    assert node is not None and node.get("class") == "detail-body"

@@ -1,0 +1,86 @@
+"""Dates in every common form of the header area, and htmldate over the whole page as the last resort.
+
+The pages here are built in the test: each reproduces one form that a real portal uses (a labelled
+``发布日期`` with seconds above the heading, a day split across widgets, Chinese numerals) or one trap
+(a related-news list whose dates htmldate would otherwise pick).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from steps.dates import arabic_dates, header_date, htmldate_document, split_date
+from steps.extract import extract_article
+
+BODY = "".join(
+    f"<p>第{i}段：区委组织部组织全体党员干部开展主题党日活动，深入学习党的二十届三中全会精神，"
+    f"结合本单位实际研究部署下一步工作任务，确保各项工作落到实处。</p>"
+    for i in range(1, 5)
+)
+
+
+def page(header: str, *, tail: str = "", title: str = "区委组织部开展主题党日活动") -> str:
+    return (
+        f"<html><head><title>{title}_某某区人民政府</title></head><body>"
+        f"<div class='nav'><a href='/'>首页</a> <a href='/a'>党建动态</a></div>"
+        f"{header}<h1>{title}</h1><div class='article'>{BODY}</div>{tail}</body></html>"
+    )
+
+
+def test_chinese_numeral_dates_become_digits() -> None:
+    assert arabic_dates("二〇二四年十一月五日") == "2024年11月5日"
+    assert arabic_dates("二○一九年十二月三十一日印发") == "2019年12月31日印发"
+    assert arabic_dates("十一月的会议") == "十一月的会议"  # no year: not a date
+
+
+def test_split_widget_day_in_either_order() -> None:
+    assert split_date("21 2024年02月").date() == date(2024, 2, 21)  # type: ignore[union-attr]
+    assert split_date("2024年02月 21 来源：区委办").date() == date(2024, 2, 21)  # type: ignore[union-attr]
+    assert split_date("共 21 页") is None
+    assert split_date("31 2024年02月") is None  # no 31 February
+
+
+def test_labelled_date_with_seconds_above_the_heading() -> None:
+    html = page("<div class='meta'>发布日期：2019-09-23 14:34:05 浏览次数：87</div>")
+    art = extract_article(html, "http://www.example.gov.cn/art/12345.html")
+    assert art.published_at is not None
+    assert (art.published_at.date(), art.published_at.hour) == (date(2019, 9, 23), 14)
+
+
+def test_date_split_across_widgets_in_the_header() -> None:
+    html = page("<div class='date'><div class='day'>21</div><div class='year'>2024年02月</div></div>")
+    art = extract_article(html, "http://www.example.gov.cn/art/12345.html")
+    assert art.published_at is not None and art.published_at.date() == date(2024, 2, 21)
+
+
+def test_chinese_numeral_date_in_the_info_line() -> None:
+    html = page("", title="关于开展主题党日活动的通知").replace(
+        "<div class='article'>", "<div class='info'>发布时间：二〇二四年十一月五日</div><div class='article'>"
+    )
+    art = extract_article(html, "http://www.example.gov.cn/art/12345.html")
+    assert art.published_at is not None and art.published_at.date() == date(2024, 11, 5)
+
+
+def test_header_date_ignores_an_unlabelled_banner_day() -> None:
+    assert header_date("今天是 2024年11月26日 星期二 首页 党建动态") is None
+
+
+RELATED = (
+    "<div class='related'><h3>相关新闻</h3><ul>"
+    "<li><a href='/1'>全区党建工作会议召开</a><span>2024-03-01</span></li>"
+    "<li><a href='/2'>区委理论学习中心组学习</a><span>2024-02-27</span></li>"
+    "<li><a href='/3'>机关党委召开专题会议</a><span>2024-02-20</span></li></ul></div>"
+)
+
+
+def test_htmldate_last_resort_skips_dated_lists() -> None:
+    html = page("", tail=RELATED)
+    assert htmldate_document(html) is None  # the only dates on the page are other articles'
+    dated = html.replace("<div class='article'>", "<div class='article'><p class='time'>2024-01-15</p>")
+    found = htmldate_document(dated)
+    assert found is not None and found.date() == date(2024, 1, 15)
+
+
+def test_extract_finds_no_sidebar_date_for_an_undated_article() -> None:
+    art = extract_article(page("", tail=RELATED), "http://www.example.gov.cn/art/12345.html")
+    assert art.published_at is None

@@ -1,0 +1,49 @@
+"""find_title: the complete heading among <h1>, og:title and <title>, without a subtitle, never a list link."""
+
+from __future__ import annotations
+
+from steps.extract import find_title, parse_html
+
+FULL = "市委组织部召开全市基层党建工作重点任务推进会议暨党建引领基层治理现场观摩会"
+
+
+def title_of(html: str) -> str | None:
+    tree = parse_html(html)
+    titles = tree.xpath("//title")
+    return find_title(tree, titles[0].text_content() if titles else None)
+
+
+def test_heading_cut_with_ellipsis_is_completed_from_og_title() -> None:
+    html = (
+        f"<html><head><title>{FULL[:20]}..._某某市人民政府</title>"
+        f"<meta property='og:title' content='{FULL}'></head>"
+        f"<body><h1>{FULL[:20]}...</h1><p>正文</p></body></html>"
+    )
+    assert title_of(html) == FULL
+
+
+def test_heading_cut_with_ellipsis_is_completed_from_page_title() -> None:
+    html = f"<html><head><title>{FULL}_某某市人民政府</title></head><body><h1>{FULL[:18]}…</h1></body></html>"
+    assert title_of(html) == FULL
+
+
+def test_subtitle_inside_h1_stays_out() -> None:
+    html = (
+        "<html><head><title>坚持党建引领 激活基层治理_某某县人民政府</title></head><body>"
+        "<h1>坚持党建引领 激活基层治理<br><span>——某某县推进网格化管理纪实</span></h1><p>正文</p></body></html>"
+    )
+    assert title_of(html) == "坚持党建引领 激活基层治理"
+
+
+def test_title_class_heading_when_page_title_is_only_the_site() -> None:
+    html = (
+        "<html><head><title>某某党建网</title></head><body>"
+        "<ul><li class='list_title'><a href='/1'>另一篇文章的标题链接不是本文标题</a></li></ul>"
+        "<td class='bt_title'>县委理论学习中心组专题学习党的二十届三中全会精神</td><p>正文</p></body></html>"
+    )
+    assert title_of(html) == "县委理论学习中心组专题学习党的二十届三中全会精神"
+
+
+def test_untouched_when_heading_and_title_agree() -> None:
+    html = f"<html><head><title>{FULL} - 某某市人民政府</title></head><body><h1>{FULL}</h1></body></html>"
+    assert title_of(html) == FULL
