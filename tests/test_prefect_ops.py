@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -135,13 +136,10 @@ def test_a_run_where_every_site_failed_is_failed_with_one_line(
     """The replica registry pointed at a closed port: the run ends Failed with the reason, the site's
     finish task is Failed in the run graph while its crawl and processing completed, and neither the
     worker's nor the server's log holds a traceback (checked by conftest's prefect_logs_are_clean)."""
-    import socket
 
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed = s.getsockname()[1]
+    closed = free_port()  # nothing listens there once it is released
     flow_run = run_backfill(
         prefect_env,
         {
@@ -168,12 +166,9 @@ def test_demo_server_runs_the_replica_demo_through_the_worker(
     prefect_env: dict[str, str], worker: subprocess.Popen[bytes], tmp_path: Path
 ) -> None:
     """`make demo-server`'s own command: the replica served, replica-demo run by the worker, offline."""
-    import socket
     import sqlite3
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # nothing listens there once it is released
     db = tmp_path / "demo.db"
     done = subprocess.run(
         [
@@ -232,7 +227,6 @@ class _Webhook(BaseHTTPRequestHandler):
 def test_alerts_notify_a_webhook_when_the_nightly_fails_and_when_a_site_goes_quiet(
     prefect_env: dict[str, str], worker: subprocess.Popen[bytes], replica: Any, tmp_path: Path
 ) -> None:
-    import socket
 
     from replica.server import BackgroundServer
 
@@ -247,9 +241,7 @@ def test_alerts_notify_a_webhook_when_the_nightly_fails_and_when_a_site_goes_qui
             check=False,
         )
         assert setup.returncode == 0, setup.stdout + setup.stderr
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            closed = s.getsockname()[1]
+        closed = free_port()  # nothing listens there once it is released
         from prefect.deployments import run_deployment
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
