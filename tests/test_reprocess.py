@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from replica_crawl import crawl, ingest, site_config
 from sqlalchemy import Engine, select
 
 import steps.clean
@@ -17,7 +18,6 @@ from process.reprocess import reprocess_pages, reprocess_site
 from process.run import process_pages
 from process.seeds import sync_seed_corpus
 from process.version import extraction_version
-from replica_crawl import crawl, ingest, site_config
 from storage.db import make_engine, session_scope
 from storage.models import Article, ArticleVersion, Duplicate
 
@@ -46,7 +46,8 @@ def with_notes(html: str, *others: str) -> bytes:
     of it new, so not a near-duplicate), until the rule that drops NOTE lines makes it the same again."""
     paragraphs = [p for other in others for p in re.findall(r'<p style="text-indent: 2em;">(.*?)</p>', other)]
     notes = "".join(f'<p style="text-indent: 2em;">{NOTE}{p}</p>\n' for p in paragraphs)
-    return html.replace('</div>\n</div>\n<div class="editor">', notes + '</div>\n</div>\n<div class="editor">', 1).encode()
+    end = '</div>\n</div>\n<div class="editor">'
+    return html.replace(end, notes + end, 1).encode()
 
 
 def test_a_page_changes_role_both_ways_and_its_duplicates_follow(engine: Engine) -> None:
