@@ -187,6 +187,15 @@ def read_archive(path: Path) -> Iterator[ArchivedResponse | ArchivedItem]:
         raise NotAWarc(f"{path}: not a WARC file (no record)")
 
 
+def read_response_at(path: Path, offset: int) -> ArchivedResponse:
+    """The response record at ``offset`` (as read_archive reported it): a second look without a second pass."""
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        records = ArchiveIterator(fh, check_digests="raise")
+        record = next(iter(records))
+        return _response(record, path, records)
+
+
 def _page_from_response(resp: ArchivedResponse, site: str, parts: list[ArchivedResponse]) -> RawPage:
     return RawPage(
         kind="page",

@@ -253,6 +253,37 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    """Archived responses through today's steps into the corpus (dangjian/reprocess.py)."""
+    from crawlers.registry import parse_placeholders
+    from dangjian.reprocess import format_reports, reports_json, reprocess
+
+    reports = reprocess(
+        args.database_url,
+        args.registry,
+        parse_placeholders(args.var),
+        args.site or None,
+        date.fromisoformat(args.since) if args.since else None,
+        date.fromisoformat(args.until) if args.until else None,
+        dry_run=args.dry_run,
+        archive_dir=Path(args.archive_dir) if args.archive_dir else None,
+    )
+    print(reports_json(reports) if args.json else format_reports(reports))
+    return 0
+
+
+def cmd_import_warc(args: argparse.Namespace) -> int:
+    """WARC files made elsewhere into the corpus (dangjian/importwarc.py)."""
+    from crawlers.registry import parse_placeholders
+    from dangjian.importwarc import format_import, import_warcs
+
+    report = import_warcs(
+        args.paths, args.database_url, args.registry, parse_placeholders(args.var), args.site or None, args.seeds
+    )
+    print(format_import(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dangjian", description="Crawl and ingest party-building portals.")
     parser.add_argument(
@@ -311,6 +342,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", default=None, help="use the .txt files of DIR as the only references")
     p.add_argument("--seeds", default=None, help="seed folder to index with the database (default: seeds/)")
     p.set_defaults(func=cmd_dedup_check)
+
+    p = sub.add_parser("reprocess", help="run today's extraction and dedup over the WARC archive, update the corpus")
+    p.add_argument("--site", action="append", default=[], metavar="NAME", help="site (repeatable; default: all)")
+    p.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD", help="archived on or after")
+    p.add_argument("--until", type=_day, default=None, metavar="YYYY-MM-DD", help="archived on or before")
+    p.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
+    p.add_argument("--archive-dir", default=None, help="archive root (default: $DANGJIAN_ARCHIVE_DIR or data/archive)")
+    registry_args(p)
+    p.set_defaults(func=cmd_reprocess)
+
+    p = sub.add_parser("import-warc", help="ingest WARC files made elsewhere (wget, Heritrix, Common Crawl)")
+    p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="WARC files, or folders searched for them")
+    p.add_argument("--site", action="append", default=[], metavar="NAME", help="only this site (repeatable)")
+    p.add_argument("--seeds", default=None, type=Path, help="seed corpus folder (default: seeds/)")
+    registry_args(p)
+    p.set_defaults(func=cmd_import_warc)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
