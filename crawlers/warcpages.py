@@ -15,7 +15,7 @@ import json
 import logging
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 
@@ -244,6 +244,9 @@ def archived_pages(events: Iterable[ArchivedResponse | ArchivedItem], site: str)
             page.parts, page.part_urls = [p.body for p in found], [p.url for p in found]
         yield page
     for resp in articles.values():
+        if resp.truncated:  # an attachment, cut at its headers by the spider: nothing to extract
+            yield replace(_page_from_response(resp, site, []), kind="attachment", body=b"")
+            continue
         mine = [p for p in parts.values() if p.fields.get("part-of") == resp.url]
         yield _page_from_response(resp, site, mine)
 
