@@ -27,7 +27,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -44,6 +43,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawlers.rawpages import RawPage
+from crawlers.warcpages import default_archive_dir
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +54,6 @@ FIELD_SITE, FIELD_RUN, FIELD_ROLE = "site", "run", "role"
 FIELD_REFERER, FIELD_LIST_DATE, FIELD_PART_OF, FIELD_REDIRECTED_FROM = "referer", "list-date", "part-of", "via-url"
 WARC_SUFFIX = ".warc.gz"
 SOFTWARE = "dangjian-ingest (warcio)"
-
-
-def default_archive_dir() -> Path:
-    """``DANGJIAN_ARCHIVE_DIR``, else ``$DANGJIAN_DATA_DIR/archive`` (data/archive by default)."""
-    explicit = os.environ.get("DANGJIAN_ARCHIVE_DIR")
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("DANGJIAN_DATA_DIR", "data")) / "archive"
 
 
 def site_dir(root: Path, site: str) -> Path:

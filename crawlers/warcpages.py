@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
@@ -28,6 +29,14 @@ log = logging.getLogger(__name__)
 # Must match crawlers/archive.py (not imported: that module is the Scrapy side).
 ITEM_CONTENT_TYPE = "application/vnd.dangjian.rawpage+json"
 WARC_SUFFIXES = (".warc.gz", ".warc", ".warc.gz.open", ".warc.open")
+
+
+def default_archive_dir() -> Path:
+    """``DANGJIAN_ARCHIVE_DIR``, else ``$DANGJIAN_DATA_DIR/archive`` (data/archive by default)."""
+    explicit = os.environ.get("DANGJIAN_ARCHIVE_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("DANGJIAN_DATA_DIR", "data")) / "archive"
 
 
 class NotAWarc(ValueError):

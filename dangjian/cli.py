@@ -256,9 +256,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_reprocess(args: argparse.Namespace) -> int:
     """Archived responses through today's steps into the corpus (dangjian/reprocess.py)."""
     from crawlers.registry import parse_placeholders
-    from dangjian.reprocess import format_reports, reports_json, reprocess
+    from dangjian.reprocess import format_reports, reports_json, reprocess_sites
 
-    reports = reprocess(
+    reports = reprocess_sites(
         args.database_url,
         args.registry,
         parse_placeholders(args.var),

@@ -35,8 +35,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawlers.rawpages import RawPage
-from crawlers.registry import SiteConfig
-from crawlers.warcpages import archived_pages, read_archive, response_day, warc_files
+from crawlers.registry import SiteConfig, load_registry, select_sites
+from crawlers.warcpages import archived_pages, default_archive_dir, read_archive, response_day, warc_files
 from process.analyze import Analysis
 from process.decide import BATCH_PAGES, BATCH_SECONDS, batches, find_duplicate, record
 from process.run import ANALYSIS_PROCESSES, analyses
@@ -44,7 +44,8 @@ from process.version import extraction_version
 from steps.urls import canonical_url, storage_key
 from storage import repository as repo
 from storage import reprocess as store
-from storage.db import session_scope
+from storage.db import make_engine, session_scope
+from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -291,3 +292,46 @@ def reprocess_site(
         with session_scope(engine) as session:
             repo.finish_run(session, run_id, "completed", dict(counts), report.summary())
     return report
+
+
+def reprocess_sites(
+    database_url: str | None,
+    registry_path: str | None,
+    registry_vars: dict[str, str],
+    sites: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    *,
+    dry_run: bool = False,
+    archive_dir: Path | None = None,
+    label: str = "reprocess",
+) -> list[ReprocessReport]:
+    """Reprocess the named sites (default: every registry site with an archive); one report per site."""
+    if since and until and since > until:
+        raise ValueError(f"--since {since} is after --until {until}")
+    root = archive_dir or default_archive_dir()
+    registry = load_registry(registry_path, registry_vars)
+    chosen = select_sites(registry, sites) if sites else [s for s in registry.values() if (root / s.name).is_dir()]
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        return [reprocess_site(engine, root, site, since, until, dry_run=dry_run, label=label) for site in chosen]
+    finally:
+        engine.dispose()
+
+
+def format_reports(reports: list[ReprocessReport], changes: bool = True) -> str:
+    """A table of counts per site, then each change (not the unchanged pages) on its own line."""
+    header = ["site", *CHANGE_KINDS]
+    rows = [[r.site, *(str(r.counts[k]) for k in CHANGE_KINDS)] for r in reports]
+    table = [header, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in table]
+    if not reports:
+        lines.append("(no site has an archive)")
+    for report in reports:
+        if changes:
+            lines += [f"{c.kind:<20} {c.url}  {c.detail}" for c in report.changes]
+        if report.dry_run:
+            lines.append(f"{report.site}: dry run, nothing written")
+    return "\n".join(lines)
