@@ -181,8 +181,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"{name:<56}{r['pages']:>7.0f}{r['wall_s']:>9.1f}{rate:>9.1f}"
                 f"{1000 * r['cpu_s'] / r['pages']:>13.1f}{eff:>12.2f}"
             )
+        rep = rows["reprocess"]
         print(
-            f"\ncores {cores}; parallel efficiency = pages/s ÷ (cores ÷ baseline CPU per page "
+            f"\nreprocess CPU per page: {1000 * rep['main_cpu_s'] / rep['pages']:.1f} ms in the main process "
+            f"(WARC reading, decisions, SQLite) + {1000 * rep['workers_cpu_s'] / rep['pages']:.1f} ms in the "
+            f"analysis workers; the efficiency an idle machine would bound it to (baseline CPU ÷ reprocess CPU "
+            f"per page): {base['cpu_s'] / rep['cpu_s']:.2f}; load average now {os.getloadavg()[0]:.1f}"
+        )
+        print(
+            f"cores {cores}; parallel efficiency = pages/s ÷ (cores ÷ baseline CPU per page "
             f"{1000 * base_cpu:.1f} ms); reprocess counts: unchanged {rows['reprocess']['unchanged']:.0f}"
         )
     finally:
