@@ -84,23 +84,43 @@ def pool_cpu() -> float:
     return sum(_proc_cpu(pid) for pid in (getattr(pool, "_processes", {}) or {})) if pool is not None else 0.0
 
 
+def _article_bodies(archive: Path) -> Iterator[tuple[str, bytes, str]]:
+    """(URL, body, Content-Type) of each article response, straight from warcio."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    for path in sorted(archive.rglob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                if record.rec_type == "response" and uri.rsplit("/", 1)[-1].startswith("t"):
+                    content_type = record.http_headers.get_header("Content-Type") or ""
+                    yield uri, record.content_stream().read(), content_type
+
+
 def baseline(archive: Path) -> dict[str, float]:
     """The bare loop: read the WARC, extract each article with trafilatura, nothing else."""
     import trafilatura
-    from warcio.archiveiterator import ArchiveIterator
-
-    def bodies() -> Iterator[tuple[str, bytes]]:
-        for path in sorted(archive.rglob("*.warc.gz")):
-            with path.open("rb") as fh:
-                for record in ArchiveIterator(fh):
-                    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-                    if record.rec_type == "response" and uri.rsplit("/", 1)[-1].startswith("t"):
-                        yield uri, record.content_stream().read()
 
     cpu0, wall0 = time.process_time(), time.perf_counter()
     n = 0
-    for uri, body in bodies():
+    for uri, body, _ in _article_bodies(archive):
         trafilatura.extract(body, url=uri)
+        n += 1
+    return {"pages": n, "wall_s": time.perf_counter() - wall0, "cpu_s": time.process_time() - cpu0}
+
+
+def analysis_loop(archive: Path, registry: Path, base_url: str) -> dict[str, float]:
+    """The same loop with the project's whole analysis (decode, extraction, cleaning, normalization,
+    fingerprint: process.analyze.analyze_page) instead of bare trafilatura, in one process."""
+    from crawlers.rawpages import RawPage
+    from crawlers.registry import load_registry
+    from process.analyze import analyze_page
+
+    site = load_registry(registry, {"base_url": base_url})[SITE]
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    n = 0
+    for uri, body, content_type in _article_bodies(archive):
+        analyze_page(RawPage("page", SITE, uri, uri, 200, body, {"content-type": content_type}), site)
         n += 1
     return {"pages": n, "wall_s": time.perf_counter() - wall0, "cpu_s": time.process_time() - cpu0}
 
@@ -168,7 +188,10 @@ def main(argv: list[str] | None = None) -> int:
             f"archive size {size / 2**20:.1f} MiB; article bodies gzipped one by one {gz / 2**20:.1f} MiB; "
             f"ratio {size / gz:.2f} (target <= 1.2; list pages and request/metadata records included)"
         )
-        rows = {"baseline: WARC reader + trafilatura.extract, 1 process": baseline(archive)}
+        rows = {
+            "baseline: WARC reader + trafilatura.extract, 1 process": baseline(archive),
+            "WARC reader + analyze_page (the whole analysis), 1 proc.": analysis_loop(archive, info.registry, base_url),
+        }
         rows.update(project(archive, info.registry, base_url, tmp))
         cores = os.cpu_count() or 1
         base = rows["baseline: WARC reader + trafilatura.extract, 1 process"]
@@ -187,6 +210,12 @@ def main(argv: list[str] | None = None) -> int:
             f"(WARC reading, decisions, SQLite) + {1000 * rep['workers_cpu_s'] / rep['pages']:.1f} ms in the "
             f"analysis workers; the efficiency an idle machine would bound it to (baseline CPU ÷ reprocess CPU "
             f"per page): {base['cpu_s'] / rep['cpu_s']:.2f}; load average now {os.getloadavg()[0]:.1f}"
+        )
+        analysis = rows["WARC reader + analyze_page (the whole analysis), 1 proc."]
+        print(
+            f"reprocess pages/s ÷ (cores ÷ analyze_page CPU per page): "
+            f"{rep['pages'] / rep['wall_s'] / (cores / (analysis['cpu_s'] / analysis['pages'])):.2f} "
+            f"(how well the parallel run uses the cores for the analysis it has to do)"
         )
         print(
             f"cores {cores}; parallel efficiency = pages/s ÷ (cores ÷ baseline CPU per page "
