@@ -95,6 +95,35 @@ def _loaded(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
     return out
 
 
+def test_a_multi_page_article_is_rebuilt_with_its_parts_in_order(tmp_path: Path) -> None:
+    """As the spider fetches one: the first page, then its continuation pages (their requests carry the
+    article in cb_kwargs), then the item; a second article's item never comes (the crawl was killed)."""
+    mw, spider = middleware(tmp_path)
+    urls = [f"http://127.0.0.1:9/a/t20240101_7{suffix}.html" for suffix in ("", "_1", "_2")]
+    bodies = [f"<html><p>第{i + 1}页</p></html>".encode() for i in range(3)]
+    first = RawPage("page", "demo", urls[0], urls[0], 200, bodies[0], {"content-type": "text/html"})
+    article = SimpleNamespace(page=first)
+    for i, (url, body) in enumerate(zip(urls, bodies, strict=True)):
+        meta = {"role": "article" if i == 0 else "part"}
+        request = Request(url, meta=meta, cb_kwargs={"article": article} if i else {})
+        mw.process_response(request, HtmlResponse(url, body=body, request=request), spider)
+    first.parts, first.part_urls = bodies[1:], urls[1:]
+    mw.item_scraped(first)
+    orphan = [u.replace("_7", "_8") for u in urls[:2]]
+    article2 = SimpleNamespace(page=SimpleNamespace(final_url=orphan[0]))
+    for i, url in enumerate(orphan):
+        request = Request(url, meta={"role": "part" if i else "article"}, cb_kwargs={"article": article2} if i else {})
+        mw.process_response(request, HtmlResponse(url, body=bodies[i], request=request), spider)
+    mw.spider_closed(spider)
+
+    (path,) = warc_files([tmp_path / "archive"])
+    pages = list(archived_pages(read_archive(path), "demo"))
+    assert [(p.final_url, p.body, p.parts, p.part_urls) for p in pages] == [
+        (urls[0], bodies[0], bodies[1:], urls[1:]),
+        (orphan[0], bodies[0], bodies[1:2], orphan[1:]),  # rebuilt from the part-of field
+    ]
+
+
 def test_every_cut_of_a_file_reads_back_only_complete_records(tmp_path: Path) -> None:
     mw, spider = middleware(tmp_path)
     for i in range(5):
