@@ -13,6 +13,7 @@ the payload digest of a chunked response, and a mismatch would stop an import ha
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ from datetime import date
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader
 
 from crawlers.rawpages import RawPage
 
@@ -39,6 +41,20 @@ def default_archive_dir() -> Path:
     if explicit:
         return Path(explicit)
     return Path(os.environ.get("DANGJIAN_DATA_DIR", "data")) / "archive"
+
+
+def decode_payload(raw: bytes, content_encoding: str | None) -> bytes | None:
+    """A response payload with its Content-Encoding undone as warcio's ``content_stream()`` does it;
+    None when warcio has no decoder for it."""
+    encoding = (content_encoding or "").strip().lower()
+    if encoding in ("", "identity"):
+        return raw
+    if encoding not in BufferedReader.get_supported_decompressors():
+        return None
+    try:
+        return bytes(BufferedReader(io.BytesIO(raw), decomp_type=encoding).read())
+    except (OSError, zlib.error, ValueError):
+        return None
 
 
 class NotAWarc(ValueError):
@@ -148,7 +164,7 @@ def _item(payload: bytes) -> ArchivedItem | None:
     try:
         data = json.loads(payload)
         data = {k: v for k, v in data.items() if k in _RAWPAGE_FIELDS}
-        data["body"], data["parts"] = b"", []
+        data["body"], data["parts"], data["body_ref"], data["part_refs"] = b"", [], None, []
         return ArchivedItem(RawPage(**data))
     except (ValueError, TypeError) as exc:
         log.warning("unreadable item record skipped (%s)", exc)

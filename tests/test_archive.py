@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import signal
 import subprocess
@@ -171,6 +172,9 @@ def test_a_real_crawl_archives_every_response_byte_identical(replica: Any, tmp_p
     for resp in articles:
         assert resp.body == served_file(resp.url).read_bytes()  # byte-identical to what was served
         assert resp.fields["site"] == SITE and resp.fields["run"] == "r1"
+    lines = [json.loads(line) for line in raw_path.read_text("utf-8").splitlines()]
+    pages = [line for line in lines if line["kind"] == "page"]
+    assert len(pages) == 14 and all(p["body"] == "" and p["body_ref"] for p in pages)  # bytes stored once
     handed_over = {p.final_url: p for p in read_raw_pages(raw_path) if p.kind == "page"}
     rebuilt = {
         p.final_url: p for p in archived_pages((e for f in warc_files([archive]) for e in read_archive(f)), SITE)
