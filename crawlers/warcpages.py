@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # Must match crawlers/archive.py (not imported: that module is the Scrapy side).
 ITEM_CONTENT_TYPE = "application/vnd.dangjian.rawpage+json"
+# The crawl's DOWNLOAD_MAXSIZE: a body that inflates past it is not read (left empty, as too large).
+MAX_BODY_BYTES = 32 * 1024 * 1024
 WARC_SUFFIXES = (".warc.gz", ".warc", ".warc.gz.open", ".warc.open")
 
 
@@ -52,7 +54,7 @@ def decode_payload(raw: bytes, content_encoding: str | None) -> bytes | None:
     if encoding not in BufferedReader.get_supported_decompressors():
         return None
     try:
-        return bytes(BufferedReader(io.BytesIO(raw), decomp_type=encoding).read())
+        return _bounded_read(BufferedReader(io.BytesIO(raw), decomp_type=encoding), MAX_BODY_BYTES)
     except (OSError, zlib.error, ValueError):
         return None
 
@@ -109,15 +111,29 @@ class _CutShort(Exception):
     """The record ends before its Content-Length: the file was cut while this record was written."""
 
 
-def _read_all(record: object, stream: object) -> bytes:
-    """Read a record's content; raise _CutShort when the file ended inside the record."""
-    data = stream.read()  # type: ignore[attr-defined]
+def _bounded_read(stream: object, limit: int) -> bytes | None:
+    """At most ``limit`` bytes of a (decoding) stream; None when there is more: a gzip bomb, or a body
+    the crawl's DOWNLOAD_MAXSIZE would have refused, is never inflated in memory."""
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := stream.read(1 << 16):  # type: ignore[attr-defined]
+        total += len(chunk)
+        if total > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _read_all(record: object, stream: object, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """Read a record's content (None: larger than ``limit``); raise _CutShort when the file ended
+    inside the record."""
+    data = _bounded_read(stream, limit)
     raw = record.raw_stream  # type: ignore[attr-defined]
-    while raw.read(65536):  # what a content decoder left unread (a gzip trailer)
+    while raw.read(1 << 16):  # what a content decoder left unread (a gzip trailer, or the rest of a bomb)
         pass
     if getattr(raw, "limit", 0) > 0:
         raise _CutShort(f"record of {record.rec_headers.get_header('WARC-Target-URI')} is incomplete")  # type: ignore[attr-defined]
-    return bytes(data)
+    return data
 
 
 def _fields(payload: bytes) -> dict[str, str]:
@@ -145,13 +161,14 @@ def _response(record: object, path: Path, records: ArchiveIterator) -> ArchivedR
             "%s: cannot decode the body of %s (%s): left empty", path, rec_headers.get_header("WARC-Target-URI"), exc
         )
         body = b""
+    too_large = body is None  # left empty and marked truncated: never inflated in memory
     return ArchivedResponse(
         url=rec_headers.get_header("WARC-Target-URI") or "",
         warc_date=rec_headers.get_header("WARC-Date") or "",
         status=status,
         headers=headers,
-        body=body,
-        truncated=bool(rec_headers.get_header("WARC-Truncated")),
+        body=body or b"",
+        truncated=bool(rec_headers.get_header("WARC-Truncated")) or too_large,
         path=str(path),
         offset=records.get_record_offset(),  # after the body: asking first would read past it
     )
@@ -190,7 +207,7 @@ def read_archive(path: Path) -> Iterator[ArchivedResponse | ArchivedItem]:
                         yield pending
                     pending = _response(record, path, records)
                 elif kind == "metadata":
-                    payload = _read_all(record, record.content_stream())
+                    payload = _read_all(record, record.content_stream()) or b""
                     content_type = record.rec_headers.get_header("Content-Type") or ""
                     if content_type.startswith(ITEM_CONTENT_TYPE):
                         if pending is not None:

@@ -125,6 +125,18 @@ def test_a_multi_page_article_is_rebuilt_with_its_parts_in_order(tmp_path: Path)
     ]
 
 
+def test_a_gzip_bomb_is_archived_as_sent_and_never_inflated(tmp_path: Path) -> None:
+    mw, spider = middleware(tmp_path)
+    request = Request("http://127.0.0.1:9/a/t20240101_9.html", meta={"role": "article"})
+    bomb = gzip.compress(b"\0" * (40 << 20))  # 40 MB inflated, past the 32 MB download limit
+    headers = {"Content-Encoding": "gzip", "Content-Type": "text/html"}
+    mw.process_response(request, HtmlResponse(request.url, body=bomb, headers=headers, request=request), spider)
+    assert mw.bodies == {}  # not a body the hand-off may reference
+    mw.spider_closed(spider)
+    (resp,) = responses(tmp_path / "archive")
+    assert resp.body == b"" and resp.truncated
+
+
 def test_every_cut_of_a_file_reads_back_only_complete_records(tmp_path: Path) -> None:
     mw, spider = middleware(tmp_path)
     for i in range(5):
