@@ -119,7 +119,10 @@ def _import_site(engine: Engine, site: SiteConfig, refs: list[tuple[Path, int]])
     pages = (foreign_page(read_response_at(path, offset), site.name) for path, offset in refs)
     summary = process_pages(engine, pages, site, run_id)
     with session_scope(engine) as session:
-        repo.finish_run(session, run_id, summary.status, summary.counts(), summary.message or None)
+        # Not "completed": that status sets the nightly run's incremental window, and an import of an
+        # old file says nothing about what the site published since its last crawl.
+        status = "imported" if summary.status == "completed" else summary.status
+        repo.finish_run(session, run_id, status, summary.counts(), summary.message or None)
     return summary
 
 

@@ -60,6 +60,10 @@ CHANGE_KINDS: tuple[ChangeKind, ...] = (
     "skipped",
 )
 MAX_LISTED = 200  # changes listed by URL in a report; the counts are always complete
+# A reprocess is recorded in crawl_runs for provenance, but not as "completed": that status is what the
+# nightly run's incremental window (last_successful_run_start) and the quiet-site count read, and a
+# reprocess fetched nothing.
+RUN_STATUS = "reprocessed"
 
 
 @dataclass(frozen=True)
@@ -290,7 +294,7 @@ def reprocess_site(
         counts["duplicate"] = report.counts["newly_duplicate"]
         counts["skipped"] = report.counts["skipped"]
         with session_scope(engine) as session:
-            repo.finish_run(session, run_id, "completed", dict(counts), report.summary())
+            repo.finish_run(session, run_id, RUN_STATUS, dict(counts), report.summary())
     return report
 
 

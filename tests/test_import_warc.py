@@ -78,6 +78,10 @@ def test_a_warc_from_another_writer_is_stored_once_and_the_rest_counted(
     assert "skipped: 2 (not an article URL of a registry site)" in out and "skipped: 1 (status 404)" in out
     assert counts(db_url) == (12, 2, 1)
     engine = make_engine(db_url)
+    with session_scope(engine) as s:  # recorded, but not as a crawl: the nightly window stays where it was
+        assert s.scalars(select(CrawlRun.status)).all() == ["imported"]
+    engine.dispose()
+    engine = make_engine(db_url)
     with session_scope(engine) as s:
         first = EXPECTED["articles"][0]  # the gzip-encoded one: decoded before extraction
         art = s.scalars(select(Article).where(Article.url == BASE + first["path"])).one()

@@ -18,8 +18,9 @@ from process.reprocess import reprocess_pages, reprocess_site
 from process.run import process_pages
 from process.seeds import sync_seed_corpus
 from process.version import extraction_version
+from storage import repository as repo
 from storage.db import make_engine, session_scope
-from storage.models import Article, ArticleVersion, Duplicate
+from storage.models import Article, ArticleVersion, CrawlRun, Duplicate
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = load_registry(ROOT / "replica" / "sites.yaml", {"base_url": "http://127.0.0.1:9"})["replica-djgz"]
@@ -135,10 +136,18 @@ def test_reprocess_of_a_real_crawl_updates_exactly_the_affected_articles_once(
         engine.dispose()
 
 
-def test_reprocess_without_an_archive_changes_nothing(engine: Engine, tmp_path: Path) -> None:
+def test_reprocess_is_recorded_but_does_not_move_the_incremental_window(engine: Engine, tmp_path: Path) -> None:
     sync_seed_corpus(engine, ROOT / "seeds")
+    with session_scope(engine) as s:
+        crawl_run = repo.start_run(s, "nightly", SITE.name, None, None).id
+        repo.finish_run(s, crawl_run, "completed", {}, None)
+        window = repo.last_successful_run_start(s, SITE.name)
     report = reprocess_site(engine, tmp_path / "no-archive", SITE, processes=1)
     assert sum(report.counts.values()) == 0
+    with session_scope(engine) as s:
+        assert repo.last_successful_run_start(s, SITE.name) == window
+        statuses = s.scalars(select(CrawlRun.status).order_by(CrawlRun.id)).all()
+    assert statuses == ["completed", "reprocessed"]
 
 
 @pytest.mark.slow
