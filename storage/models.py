@@ -72,7 +72,8 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     flow_run_id: Mapped[str] = mapped_column(String(64), index=True)
     site: Mapped[str] = mapped_column(String(100), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running|completed|failed|interrupted|reprocessed|imported
+    # running|completed|failed|interrupted; reprocessed|imported for dangjian reprocess / import-warc
+    status: Mapped[str] = mapped_column(String(20), default="running")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     since: Mapped[str | None] = mapped_column(String(10), nullable=True)
