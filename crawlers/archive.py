@@ -15,6 +15,10 @@ the spider hands over, a second ``metadata`` record holds that RawPage without i
 reason, part URLs), so reprocess rebuilds exactly the pages the live run processed. Attachments
 are cut at their headers by the spider: their response record says ``WARC-Truncated: length``.
 
+The bytes are stored once: the raw-page pipeline (crawlers/pipelines.py) writes a page's bodies to
+the JSON-lines hand-off as references to their response records (``by_reference``) whenever the
+record gives them back byte for byte, which a SHA-1 of the decoded payload checks here.
+
 Each record is its own gzip member (the standard ``.warc.gz``), and the records of one response go
 to the file in one write: a SIGKILL leaves a file whose every complete record reads back, and a
 reader stops cleanly at a cut last member. Files rotate per site and run (and past
