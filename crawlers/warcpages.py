@@ -127,6 +127,8 @@ def _bounded_read(stream: object, limit: int) -> bytes | None:
 def _read_all(record: object, stream: object, limit: int = MAX_BODY_BYTES) -> bytes | None:
     """Read a record's content (None: larger than ``limit``); raise _CutShort when the file ended
     inside the record."""
+    if record.rec_headers.get_header("Content-Length") is None:  # type: ignore[attr-defined]
+        raise _CutShort("a record whose headers were cut (no Content-Length)")
     data = _bounded_read(stream, limit)
     raw = record.raw_stream  # type: ignore[attr-defined]
     while raw.read(1 << 16):  # what a content decoder left unread (a gzip trailer, or the rest of a bomb)
@@ -148,6 +150,8 @@ def _fields(payload: bytes) -> dict[str, str]:
 def _response(record: object, path: Path, records: ArchiveIterator) -> ArchivedResponse:
     rec_headers = record.rec_headers  # type: ignore[attr-defined]
     http = record.http_headers  # type: ignore[attr-defined]
+    if http is None and (rec_headers.get_header("Content-Type") or "").startswith("application/http"):
+        raise _CutShort("an HTTP response record without its status line and headers")
     status = None
     headers: dict[str, str] = {}
     if http is not None:

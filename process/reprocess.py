@@ -36,7 +36,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawlers.rawpages import RawPage
 from crawlers.registry import SiteConfig, load_registry, select_sites
-from crawlers.warcpages import archived_pages, default_archive_dir, read_archive, response_day, warc_files
+from crawlers.warcpages import (
+    ArchivedItem,
+    ArchivedResponse,
+    NotAWarc,
+    archived_pages,
+    default_archive_dir,
+    read_archive,
+    response_day,
+    warc_files,
+)
 from process.analyze import Analysis
 from process.decide import BATCH_PAGES, BATCH_SECONDS, batches, find_duplicate, record
 from process.run import ANALYSIS_PROCESSES, analyses
@@ -241,6 +250,14 @@ def reprocess_pages(
     return report
 
 
+def _readable(path: Path) -> Iterator[ArchivedResponse | ArchivedItem]:
+    """A file's events; a file with no complete record (a crawl killed at its start) is skipped."""
+    try:
+        yield from read_archive(path)
+    except NotAWarc as exc:
+        log.warning("%s: skipped (%s)", path, exc)
+
+
 def archived_site_pages(
     archive_root: Path, site: str, since: date | None = None, until: date | None = None
 ) -> Iterator[RawPage]:
@@ -250,7 +267,7 @@ def archived_site_pages(
     directory = archive_root / site
     files = warc_files([directory]) if directory.is_dir() else []
     for path in files:
-        for page in archived_pages(read_archive(path), site):
+        for page in archived_pages(_readable(path), site):
             if page.kind != "page":
                 continue
             day = response_day(page)

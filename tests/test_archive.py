@@ -23,7 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawlers.archive import WarcArchiveMiddleware, prune
 from crawlers.rawpages import RawPage, read_raw_pages
-from crawlers.warcpages import ArchivedResponse, archived_pages, read_archive, warc_files
+from crawlers.warcpages import ArchivedResponse, NotAWarc, archived_pages, read_archive, warc_files
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
 REPLICA_SITE = ROOT / "replica" / "site"
@@ -149,9 +149,12 @@ def test_every_cut_of_a_file_reads_back_only_complete_records(tmp_path: Path) ->
     whole = {(r.url, r.body) for r in read_archive(path) if isinstance(r, ArchivedResponse)}
     assert len(whole) == 5
     cut = tmp_path / "cut.warc.gz"
-    for size in range(600, len(data), 211):
+    for size in range(0, len(data), 7):
         cut.write_bytes(data[:size])
-        got = {(r.url, r.body) for r in read_archive(cut) if isinstance(r, ArchivedResponse)}
+        try:
+            got = {(r.url, r.body) for r in read_archive(cut) if isinstance(r, ArchivedResponse)}
+        except NotAWarc:  # cut inside the first record: nothing complete to read
+            got = set()
         assert got <= whole, size  # never a body cut short
 
 
