@@ -24,7 +24,6 @@ decision and rolls every batch back.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -307,11 +306,15 @@ def reprocess_site(
                 repo.finish_run(session, run_id, "failed", {}, "reprocess failed")
         raise
     if run_id is not None:
-        counts = Counter({"pages_fetched": 0, "new": report.counts["new"], "failed": report.counts["failed"]})
-        counts["duplicate"] = report.counts["newly_duplicate"]
-        counts["skipped"] = report.counts["skipped"]
+        counts = {
+            "pages_fetched": 0,  # nothing was fetched
+            "new": report.counts["new"],
+            "duplicate": report.counts["newly_duplicate"],
+            "failed": report.counts["failed"],
+            "skipped": report.counts["skipped"],
+        }
         with session_scope(engine) as session:
-            repo.finish_run(session, run_id, RUN_STATUS, dict(counts), report.summary())
+            repo.finish_run(session, run_id, RUN_STATUS, counts, report.summary())
     return report
 
 
