@@ -1,4 +1,8 @@
-"""Item pipeline: stream every RawPage to the run's JSON-lines file as it arrives."""
+"""Item pipeline: stream every RawPage to the run's JSON-lines file as it arrives.
+
+With the WARC archive on (crawlers/archive.py), a page's bodies are written as references to their
+response records, so the run's bytes are stored once, in the archive.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawlers import stats
+from crawlers.archive import archive_of
 from crawlers.rawpages import RawPage, RawPageWriter
 
 
@@ -25,7 +30,8 @@ class RawPageFilePipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, RawPage):
-            self.writer.write(item)
+            archive = archive_of(self.crawler)
+            self.writer.write(archive.by_reference(item) if archive is not None else item)
             if self.crawler.stats:
                 self.crawler.stats.inc_value(stats.raw_pages(item.kind))
         return item

@@ -4,7 +4,8 @@ The crawl runs in its own process (the Twisted reactor cannot restart inside
 one), so its output crosses a process boundary: one JSON line per fetched page
 or fetch failure, written and flushed as it arrives. The reader streams the
 file back one record at a time, so a run never holds all pages in memory, and
-a file cut short by a crash still yields every complete line before the cut.
+a file cut short by a crash still yields every complete line before the cut. With the WARC archive
+on, a page's bodies are not in the line but referenced in the archive (body_ref), and read from it.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ class RawPage:
     # their URLs. The pipeline extracts each and appends its text to the first page's.
     parts: list[bytes] = field(default_factory=list)
     part_urls: list[str] = field(default_factory=list)
+    # When the crawl's WARC archive (crawlers/archive.py) holds the bodies byte for byte: (file, offset) of
+    # their response records instead of the bodies, so the bytes are stored once. from_json reads them back.
+    body_ref: tuple[str, int] | None = None
+    part_refs: list[tuple[str, int]] = field(default_factory=list)
 
     def to_json(self) -> str:
         data: dict[str, Any] = asdict(self)
@@ -53,9 +58,17 @@ class RawPage:
 
     @classmethod
     def from_json(cls, line: str) -> RawPage:
+        """The record; bodies held by the archive are read from it (OSError if its file is gone)."""
         data = json.loads(line)
         data["body"] = base64.b64decode(data.get("body") or "")
         data["parts"] = [base64.b64decode(part) for part in data.get("parts") or []]
+        if data.get("body_ref"):
+            from crawlers.warcpages import read_response_at  # warcpages builds RawPages: imported here
+
+            refs = [data["body_ref"], *(data.get("part_refs") or [])]
+            bodies = [read_response_at(Path(path), int(offset)).body for path, offset in refs]
+            data["body"], data["parts"] = bodies[0], bodies[1:]
+        data["body_ref"], data["part_refs"] = None, []
         return cls(**data)
 
 
@@ -91,7 +104,8 @@ class RawPageWriter:
 def _parse(line: str, path: Path) -> RawPage | None:
     try:
         return RawPage.from_json(line)
-    except (ValueError, TypeError, binascii.Error) as exc:  # a line cut by a killed crawl, then ended
+    except (ValueError, TypeError, binascii.Error, OSError) as exc:  # a line cut by a killed crawl, then ended,
+        # or a body whose archive file was deleted
         log.warning("%s: unreadable raw-page record skipped (%s)", path, exc)
         return None
 

@@ -23,10 +23,16 @@ from crawlers.registry import RegistryError, SiteConfig, load_registry, parse_pl
 from crawlers.spiders.portal import PortalSpider
 
 
-def crawl_settings(site: SiteConfig, out: Path, max_pages: int | None) -> Settings:
+def crawl_settings(
+    site: SiteConfig, out: Path, max_pages: int | None, run: str | None = None, archive_dir: Path | None = None
+) -> Settings:
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
     settings.set("RAW_PAGES_PATH", str(out), priority="cmdline")
+    # The archive's run label: given, else the run directory the flow made (data/runs/<label>/<site>.jsonl).
+    settings.set("ARCHIVE_RUN", run or out.resolve().parent.name, priority="cmdline")
+    if archive_dir is not None:
+        settings.set("ARCHIVE_DIR", str(archive_dir), priority="cmdline")
     settings.set("DOWNLOAD_DELAY", site.download_delay, priority="cmdline")
     settings.set("AUTOTHROTTLE_START_DELAY", site.download_delay, priority="cmdline")
     settings.set("CLOSESPIDER_PAGECOUNT", max_pages or site.max_pages, priority="cmdline")
@@ -78,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="JSON of list-page URL -> {etag, last_modified}: read at start (conditional GET), rewritten at the end",
     )
+    parser.add_argument("--run", default=None, help="run label in the WARC archive (default: --out's directory name)")
+    parser.add_argument("--archive-dir", type=Path, default=None, help="WARC archive root (default: data/archive)")
     args = parser.parse_args(argv)
 
     try:
@@ -93,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.skip_urls and args.skip_urls.exists():
         skip = [line.strip() for line in args.skip_urls.read_text(encoding="utf-8").splitlines() if line.strip()]
 
-    process = CrawlerProcess(crawl_settings(site, args.out, args.max_pages))  # LOG_INSTALL_ROOT_HANDLER: on
+    settings = crawl_settings(site, args.out, args.max_pages, args.run, args.archive_dir)
+    process = CrawlerProcess(settings)  # LOG_INSTALL_ROOT_HANDLER: on
     crawler = process.create_crawler(PortalSpider)
     validators = read_validators(args.validators) if args.validators else {}
     process.crawl(crawler, site=site, since=args.since, until=args.until, skip_urls=skip, validators=validators)

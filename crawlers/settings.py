@@ -37,7 +37,20 @@ REDIRECT_MAX_TIMES = 5
 # Refuse requests and redirects to hosts outside the site's allowed_domains before they are sent
 # (also dont_filter ones, which Scrapy's OffsiteMiddleware at 50 lets through); ahead of
 # RobotsTxtMiddleware (100), which would otherwise fetch the foreign host's robots.txt first.
-DOWNLOADER_MIDDLEWARES = {"crawlers.middlewares.AllowedHostsMiddleware": 40}
+# The raw archive (crawlers/archive.py) sits next to the downloader (950), so it writes every response
+# as the server sent it: before decompression (590), redirects (600) and retries (550) are handled.
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.AllowedHostsMiddleware": 40,
+    "crawlers.archive.WarcArchiveMiddleware": 950,
+}
+# Archive settings: on unless DANGJIAN_ARCHIVE=off; ARCHIVE_DIR None means DANGJIAN_ARCHIVE_DIR, else
+# $DANGJIAN_DATA_DIR/archive; files older than DANGJIAN_ARCHIVE_RETENTION_DAYS go when the site's next
+# crawl starts (0: kept forever, which reprocess needs); a file is rotated past ARCHIVE_MAX_FILE_BYTES.
+ARCHIVE_ENABLED = os.environ.get("DANGJIAN_ARCHIVE", "on").lower() not in ("off", "0", "false", "no")
+ARCHIVE_DIR = None
+ARCHIVE_RUN = None  # crawlers/run.py sets it (--run, default: the name of the run directory)
+ARCHIVE_RETENTION_DAYS = float(os.environ.get("DANGJIAN_ARCHIVE_RETENTION_DAYS", "0") or 0)
+ARCHIVE_MAX_FILE_BYTES = 1 << 30
 # memusage/max is the process's peak RSS (ru_maxrss) but is only sampled every interval (default 60 s):
 # sample every second so the stats of a short crawl show its real peak. Reading it costs one syscall.
 MEMUSAGE_CHECK_INTERVAL_SECONDS = 1.0

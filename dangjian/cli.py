@@ -341,6 +341,37 @@ def cmd_browse(args: argparse.Namespace) -> int:
     return serve(args.database_url, args.host, args.port, immutable=args.immutable)
 
 
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    """Archived responses through today's steps into the corpus (dangjian/reprocess.py)."""
+    from crawlers.registry import parse_placeholders
+    from dangjian.reprocess import format_reports, reports_json, reprocess_sites
+
+    reports = reprocess_sites(
+        args.database_url,
+        args.registry,
+        parse_placeholders(args.var),
+        args.site or None,
+        date.fromisoformat(args.since) if args.since else None,
+        date.fromisoformat(args.until) if args.until else None,
+        dry_run=args.dry_run,
+        archive_dir=Path(args.archive_dir) if args.archive_dir else None,
+    )
+    print(reports_json(reports) if args.json else format_reports(reports))
+    return 0
+
+
+def cmd_import_warc(args: argparse.Namespace) -> int:
+    """WARC files made elsewhere into the corpus (dangjian/importwarc.py)."""
+    from crawlers.registry import parse_placeholders
+    from dangjian.importwarc import format_import, import_warcs
+
+    report = import_warcs(
+        args.paths, args.database_url, args.registry, parse_placeholders(args.var), args.site or None, args.seeds
+    )
+    print(format_import(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dangjian", description="Crawl and ingest party-building portals.")
     parser.add_argument(
@@ -444,6 +475,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_positive, default=8001)
     p.add_argument("--immutable", action="store_true", help="a copy nothing writes to: skip locking (Datasette -i)")
     p.set_defaults(func=cmd_browse)
+
+    p = sub.add_parser("reprocess", help="run today's extraction and dedup over the WARC archive, update the corpus")
+    p.add_argument("--site", action="append", default=[], metavar="NAME", help="site (repeatable; default: all)")
+    p.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD", help="archived on or after")
+    p.add_argument("--until", type=_day, default=None, metavar="YYYY-MM-DD", help="archived on or before")
+    p.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
+    p.add_argument("--archive-dir", default=None, help="archive root (default: $DANGJIAN_ARCHIVE_DIR or data/archive)")
+    registry_args(p)
+    p.set_defaults(func=cmd_reprocess)
+
+    p = sub.add_parser("import-warc", help="ingest WARC files made elsewhere (wget, Heritrix, Common Crawl)")
+    p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="WARC files, or folders searched for them")
+    p.add_argument("--site", action="append", default=[], metavar="NAME", help="only this site (repeatable)")
+    p.add_argument("--seeds", default=None, type=Path, help="seed corpus folder (default: seeds/)")
+    registry_args(p)
+    p.set_defaults(func=cmd_import_warc)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

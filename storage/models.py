@@ -72,7 +72,8 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     flow_run_id: Mapped[str] = mapped_column(String(64), index=True)
     site: Mapped[str] = mapped_column(String(100), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running|completed|failed|interrupted
+    # running|completed|failed|interrupted; reprocessed|imported for dangjian reprocess / import-warc
+    status: Mapped[str] = mapped_column(String(20), default="running")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     since: Mapped[str | None] = mapped_column(String(10), nullable=True)
@@ -114,6 +115,9 @@ class Article(Base):
     encoding: Mapped[str | None] = mapped_column(String(30), nullable=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
     first_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
+    # Which extraction code made ``text`` (process.version.extraction_version()); set by reprocess when it
+    # replaces the text, empty for a text as first ingested. Earlier texts: ArticleVersion.
+    extraction_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     first_run: Mapped[CrawlRun | None] = relationship()
 
@@ -277,3 +281,26 @@ class SiteFurniture(Base):
     learned_from: Mapped[int] = mapped_column(Integer)  # articles it was learned from
     sample: Mapped[str] = mapped_column(Text)
     learned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ArticleVersion(Base):
+    """A text an article had before ``dangjian reprocess`` replaced it (issue #16).
+
+    Kept so a change of extraction rules can be reviewed (diff ``text`` with the article's) and undone.
+    ``article_id`` is emptied, not cascaded, when the article itself is later judged a duplicate and
+    removed: the history stays, findable by its canonical URL.
+    """
+
+    __tablename__ = "article_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    canonical_url: Mapped[str] = mapped_column(String(1000), index=True)
+    extraction_version: Mapped[str | None] = mapped_column(String(40), nullable=True)  # of the text kept here
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    change: Mapped[str] = mapped_column(String(20))  # updated|now_duplicate
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -20,6 +20,9 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ.pop("PREFECT_API_URL", None)
+# Every crawl archives its responses (crawlers/archive.py): tests that do not choose a place keep theirs
+# out of the project's data/ folder.
+os.environ.setdefault("DANGJIAN_ARCHIVE_DIR", tempfile.mkdtemp(prefix="dangjian-archive-"))
 
 # Import Prefect now, while sys.stderr is pytest's session-wide stream: Prefect binds its log handlers
 # to the stream current at import, and a per-test capsys stream would be closed under it later.

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0006_search"
-down_revision: str | None = "0005_site_furniture"
+down_revision: str | None = "0007_archive"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,138 @@
+"""``dangjian import-warc``: ingest WARC files made elsewhere (wget --warc-file, Heritrix, Common Crawl).
+
+Each response whose URL belongs to a registry site (its allowed hosts and article URL patterns) goes
+through the live processing core (process.run.process_pages: extraction, normalization, dedup, the
+same decisions and the same tables) and is attributed to that site, in a crawl_runs row of its own;
+every other record is counted and skipped. An article the corpus already holds is skipped as known,
+so importing the same file twice stores nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine
+
+from crawlers.registry import SiteConfig, load_registry, select_sites
+from crawlers.warcpages import (
+    ArchivedItem,
+    ArchivedResponse,
+    foreign_page,
+    read_archive,
+    read_response_at,
+    warc_files,
+)
+from process.run import SiteSummary, process_pages
+from process.seeds import sync_seed_corpus
+from storage import repository as repo
+from storage.db import make_engine, session_scope
+from storage.migrate import upgrade
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+DEFAULT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@dataclass
+class ImportReport:
+    files: int = 0
+    responses: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)  # reason → responses not imported
+    sites: dict[str, SiteSummary] = field(default_factory=dict)
+
+
+def _host_of(site: SiteConfig, url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in site.allowed_domains)
+
+
+def site_of(url: str, sites: Iterable[SiteConfig]) -> SiteConfig | None:
+    """The first site whose hosts and article URL patterns both match ``url``."""
+    return next((s for s in sites if _host_of(s, url) and s.is_article_url(url)), None)
+
+
+def why_not(resp: ArchivedResponse) -> str | None:
+    """Why a response is not an article page to import (None: it is one)."""
+    if resp.status != 200:
+        return f"status {resp.status}"
+    if resp.truncated:
+        return "truncated"
+    content_type = resp.headers.get("content-type", "").lower()
+    if content_type and not content_type.startswith(HTML_TYPES):
+        return "not HTML"
+    return None
+
+
+def _matches(files: list[Path], sites: list[SiteConfig], report: ImportReport) -> dict[str, list[tuple[Path, int]]]:
+    """Where each site's article responses are: (file, offset), so bodies are not all held in memory."""
+    found: dict[str, list[tuple[Path, int]]] = {}
+    for path in files:
+        report.files += 1
+        for event in read_archive(path):
+            if isinstance(event, ArchivedItem):
+                continue
+            report.responses += 1
+            site = site_of(event.url, sites)
+            reason = "not an article URL of a registry site" if site is None else why_not(event)
+            if reason or site is None:
+                report.skipped[reason or "no site"] += 1
+                continue
+            found.setdefault(site.name, []).append((path, event.offset))
+    return found
+
+
+def import_warcs(
+    paths: list[str],
+    database_url: str | None,
+    registry_path: str | None,
+    registry_vars: dict[str, str],
+    sites: list[str] | None = None,
+    seeds_dir: Path | None = None,
+) -> ImportReport:
+    """Import the WARC files named (or found under the directories named) into the corpus."""
+    files = warc_files(paths)  # FileNotFoundError for a missing path
+    if not files:
+        raise ValueError(f"no WARC file (*.warc, *.warc.gz) under {', '.join(paths)}")
+    registry = load_registry(registry_path, registry_vars)
+    chosen = select_sites(registry, sites) if sites else list(registry.values())
+    for path in files:  # fail before storing anything when one of them is not a WARC
+        next(iter(read_archive(path)), None)
+    report = ImportReport()
+    found = _matches(files, chosen, report)
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        sync_seed_corpus(engine, seeds_dir or DEFAULT_SEEDS)
+        for name, refs in found.items():
+            report.sites[name] = _import_site(engine, registry[name], refs)
+    finally:
+        engine.dispose()
+    return report
+
+
+def _import_site(engine: Engine, site: SiteConfig, refs: list[tuple[Path, int]]) -> SiteSummary:
+    with session_scope(engine) as session:
+        run_id = repo.start_run(session, "import-warc", site.name, None, None).id
+    pages = (foreign_page(read_response_at(path, offset), site.name) for path, offset in refs)
+    summary = process_pages(engine, pages, site, run_id)
+    with session_scope(engine) as session:
+        # Not "completed": that status sets the nightly run's incremental window, and an import of an
+        # old file says nothing about what the site published since its last crawl.
+        status = "imported" if summary.status == "completed" else summary.status
+        repo.finish_run(session, run_id, status, summary.counts(), summary.message or None)
+    return summary
+
+
+def format_import(report: ImportReport) -> str:
+    lines = [f"{report.files} file(s), {report.responses} response(s)"]
+    for name, s in report.sites.items():
+        lines.append(
+            f"{name}: {s.pages_fetched} page(s): new {s.new}, duplicate {s.duplicate}, "
+            f"failed {s.failed}, skipped {s.skipped}"
+        )
+    for reason, count in sorted(report.skipped.items()):
+        lines.append(f"skipped: {count} ({reason})")
+    return "\n".join(lines)

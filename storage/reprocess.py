@@ -1,0 +1,175 @@
+"""Writes of ``dangjian reprocess``: a stored page changes its text or its role, in the caller's transaction.
+
+Kept apart from storage/repository.py (the live path): these are the only statements that change an
+article after it was stored. Each keeps the text it replaces in article_versions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Article, ArticleVersion, Duplicate, LshBand
+from storage.repository import NewArticle, Reference, add_article, utcnow
+
+VersionChange = str  # "updated" | "now_duplicate"
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    id: int
+    title: str | None
+    text: str
+    content_hash: str
+    published_at: datetime | None
+    extraction_version: str | None
+
+
+@dataclass(frozen=True)
+class StoredDuplicate:
+    id: int
+    article_id: int | None
+    seed: str | None
+    similarity: float
+
+    @property
+    def label(self) -> str:
+        return self.seed if self.seed else f"article:{self.article_id}"
+
+
+def stored_role(session: Session, canonical_url: str) -> StoredArticle | StoredDuplicate | None:
+    """What the corpus holds for this canonical URL: an article, a duplicate, or nothing."""
+    art = session.execute(
+        select(
+            Article.id,
+            Article.title,
+            Article.text,
+            Article.content_hash,
+            Article.published_at,
+            Article.extraction_version,
+        ).where(Article.canonical_url == canonical_url)
+    ).first()
+    if art is not None:
+        return StoredArticle(*art)
+    dup = session.execute(
+        select(
+            Duplicate.id, Duplicate.duplicate_of_article_id, Duplicate.duplicate_of_seed, Duplicate.similarity
+        ).where(Duplicate.canonical_url == canonical_url)
+    ).first()
+    return StoredDuplicate(*dup) if dup is not None else None
+
+
+def _keep_version(session: Session, article_id: int, change: VersionChange) -> None:
+    """Copy the article's current text into article_versions before it is replaced."""
+    old = session.execute(
+        select(
+            Article.canonical_url, Article.extraction_version, Article.title, Article.text, Article.content_hash
+        ).where(Article.id == article_id)
+    ).one()
+    session.add(
+        ArticleVersion(
+            article_id=article_id,
+            canonical_url=old.canonical_url,
+            extraction_version=old.extraction_version,
+            title=old.title,
+            text=old.text,
+            content_hash=old.content_hash,
+            change=change,
+            replaced_at=utcnow(),
+        )
+    )
+    session.flush()
+
+
+def forget_bands(session: Session, article_id: int) -> None:
+    """Take the article out of the near-duplicate index (before comparing its new text with the corpus)."""
+    session.execute(delete(LshBand).where(LshBand.article_id == article_id))
+
+
+def update_article(session: Session, article_id: int, item: NewArticle, version: str) -> None:
+    """Replace the article's text in place (same id), keeping the old one; its LSH bands are rewritten."""
+    _keep_version(session, article_id, "updated")
+    session.execute(
+        update(Article)
+        .where(Article.id == article_id)
+        .values(
+            title=item.title,
+            published_at=item.published_at,
+            source=item.source,
+            author=item.author,
+            editor=item.editor,
+            text=item.text,
+            text_normalized=item.text_normalized,
+            script=item.script,
+            flags=item.flags,
+            content_hash=item.content_hash,
+            encoding=item.encoding,
+            extraction_version=version,
+        )
+    )
+    forget_bands(session, article_id)
+    session.add_all(LshBand(band=i, key=k, article_id=article_id) for i, k in enumerate(item.band_keys))
+
+
+def demote_article(
+    session: Session,
+    article_id: int,
+    item: NewArticle,
+    reference: Reference,
+    similarity: float,
+    layer: str,
+    run_id: int | None,
+) -> None:
+    """The article now repeats ``reference``: it becomes a duplicate of it, and so do the pages that were
+    duplicates of it (the canonical document of a story is the one the corpus keeps)."""
+    _keep_version(session, article_id, "now_duplicate")
+    session.execute(
+        update(Duplicate)
+        .where(Duplicate.duplicate_of_article_id == article_id)
+        .values(duplicate_of_article_id=reference.article_id, duplicate_of_seed=reference.seed_name)
+    )
+    forget_bands(session, article_id)
+    session.execute(delete(Article).where(Article.id == article_id))
+    session.add(
+        Duplicate(
+            url=item.url,
+            canonical_url=item.canonical_url,
+            site=item.site,
+            title=item.title,
+            duplicate_of_article_id=reference.article_id,
+            duplicate_of_seed=reference.seed_name,
+            similarity=round(similarity, 4),
+            layer=layer,
+            run_id=run_id,
+            recorded_at=utcnow(),
+        )
+    )
+    session.flush()
+
+
+def retarget_duplicate(
+    session: Session, duplicate_id: int, reference: Reference, similarity: float, layer: str
+) -> None:
+    session.execute(
+        update(Duplicate)
+        .where(Duplicate.id == duplicate_id)
+        .values(
+            duplicate_of_article_id=reference.article_id,
+            duplicate_of_seed=reference.seed_name,
+            similarity=round(similarity, 4),
+            layer=layer,
+        )
+    )
+
+
+def promote_duplicate(session: Session, duplicate_id: int, item: NewArticle, version: str, run_id: int | None) -> int:
+    """A page judged a duplicate no longer is one: it becomes an article (a new id)."""
+    session.execute(delete(Duplicate).where(Duplicate.id == duplicate_id))
+    article_id, inserted = add_article(session, item, run_id)
+    if not inserted:
+        raise RuntimeError(f"{item.canonical_url}: its text is already stored as article:{article_id}")
+    session.execute(update(Article).where(Article.id == article_id).values(extraction_version=version))
+    return article_id

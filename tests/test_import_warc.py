@@ -1,0 +1,136 @@
+"""import-warc (issue #16): WARC files made by other writers go through the live processing, stored once."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from dangjian.cli import main
+from storage.db import make_engine, session_scope
+from storage.models import Article, CrawlRun, Duplicate
+
+ROOT = Path(__file__).resolve().parent.parent
+REGISTRY = ROOT / "replica" / "sites.yaml"
+EXPECTED = json.loads((ROOT / "replica" / "expected.json").read_text("utf-8"))
+BASE = "http://127.0.0.1:8123"  # never contacted: the pages come from the WARC
+
+
+def response(writer: WARCWriter, url: str, body: bytes, status: str = "200 OK", gzipped: bool = False) -> None:
+    headers = [("Content-Type", "text/html; charset=utf-8")]
+    if gzipped:  # as a server that compresses sends it: the payload stays compressed in the WARC
+        body = gzip.compress(body)
+        headers.append(("Content-Encoding", "gzip"))
+    headers.append(("Content-Length", str(len(body))))
+    http = StatusAndHeaders(status, headers, protocol="HTTP/1.0")
+    writer.write_record(
+        writer.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http)
+    )
+
+
+def write_foreign_warc(path: Path) -> int:
+    """A WARC/1.0 file written with warcio directly (not by our archive): every replica article and
+    repost, one of them gzip-encoded, plus records that must be skipped. Returns the article count."""
+    site = ROOT / "replica" / "site"
+    paths = [a["path"] for a in EXPECTED["articles"]] + [r["path"] for r in EXPECTED["reposts"]]
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)  # WARC/1.0, no metadata or item records
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test writer"}))
+        for i, p in enumerate(paths):
+            response(writer, BASE + p, (site / p.lstrip("/")).read_bytes(), gzipped=i == 0)
+        response(writer, BASE + EXPECTED["list_paths"][0], (site / "djgz/index.html").read_bytes())  # a list page
+        response(writer, "http://example.org/djgz/202405/t20240516_581203.html", b"<html>elsewhere</html>")
+        response(writer, BASE + EXPECTED["missing_path"], b"<html>not found</html>", status="404 Not Found")
+    return len(paths)
+
+
+def counts(db_url: str) -> tuple[int, int, int]:
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        result = tuple(s.scalar(select(func.count()).select_from(m)) or 0 for m in (Article, Duplicate, CrawlRun))
+    engine.dispose()
+    return result  # type: ignore[return-value]
+
+
+def import_args(db_url: str, *paths: Path) -> list[str]:
+    registry = ["--registry", str(REGISTRY), "--var", f"base_url={BASE}"]
+    return ["--database-url", db_url, "import-warc", *map(str, paths), *registry]
+
+
+def test_a_warc_from_another_writer_is_stored_once_and_the_rest_counted(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warc = tmp_path / "in" / "foreign.warc.gz"
+    warc.parent.mkdir()
+    n = write_foreign_warc(warc)
+    assert main(import_args(db_url, warc.parent)) == 0
+    out = capsys.readouterr().out
+    assert f"replica-djgz: {n} page(s): new 12, duplicate 2" in out
+    assert "skipped: 2 (not an article URL of a registry site)" in out and "skipped: 1 (status 404)" in out
+    assert counts(db_url) == (12, 2, 1)
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:  # recorded, but not as a crawl: the nightly window stays where it was
+        assert s.scalars(select(CrawlRun.status)).all() == ["imported"]
+    engine.dispose()
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        first = EXPECTED["articles"][0]  # the gzip-encoded one: decoded before extraction
+        art = s.scalars(select(Article).where(Article.url == BASE + first["path"])).one()
+        assert art.site == "replica-djgz" and first["key_sentence"] in art.text
+    engine.dispose()
+
+    assert main(import_args(db_url, warc)) == 0  # the same file again: nothing stored twice
+    assert "new 0, duplicate 0" in capsys.readouterr().out
+    assert counts(db_url)[:2] == (12, 2)
+
+
+def test_bad_input_is_a_one_line_error(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    not_warc = tmp_path / "page.warc.gz"
+    not_warc.write_text("<html>not a warc</html>")
+    for argv in (
+        import_args(db_url, tmp_path / "missing.warc.gz"),
+        import_args(db_url, not_warc),
+        [*import_args(db_url, not_warc), "--site", "nosuch"],
+        ["--database-url", db_url, "reprocess", "--site", "nosuch", "--registry", str(REGISTRY)],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("wget") is None, reason="wget is not installed")
+def test_a_wget_warc_of_the_replica_is_imported(replica: Any, db_url: str, tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            "wget",
+            "--recursive",
+            "--level=2",
+            "--no-parent",
+            "--no-verbose",
+            "--delete-after",
+            "--directory-prefix",
+            str(tmp_path / "mirror"),
+            "--warc-file",
+            str(tmp_path / "wget"),
+            "--no-warc-keep-log",
+            f"{replica.base_url}/djgz/index.html",
+        ],
+        check=False,  # wget exits 8 because two article links answer 404/500: that is the replica
+        capture_output=True,
+        timeout=120,
+    )
+    warc = tmp_path / "wget.warc.gz"
+    assert warc.exists()
+    argv = ["--database-url", db_url, "import-warc", str(warc), "--registry", str(REGISTRY)]
+    assert main([*argv, "--var", f"base_url={replica.base_url}"]) == 0
+    assert counts(db_url)[:2] == (12, 2)

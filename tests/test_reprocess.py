@@ -1,0 +1,192 @@
+"""Reprocess (issue #16): today's rules over archived pages change exactly the affected stored pages, once."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from replica_crawl import crawl, ingest, site_config
+from sqlalchemy import Engine, select
+
+import steps.clean
+from crawlers.rawpages import RawPage
+from crawlers.registry import load_registry
+from process.reprocess import reprocess_pages, reprocess_site
+from process.run import process_pages
+from process.seeds import sync_seed_corpus
+from process.version import extraction_version
+from storage import repository as repo
+from storage.db import make_engine, session_scope
+from storage.models import Article, ArticleVersion, CrawlRun, Duplicate
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = load_registry(ROOT / "replica" / "sites.yaml", {"base_url": "http://127.0.0.1:9"})["replica-djgz"]
+EXPECTED = json.loads((ROOT / "replica" / "expected.json").read_text("utf-8"))
+NOTE = "〔附〕"  # the prefix of the paragraphs that the changed rule below removes
+
+
+def add_rule(monkeypatch: pytest.MonkeyPatch, pattern: str) -> None:
+    """An extraction rule changed: one more boilerplate line pattern (steps/clean.py reads the tuple per call)."""
+    monkeypatch.setattr(steps.clean, "BOILERPLATE_LINES", (*steps.clean.BOILERPLATE_LINES, re.compile(pattern)))
+
+
+def page(path: str, body: bytes) -> RawPage:
+    url = "http://127.0.0.1:9" + path
+    return RawPage("page", SITE.name, url, url, 200, body, {"content-type": "text/html; charset=utf-8"})
+
+
+def replica_html(index: int) -> str:
+    return (ROOT / "replica" / "site" / EXPECTED["articles"][index]["path"].lstrip("/")).read_text("utf-8")
+
+
+def with_notes(html: str, *others: str) -> bytes:
+    """The article with the paragraphs of others appended, each marked NOTE: a different text (most
+    of it new, so not a near-duplicate), until the rule that drops NOTE lines makes it the same again."""
+    paragraphs = [p for other in others for p in re.findall(r'<p style="text-indent: 2em;">(.*?)</p>', other)]
+    notes = "".join(f'<p style="text-indent: 2em;">{NOTE}{p}</p>\n' for p in paragraphs)
+    end = '</div>\n</div>\n<div class="editor">'
+    return html.replace(end, notes + end, 1).encode()
+
+
+def test_a_page_changes_role_both_ways_and_its_duplicates_follow(engine: Engine) -> None:
+    original = page("/djgz/202405/t20240516_581203.html", replica_html(0).encode())
+    annotated_html = with_notes(replica_html(0), replica_html(1), replica_html(2))
+    annotated = page("/djgz/202405/t20240516_581299.html", annotated_html)
+    copy = page("/djgz/202405/t20240516_581300.html", annotated_html)
+    pages = [original, annotated, copy]
+    live = process_pages(engine, pages, SITE, None, processes=1)
+    assert (live.new, live.duplicate) == (2, 1)  # the copy repeats the annotated page
+    with session_scope(engine) as s:
+        annotated_id = s.scalar(select(Article.id).where(Article.url == annotated.url))
+        original_id = s.scalar(select(Article.id).where(Article.url == original.url))
+        assert s.scalar(select(Duplicate.duplicate_of_article_id).where(Duplicate.url == copy.url)) == annotated_id
+
+    with pytest.MonkeyPatch.context() as mp:
+        add_rule(mp, rf"^{NOTE}")
+        report = reprocess_pages(engine, pages, SITE, None, processes=1)
+    assert report.counts["newly_duplicate"] == 1 and report.counts["unchanged"] == 2, report.changes
+    with session_scope(engine) as s:
+        assert s.scalar(select(Article.id).where(Article.url == annotated.url)) is None
+        dups = {d.url: d for d in s.scalars(select(Duplicate))}
+        assert dups[annotated.url].duplicate_of_article_id == original_id
+        assert dups[copy.url].duplicate_of_article_id == original_id  # followed the page it repeated
+        kept = s.scalars(select(ArticleVersion)).one()
+        assert kept.change == "now_duplicate" and kept.article_id is None and NOTE in kept.text
+
+    report = reprocess_pages(engine, pages, SITE, None, processes=1)  # the rule is gone again
+    assert report.counts["no_longer_duplicate"] == 1 and report.counts["updated"] == 1, report.changes
+    with session_scope(engine) as s:
+        back = s.scalars(select(Article).where(Article.url == annotated.url)).one()
+        assert NOTE in back.text and back.extraction_version == extraction_version()
+        assert s.scalar(select(Duplicate.duplicate_of_article_id).where(Duplicate.url == copy.url)) == back.id
+        assert s.scalar(select(Duplicate.id).where(Duplicate.url == annotated.url)) is None
+
+
+@pytest.mark.slow
+def test_reprocess_of_a_real_crawl_updates_exactly_the_affected_articles_once(
+    replica: Any, db_url: str, tmp_path: Path
+) -> None:
+    raw_path, archive = crawl(replica, tmp_path)
+    site = site_config(replica)
+    live = ingest(db_url, raw_path, site)
+    assert (live.new, live.duplicate) == (12, 2)
+    replica.reset_counts()
+    engine = make_engine(db_url)
+    try:
+        with session_scope(engine) as s:
+            before = {a.url: (a.id, a.text) for a in s.scalars(select(Article))}
+        nothing = reprocess_site(engine, archive, site, processes=1)
+        assert nothing.counts["unchanged"] == 14 and len(nothing.changes) == 0
+
+        # The changed rule: a line about a 党支部 (party branch) is dropped; only some articles have one.
+        rule = r"^.*各党支部.*$"
+        affected = {url for url, (_, text) in before.items() if any(re.match(rule, line) for line in text.splitlines())}
+        assert 0 < len(affected) < len(before)
+        with pytest.MonkeyPatch.context() as mp:
+            add_rule(mp, rule)
+            dry = reprocess_site(engine, archive, site, processes=1, dry_run=True)
+            assert {c.url for c in dry.changes if c.kind == "updated"} == affected
+            with session_scope(engine) as s:
+                assert {a.url: (a.id, a.text) for a in s.scalars(select(Article))} == before  # nothing written
+            first = reprocess_site(engine, archive, site, processes=1)
+            second = reprocess_site(engine, archive, site, processes=1)
+        assert {c.url for c in first.changes} == affected
+        assert all(c.kind == "updated" for c in first.changes)
+        assert first.counts["unchanged"] == 14 - len(affected)
+        assert second.counts["unchanged"] == 14 and not second.changes  # idempotent
+        with session_scope(engine) as s:
+            after = {a.url: a for a in s.scalars(select(Article))}
+            versions = {v.canonical_url: v for v in s.scalars(select(ArticleVersion))}
+        assert set(after) == set(before)
+        for url, art in after.items():
+            old_id, old_text = before[url]
+            assert art.id == old_id  # updated in place
+            if url in affected:
+                assert art.text != old_text and art.extraction_version == extraction_version()
+                assert not any(re.match(rule, line) for line in art.text.splitlines())
+            else:
+                assert art.text == old_text and art.extraction_version is None
+        assert len(versions) == len(affected)
+        assert {v.text for v in versions.values()} == {before[u][1] for u in affected}  # previous text kept
+        assert replica.request_counts == {}  # nothing fetched again
+    finally:
+        engine.dispose()
+
+
+def test_reprocess_is_recorded_but_does_not_move_the_incremental_window(engine: Engine, tmp_path: Path) -> None:
+    sync_seed_corpus(engine, ROOT / "seeds")
+    with session_scope(engine) as s:
+        crawl_run = repo.start_run(s, "nightly", SITE.name, None, None).id
+        repo.finish_run(s, crawl_run, "completed", {}, None)
+        window = repo.last_successful_run_start(s, SITE.name)
+    report = reprocess_site(engine, tmp_path / "no-archive", SITE, processes=1)
+    assert sum(report.counts.values()) == 0
+    with session_scope(engine) as s:
+        assert repo.last_successful_run_start(s, SITE.name) == window
+        statuses = s.scalars(select(CrawlRun.status).order_by(CrawlRun.id)).all()
+    assert statuses == ["completed", "reprocessed"]
+
+
+@pytest.mark.slow
+def test_the_reprocess_flow_publishes_what_changed(
+    prefect_api: None, replica: Any, db_url: str, tmp_path: Path
+) -> None:
+    """Through the flow and its analysis process pool: one stored text made by an 'older rule' (a
+    leftover line appended in the database) is the one change, and the artifacts say so."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.reprocess import reprocess
+
+    raw_path, archive = crawl(replica, tmp_path)
+    ingest(db_url, raw_path, site_config(replica))
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        stale = s.scalars(select(Article).order_by(Article.id).limit(1)).one()
+        stale.text += "\n【打印本页】 旧规则留下的一行"
+        stale_url = stale.url
+    engine.dispose()
+    result = reprocess(
+        sites=["replica-djgz"],
+        registry_path=str(ROOT / "replica" / "sites.yaml"),
+        registry_vars={"base_url": replica.base_url},
+        database_url=db_url,
+        archive_dir=str(archive),
+    )
+    counts = result["replica-djgz"]["counts"]
+    assert (counts["updated"], counts["unchanged"]) == (1, 13)
+
+    async def artifacts() -> list[Any]:
+        async with get_client() as client:
+            keys = ArtifactFilter(key=ArtifactFilterKey(any_=["reprocess-report", "reprocess-changes"]))
+            return await client.read_artifacts(artifact_filter=keys)
+
+    found = asyncio.run(artifacts())
+    # (the session's Prefect API also holds the artifacts of the other backend's run: pick ours by URL)
+    assert any(a.key == "reprocess-report" and "replica-djgz" in str(a.data) for a in found)
+    assert any(a.key == "reprocess-changes" and stale_url in str(a.data) for a in found)
