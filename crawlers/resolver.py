@@ -1,0 +1,87 @@
+"""The crawl's DNS resolver: refuses a public host name that resolves to a non-public address.
+
+The DNS-rebinding decision (issue #13): the origin policy (crawlers/middlewares.py) checks names, but a
+name is only as good as what it resolves to. A registry entry naming ``www.example.gov.cn`` must never get
+the crawler to connect to 127.0.0.1, 10.x, 169.254.169.254 (cloud metadata) or any other address that is
+not globally routable, whether the site's DNS was hijacked or an attacker controls a subdomain. So:
+
+- an address that is not ``is_global`` (loopback, private, link-local, reserved, multicast, unspecified,
+  shared 100.64/10, …) is refused, with a fetch-error record "host … resolves to non-public address …";
+- unless the registry entry sets ``allow_private_addresses: true`` (intranet portals), which is also the
+  default when every allowed domain is itself a non-public IP literal or ``localhost`` (the loopback
+  replicas): the operator then asked for exactly that;
+- IP literals never reach a resolver; they must be in allowed_domains (the middleware checks that).
+
+Checked after every lookup, cached or not, so a name whose answer changes mid-crawl is checked again.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet.defer import Deferred
+from twisted.internet.error import ConnectError
+
+from crawlers import stats
+
+log = logging.getLogger(__name__)
+
+
+class PrivateAddressRefused(ConnectError):
+    """A host name resolved to an address the site may not use; no connection was made."""
+
+    def __init__(self, name: str, address: str) -> None:
+        super().__init__(string=f"host {name!r} resolves to non-public address {address}: refused (DNS rebinding)")
+        self.name = name
+        self.address = address
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else super().__str__()
+
+
+def non_public(address: str) -> bool:
+    """Whether an address is anything but globally routable (an unparseable one counts as non-public)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return True
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return not (mapped or ip).is_global
+
+
+class PublicAddressResolver(CachingThreadedResolver):
+    """Scrapy's caching threaded resolver with the address check above (``DNS_RESOLVER`` setting)."""
+
+    crawler: Crawler | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, reactor: Any) -> PublicAddressResolver:
+        resolver = super().from_crawler(crawler, reactor)
+        resolver.crawler = crawler
+        return resolver
+
+    def _allows_private(self) -> bool:
+        site = getattr(getattr(self.crawler, "spider", None), "site", None)
+        return bool(getattr(site, "allow_private_addresses", False))
+
+    def _lookup(self, name: str, timeout: Sequence[int]) -> Deferred[str]:
+        """The real lookup (a resolver stub in tests overrides only this)."""
+        return super().getHostByName(name, timeout)
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
+        deferred = self._lookup(name, timeout)
+        deferred.addCallback(self._check, name)
+        return deferred
+
+    def _check(self, address: str, name: str) -> str:
+        if non_public(address) and not self._allows_private():
+            if self.crawler is not None and self.crawler.stats is not None:
+                self.crawler.stats.inc_value(stats.REFUSED_PRIVATE_ADDRESS)
+            log.warning("host %s resolves to non-public address %s: refused", name, address)
+            raise PrivateAddressRefused(name, address)
+        return address
