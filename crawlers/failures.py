@@ -67,7 +67,11 @@ def failure_reason(failure: Failure) -> tuple[int | None, str]:
         # DOWNLOAD_MAXSIZE hit: announced by Content-Length, crossed while a chunked body streams in (then
         # Scrapy cancels with an empty message), or while inflating a gzip body.
         detail = _first_line(failure)
+        if detail.startswith("Ignored response"):  # "Ignored response <200 http://…>: …": a repr, not a reason
+            detail = ""
         return None, "response larger than the download max size" + (f" ({detail})" if detail else "")
+    if failure.check(IgnoreRequest) and _first_line(failure):
+        return None, _first_line(failure)  # Scrapy's own sentences: "max redirections reached", …
     return None, _sentence(failure)
 
 

@@ -27,8 +27,6 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectError
 
-from crawlers import stats
-
 log = logging.getLogger(__name__)
 
 
@@ -54,20 +52,25 @@ def non_public(address: str) -> bool:
     return not (mapped or ip).is_global
 
 
-class PublicAddressResolver(CachingThreadedResolver):
-    """Scrapy's caching threaded resolver with the address check above (``DNS_RESOLVER`` setting)."""
+ALLOW_SETTING = "DANGJIAN_ALLOW_PRIVATE_ADDRESSES"  # set by crawlers/run.py from the site's registry entry
 
-    crawler: Crawler | None = None
+
+class PublicAddressResolver(CachingThreadedResolver):
+    """Scrapy's caching threaded resolver with the address check above (``TWISTED_DNS_RESOLVER``).
+
+    Scrapy installs it once per process, from the process's settings (``crawler`` is the
+    CrawlerProcess, not a Crawler): one crawl process crawls one site, so crawlers/run.py puts that
+    site's ``allow_private_addresses`` into the settings as ``DANGJIAN_ALLOW_PRIVATE_ADDRESSES``.
+    The refusal is counted by the spider's errback (stat dangjian/refused_private_address).
+    """
+
+    allow_private = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, reactor: Any) -> PublicAddressResolver:
         resolver = super().from_crawler(crawler, reactor)
-        resolver.crawler = crawler
+        resolver.allow_private = crawler.settings.getbool(ALLOW_SETTING, False)
         return resolver
-
-    def _allows_private(self) -> bool:
-        site = getattr(getattr(self.crawler, "spider", None), "site", None)
-        return bool(getattr(site, "allow_private_addresses", False))
 
     def _lookup(self, name: str, timeout: Sequence[int]) -> Deferred[str]:
         """The real lookup (a resolver stub in tests overrides only this)."""
@@ -79,9 +82,8 @@ class PublicAddressResolver(CachingThreadedResolver):
         return deferred
 
     def _check(self, address: str, name: str) -> str:
-        if non_public(address) and not self._allows_private():
-            if self.crawler is not None and self.crawler.stats is not None:
-                self.crawler.stats.inc_value(stats.REFUSED_PRIVATE_ADDRESS)
+        # An IP literal "resolves" to itself: the origin policy already required it in allowed_domains.
+        if non_public(address) and not self.allow_private and address != name:
             log.warning("host %s resolves to non-public address %s: refused", name, address)
             raise PrivateAddressRefused(name, address)
         return address

@@ -20,6 +20,7 @@ from scrapy.settings import Settings
 
 from crawlers import settings as default_settings
 from crawlers.registry import RegistryError, SiteConfig, load_registry, parse_placeholders
+from crawlers.resolver import ALLOW_SETTING
 from crawlers.spiders.portal import PortalSpider
 
 
@@ -30,6 +31,7 @@ def crawl_settings(site: SiteConfig, out: Path, max_pages: int | None) -> Settin
     settings.set("DOWNLOAD_DELAY", site.download_delay, priority="cmdline")
     settings.set("AUTOTHROTTLE_START_DELAY", site.download_delay, priority="cmdline")
     settings.set("CLOSESPIDER_PAGECOUNT", max_pages or site.max_pages, priority="cmdline")
+    settings.set(ALLOW_SETTING, site.allow_private_addresses, priority="cmdline")  # crawlers/resolver.py
     return settings
 
 

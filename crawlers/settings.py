@@ -44,7 +44,7 @@ DOWNLOADER_MIDDLEWARES = {"crawlers.middlewares.AllowedHostsMiddleware": 40}
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 # DNS rebinding: a public host name that resolves to a loopback/private/link-local address is refused
 # unless the registry entry says allow_private_addresses (crawlers/resolver.py).
-DNS_RESOLVER = "crawlers.resolver.PublicAddressResolver"
+TWISTED_DNS_RESOLVER = "crawlers.resolver.PublicAddressResolver"
 # Scrapy 2.19's remote control runs Python sent to a localhost HTTP port and leaves token files behind
 # when a crawl is killed: a crawl process is not a console.
 REMOTE_CONTROL_ENABLED = False

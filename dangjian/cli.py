@@ -125,22 +125,25 @@ def cmd_dedup_check(args: argparse.Namespace) -> int:
     from process.seeds import prepare_reference_text, sync_seed_corpus
     from steps import dedup
     from storage.db import make_engine, session_scope
-    from storage.migrate import upgrade
+    from storage.migrate import check_database, upgrade
 
     with tempfile.TemporaryDirectory(prefix="dangjian-dedup-") as tmp:
-        if args.corpus:
-            # An explicit corpus replaces seeds + database: index it into a throwaway database.
+        if args.corpus or args.seeds:
+            # An explicit folder replaces seeds + database: index it into a throwaway database.
             url = f"sqlite:///{Path(tmp) / 'corpus.db'}"
-            corpus = Path(args.corpus)
+            corpus = Path(args.corpus or args.seeds)
             if not corpus.is_dir():
                 raise ValueError(f"--corpus {corpus} is not a folder")
+            upgrade(url)
         else:
-            url = args.database_url
-            corpus = Path(args.seeds) if args.seeds else Path(__file__).resolve().parent.parent / "seeds"
-        upgrade(url)
+            # The database as the last ingest left it (its seeds included): a check never writes, so
+            # it neither migrates nor re-indexes the seeds.
+            url, corpus = args.database_url, None
+            check_database(url)
         engine = make_engine(url)
         try:
-            sync_seed_corpus(engine, corpus)
+            if corpus is not None:
+                sync_seed_corpus(engine, corpus)
             for name in args.files:
                 text = _read_input(name).decode("utf-8", errors="replace")
                 fp = dedup.fingerprint(prepare_reference_text(text))
@@ -310,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dedup-check", help="check text files against the reference corpus")
     p.add_argument("files", nargs="+", metavar="FILE", help="UTF-8 text files (- for standard input)")
     p.add_argument("--corpus", default=None, help="use the .txt files of DIR as the only references")
-    p.add_argument("--seeds", default=None, help="seed folder to index with the database (default: seeds/)")
+    p.add_argument("--seeds", default=None, help="like --corpus (kept for compatibility)")
     p.set_defaults(func=cmd_dedup_check)
 
     db = sub.add_parser("db", help="database maintenance")
@@ -321,12 +324,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import SQLAlchemyError
 
     from crawlers.registry import RegistryError
     from steps.extract import ExtractionError
+    from storage.db import DatabaseProblem
 
-    return (RegistryError, ExtractionError, OperationalError, ValueError, OSError)
+    # LookupError: an unknown codec (--encoding); SQLAlchemyError: any database failure not already
+    # turned into a DatabaseProblem (its first line is the driver's message, never the traceback).
+    return (RegistryError, ExtractionError, DatabaseProblem, SQLAlchemyError, LookupError, ValueError, OSError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,6 +6,7 @@ UI, in logs and in the CLI.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,8 +21,21 @@ REPORT_COLUMNS = (
 )
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def escape_markdown(value: Any) -> str:
+    """Crawled text made inert in markdown: one line, every markup character backslash-escaped.
+
+    Why: titles, URLs and reasons come from the crawled site; ``[点我](http://evil/)`` or ``![](…)`` in a
+    title became a live link or image in the run report and the new-articles table (issue #13).
+    """
+    text = " ".join(str(value).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 def _cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return escape_markdown(value)
 
 
 def run_markdown(
@@ -59,4 +73,8 @@ def run_markdown(
 
 def new_article_rows(results: Mapping[str, Mapping[str, Any]]) -> list[dict[str, str]]:
     """Rows of the 'new articles' table artifact: title, site, published date, URL."""
-    return [row for r in results.values() for row in r.get("new_articles", [])]
+    return [
+        {key: escape_markdown(value) for key, value in row.items()}
+        for r in results.values()
+        for row in r.get("new_articles", [])
+    ]

@@ -42,6 +42,7 @@ from crawlers.failures import failure_reason
 from crawlers.middlewares import Origin, host_allowed
 from crawlers.rawpages import RawPage
 from crawlers.registry import SiteConfig
+from crawlers.resolver import PrivateAddressRefused
 from steps.urldates import date_from_url
 from steps.urls import canonical_url
 
@@ -96,6 +97,7 @@ class PortalSpider(scrapy.Spider):
         self._sitemaps_requested: set[str] = set()
         self._discovered = 0  # article requests queued from sitemaps and feeds (bounded by max_pages)
         self._origin = Origin(site.allowed_domains, site.allowed_ports)
+        self._refused_links: set[str] = set()  # one record per refused link, however often it is linked
         # Multi-page articles waiting for their continuation pages (flushed by the pipeline on close).
         self._open_articles: dict[int, _MultiPage] = {}
         # Conditional GET of list pages: validators from the last run, and this run's answers.
@@ -216,13 +218,13 @@ class PortalSpider(scrapy.Spider):
         """The one gate of every article URL, whatever found it (list page, sitemap, feed): allowed host,
         since/until, already stored, already requested under another spelling. None: not to fetch;
         a RawPage: an error record for a link that must not be fetched but must not vanish either."""
+        counter = self.crawler.stats
         try:
+            refused = self._origin.refusal(url)
             key = canonical_url(url)
         except ValueError:
-            self.crawler.stats.inc_value(stats.MALFORMED_LINKS)
+            counter.inc_value(stats.MALFORMED_LINKS)
             return None
-        counter = self.crawler.stats
-        refused = self._origin.refusal(url)
         if refused and refused[0] == "host":
             # An article link to another host: not this site's to crawl (and never contacted).
             counter.inc_value(stats.OFFSITE_ARTICLE_LINKS)
@@ -230,6 +232,9 @@ class PortalSpider(scrapy.Spider):
         if refused:
             # file:, ftp:, another port of an allowed host: a trick, refused here and recorded (the
             # downloader middleware would refuse it too; this saves the round trip through the queue).
+            if url in self._refused_links:
+                return None
+            self._refused_links.add(url)
             counter.inc_value(stats.REFUSED_SCHEME if refused[0] == "scheme" else stats.REFUSED_PORT)
             return self._error(url, f"{refused[2]} (article link)", referer=found_on)
         if source in ("sitemap", "feed") and self._discovered >= self._page_budget():
@@ -334,7 +339,7 @@ class PortalSpider(scrapy.Spider):
         if len(response.body) > MAX_LIST_PAGE_BYTES:
             reasons.append(f"{len(response.body)} bytes, only the first {MAX_LIST_PAGE_BYTES} read")
             response = response.replace(body=response.body[:MAX_LIST_PAGE_BYTES])
-        links = int(response.xpath("count(//a[@href])").get() or 0)
+        links = int(float(response.xpath("count(//a[@href])").get() or 0))
         if links > MAX_LIST_LINKS:
             reasons.append(f"{links} links, only the first {MAX_LIST_LINKS} followed")
         return response, ("list page cut: " + "; ".join(reasons)) if reasons else None
@@ -629,6 +634,8 @@ class PortalSpider(scrapy.Spider):
             self._article_settled(request.meta, ok=False)
         if failure.check(StopDownload) and self.crawler.stats.get_value(stats.MAX_BYTES_REACHED):
             return  # cut by max_bytes (stat dangjian/cut_after_max_bytes): not fetched this run, not a failure
+        if failure.check(PrivateAddressRefused):
+            self.crawler.stats.inc_value(stats.REFUSED_PRIVATE_ADDRESS)
         status, reason = failure_reason(failure)
         self.crawler.stats.inc_value(stats.failed(role))
         self.logger.warning("%s: %s (%s)", self.site.name, reason, request.url)
