@@ -341,6 +341,21 @@ def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int 
     )
 
 
+MAX_PAGES_LIMIT = 1_000_000
+
+
+def validate_max_pages(value: object) -> int:
+    """A max-pages override (CLI ``--max-pages``, the flow's ``max_pages``): an integer from 1 to
+    MAX_PAGES_LIMIT. 0 and negatives were accepted by ingest and silently meant "the registry's"."""
+    try:
+        number = int(str(value).strip()) if not isinstance(value, bool) else 0
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_PAGES_LIMIT:
+        raise RegistryError(f"max pages must be an integer from 1 to {MAX_PAGES_LIMIT}, got {value!r}")
+    return number
+
+
 def parse_placeholders(pairs: Sequence[str]) -> dict[str, str]:
     """``["base_url=http://127.0.0.1:8000"]`` (the CLIs' ``--var``) → placeholder values."""
     out = {}

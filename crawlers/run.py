@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawlers import settings as default_settings
-from crawlers.registry import RegistryError, SiteConfig, load_registry, parse_placeholders
+from crawlers.lifeline import set_parent_death_signal
+from crawlers.registry import RegistryError, SiteConfig, load_registry, parse_placeholders, validate_max_pages
 from crawlers.resolver import ALLOW_SETTING
 from crawlers.spiders.portal import PortalSpider
 
@@ -63,6 +65,13 @@ def write_validators(path: Path, validators: dict[str, dict[str, str]]) -> None:
     os.replace(tmp, path)
 
 
+def _max_pages(value: str) -> int:
+    try:
+        return validate_max_pages(value)
+    except RegistryError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--registry", type=Path, default=None)
@@ -73,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--since", type=date.fromisoformat, default=None)
     parser.add_argument("--until", type=date.fromisoformat, default=None)
     parser.add_argument("--skip-urls", type=Path, default=None, help="file of canonical URLs not to fetch")
-    parser.add_argument("--max-pages", type=int, default=None)
+    parser.add_argument("--max-pages", type=_max_pages, default=None)
     parser.add_argument(
         "--validators",
         type=Path,
@@ -81,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         help="JSON of list-page URL -> {etag, last_modified}: read at start (conditional GET), rewritten at the end",
     )
     args = parser.parse_args(argv)
+    # Never outlive the flow or CLI that started us (a killed parent left crawls sending requests).
+    # SIGKILL: nobody is left to read a graceful ending, and the raw-page file tolerates a cut.
+    set_parent_death_signal(signal.SIGKILL)
 
     try:
         registry = load_registry(args.registry, parse_placeholders(args.var))

@@ -50,10 +50,12 @@ def format_summary(results: dict[str, dict[str, Any]]) -> str:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from crawlers.registry import load_registry, parse_placeholders, select_sites
     from flows.ingest import ingest, validate_window
+    from storage.migrate import check_database
 
-    # Fail fast on what the user can fix, before Prefect or any crawl starts.
+    # Fail fast on what the user can fix, before Prefect or any crawl starts: one line, no traceback.
     validate_window(args.since, args.until)
     select_sites(load_registry(args.registry, parse_placeholders(args.var)), args.site or None)
+    check_database(args.database_url, require_head=False)  # the flow migrates; unreachable/corrupt stops here
     state = ingest(
         sites=args.site or None,
         since=args.since,
@@ -87,11 +89,14 @@ def _read_input(path: str) -> bytes:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """One page → the JSON the pipeline would store (same code as the flow's extract and normalize)."""
+    from process.analyze import too_large, without_inline_data
     from steps.decode import decode_html
-    from steps.extract import extract_article
+    from steps.extract import ExtractionError, extract_article
     from steps.normalize import normalize_text
 
-    body = _read_input(args.file)
+    body = without_inline_data(_read_input(args.file))
+    if reason := too_large(body):  # the pipeline's bound: a 50 MB page ran > 600 s here without it
+        raise ExtractionError(reason)
     html = body.decode(args.encoding, errors="replace") if args.encoding else decode_html(body).text
     art = extract_article(html, args.url)
     norm = normalize_text(art.text)
@@ -192,13 +197,12 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
 
 def _positive(value: str) -> int:
+    from crawlers.registry import RegistryError, validate_max_pages
+
     try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
-    return number
+        return validate_max_pages(value)
+    except RegistryError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -279,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", action="append", default=[], metavar="NAME", help="site to crawl (repeatable)")
     p.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD")
     p.add_argument("--until", type=_day, default=None, metavar="YYYY-MM-DD")
-    p.add_argument("--max-pages", type=int, default=None, help="stop each site's crawl after N responses")
+    p.add_argument("--max-pages", type=_positive, default=None, help="stop each site's crawl after N responses")
     p.add_argument(
         "--incremental",
         action="store_true",

@@ -48,32 +48,39 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def check_database(url: str | None = None) -> None:
-    """Read-only: the database is reachable, readable and at the schema this code expects.
+def check_database(url: str | None = None, *, require_head: bool = True) -> None:
+    """Read-only: the database is reachable, readable and at a schema this code knows.
 
-    For check commands (which must never write, so never migrate) and for the flow before any crawl.
+    ``require_head`` (check commands, which never write and so never migrate): at the latest revision.
+    Without it (before an ingest, which migrates): a new or older database is fine, but an unreachable,
+    corrupt or unknown-revision one stops the run before Prefect starts.
     Raises DatabaseProblem with one line, e.g. "… has no schema yet: run `dangjian db upgrade`".
     """
     where = shown_url(database_url(url))
     resolved = parse_database_url(url)
-    if resolved.get_backend_name() == "sqlite" and resolved.database not in (None, "", ":memory:"):
-        if not Path(resolved.database).is_file():
-            raise DatabaseProblem(f"no database at {where}: run `dangjian db upgrade` (or an ingest) first")
+    file = resolved.database if resolved.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).is_file():
+        if not require_head:
+            return  # the ingest creates it
+        raise DatabaseProblem(f"no database at {where}: run `dangjian db upgrade` (or an ingest) first")
     try:
         current = current_revision(url)
     except SQLAlchemyError as exc:
         raise _problem(url, exc) from exc
     head = head_revision()
-    if current == head:
+    if current == head or (current is None and not require_head):
         return
     if current is None:
         raise DatabaseProblem(f"database {where} has no schema yet: run `dangjian db upgrade`")
     known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if current not in known:
         raise DatabaseProblem(
-            f"database {where} is at a revision this code does not know ({current}); was it migrated by a newer version?"
+            f"database {where} is at a revision this code does not know ({current}); migrated by a newer version?"
         )
-    raise DatabaseProblem(f"database {where} is at revision {current}, this code expects {head}: run `dangjian db upgrade`")
+    if require_head:
+        raise DatabaseProblem(
+            f"database {where} is at revision {current}, this code expects {head}: run `dangjian db upgrade`"
+        )
 
 
 def current_revision(url: str | None = None) -> str | None:
