@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,7 @@ def test_extract_applies_the_pipeline_size_bound(capsys: pytest.CaptureFixture[s
 )
 def test_bad_database_urls_are_one_line(capsys: pytest.CaptureFixture[str], url: str, words: str) -> None:
     for argv in (["db", "upgrade"], ["dedup-check", "-"]):
-        line = _one_line_error(capsys, lambda argv=argv: main(["--database-url", url, *argv]))
+        line = _one_line_error(capsys, partial(main, ["--database-url", url, *argv]))
         assert words in line and "secret" not in line
 
 
@@ -79,19 +80,19 @@ def test_unreachable_postgresql_is_one_line_before_prefect(capsys: pytest.Captur
 
     url = f"postgresql+psycopg://u:secret@127.0.0.1:{closed_port()}/x"
     for argv in (["db", "upgrade"], ["ingest", "--site", "12371cn"], ["dedup-check", "-"]):
-        line = _one_line_error(capsys, lambda argv=argv: main(["--database-url", url, *argv]))
+        line = _one_line_error(capsys, partial(main, ["--database-url", url, *argv]))
         assert "cannot use database" in line and "u:***@" in line
 
 
 def test_corrupt_sqlite_file_is_one_line(capsys: pytest.CaptureFixture[str], corrupt_db: str) -> None:
     for argv in (["db", "upgrade"], ["ingest", "--site", "12371cn"], ["dedup-check", "-"]):
-        line = _one_line_error(capsys, lambda argv=argv: main(["--database-url", corrupt_db, *argv]))
+        line = _one_line_error(capsys, partial(main, ["--database-url", corrupt_db, *argv]))
         assert "file is not a database" in line
 
 
 def test_unknown_alembic_revision_is_one_line(capsys: pytest.CaptureFixture[str], unknown_revision_db: str) -> None:
     for argv in (["db", "upgrade"], ["ingest", "--site", "12371cn"], ["dedup-check", "-"]):
-        line = _one_line_error(capsys, lambda argv=argv: main(["--database-url", unknown_revision_db, *argv]))
+        line = _one_line_error(capsys, partial(main, ["--database-url", unknown_revision_db, *argv]))
         assert "does not know" in line and "9999_from_the_future" in line
 
 
@@ -122,7 +123,7 @@ def test_check_command_never_writes_the_database(
 @pytest.mark.parametrize("value", ["-5", "0", "x", "1.5", "99999999999"])
 def test_max_pages_is_validated_everywhere(capsys: pytest.CaptureFixture[str], value: str) -> None:
     for argv in (["ingest", "--max-pages", value], ["crawl", "--site", "12371cn", "--max-pages", value]):
-        line = _one_line_error(capsys, lambda argv=argv: main(argv))
+        line = _one_line_error(capsys, partial(main, argv))
         assert "max pages must be an integer" in line
     from crawlers.run import main as crawl_main
 

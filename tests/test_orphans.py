@@ -7,6 +7,7 @@ process tree is read from /proc (psutil is not installed).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -79,7 +80,7 @@ def watch_tree(proc: subprocess.Popen[bytes], until: list[str], timeout_s: float
     seen: dict[int, tuple[int, str]] = {}
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        assert proc.poll() is None, f"{proc.args} ended early with {proc.returncode}"
+        assert proc.poll() is None, f"{proc.args!r} ended early with {proc.returncode}"
         seen.update(descendants(proc.pid))
         if all(any(word in cmd for _, cmd in seen.values()) for word in until):
             return seen
@@ -102,10 +103,8 @@ def hostile() -> Iterator[HostileServer]:
 
 def _kill_all(left: dict[int, str]) -> None:
     for pid in left:  # clean up after a failing test: only processes this test started
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
