@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawlers.middlewares import OffsiteRefused
-from crawlers.resolver import PrivateAddressRefused
+from crawlers.resolver import PrivateAddressRefused, refusal_reason
 
 MAX_REASON_CHARS = 300
 
@@ -42,9 +42,12 @@ def failure_reason(failure: Failure) -> tuple[int | None, str]:
     if isinstance(failure.value, HttpError):
         response = failure.value.response
         return response.status, f"HTTP {response.status}"
+    if failure.check(PrivateAddressRefused):
+        return None, str(failure.value)
     if failure.check(DNSLookupError, CannotResolveHostError):
         url = getattr(failure, "request", None) and failure.request.url  # type: ignore[attr-defined]
-        return None, f"DNS lookup failed: {urlsplit(url or '').hostname} could not be resolved"
+        host = urlsplit(url or "").hostname or ""
+        return None, refusal_reason(host) or f"DNS lookup failed: {host} could not be resolved"
     if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return None, "timed out"
     if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
@@ -59,7 +62,7 @@ def failure_reason(failure: Failure) -> tuple[int | None, str]:
         return None, "no response received"
     if failure.check(ResponseDataLossError):
         return None, "response cut short (data loss)"
-    if failure.check(OffsiteRefused, PrivateAddressRefused):
+    if failure.check(OffsiteRefused):
         return None, str(failure.value)
     if failure.check(DownloadCancelledError) or (
         failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in (failure.getErrorMessage() or "")

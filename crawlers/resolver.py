@@ -25,21 +25,40 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.defer import Deferred
-from twisted.internet.error import ConnectError
+from twisted.internet.error import DNSLookupError
 
 log = logging.getLogger(__name__)
 
 
-class PrivateAddressRefused(ConnectError):
-    """A host name resolved to an address the site may not use; no connection was made."""
+# Names refused in this process → the address they resolved to. Twisted's name resolution turns any
+# resolver failure into "could not be resolved" before Scrapy sees it (CannotResolveHostError), so the
+# spider's errback looks the host up here to record the real reason (see refusal_reason).
+REFUSED: dict[str, str] = {}
+
+
+def refusal_reason(host: str) -> str | None:
+    """The one-line reason if ``host`` was refused here for resolving to a non-public address."""
+    address = REFUSED.get(host.lower().rstrip("."))
+    if address is None:
+        return None
+    return f"host {host!r} resolves to non-public address {address}: refused (DNS rebinding)"
+
+
+class PrivateAddressRefused(DNSLookupError):
+    """A host name resolved to an address the site may not use; no connection was made.
+
+    A DNSLookupError, so that Twisted's resolver machinery treats it as a failed lookup (a quiet
+    "could not be resolved") instead of logging an unexpected exception at CRITICAL level.
+    """
 
     def __init__(self, name: str, address: str) -> None:
-        super().__init__(string=f"host {name!r} resolves to non-public address {address}: refused (DNS rebinding)")
         self.name = name
         self.address = address
+        REFUSED[name.lower().rstrip(".")] = address
+        super().__init__(refusal_reason(name))
 
     def __str__(self) -> str:
-        return str(self.args[0]) if self.args else super().__str__()
+        return refusal_reason(self.name) or "refused (DNS rebinding)"
 
 
 def non_public(address: str) -> bool:

@@ -42,7 +42,7 @@ from crawlers.failures import failure_reason
 from crawlers.middlewares import Origin, host_allowed
 from crawlers.rawpages import RawPage
 from crawlers.registry import SiteConfig
-from crawlers.resolver import PrivateAddressRefused
+from crawlers.resolver import PrivateAddressRefused, refusal_reason
 from steps.urldates import date_from_url
 from steps.urls import canonical_url
 
@@ -634,7 +634,7 @@ class PortalSpider(scrapy.Spider):
             self._article_settled(request.meta, ok=False)
         if failure.check(StopDownload) and self.crawler.stats.get_value(stats.MAX_BYTES_REACHED):
             return  # cut by max_bytes (stat dangjian/cut_after_max_bytes): not fetched this run, not a failure
-        if failure.check(PrivateAddressRefused):
+        if failure.check(PrivateAddressRefused) or refusal_reason(urlsplit(request.url).hostname or ""):
             self.crawler.stats.inc_value(stats.REFUSED_PRIVATE_ADDRESS)
         status, reason = failure_reason(failure)
         self.crawler.stats.inc_value(stats.failed(role))
