@@ -66,7 +66,8 @@ def _guard_forkserver() -> None:
     """Import-time hook: in the forkserver (a direct child of the process named by POOL_PARENT_ENV),
     start the watchdog. Anywhere else (the flow process, pool workers, tests) it does nothing."""
     parent = os.environ.get(POOL_PARENT_ENV, "")
-    if parent.isdigit() and int(parent) != os.getpid() and os.getppid() == int(parent):
+    in_forkserver = "multiprocessing.forkserver" in sys.modules  # other children (the crawl) inherit the env
+    if in_forkserver and parent.isdigit() and int(parent) != os.getpid() and os.getppid() == int(parent):
         exit_when_parent_dies(int(parent))
 
 
