@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dangjian.cli import EXIT_USAGE, main
-from storage.migrate import upgrade
+from storage.migrate import head_revision
 
 
 def _one_line_error(capsys: pytest.CaptureFixture[str], call: Callable[[], int | None]) -> str:
@@ -37,13 +36,37 @@ def corrupt_db(tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def _set_revision(url: str, revision: str) -> None:
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :rev"), {"rev": revision})
+    engine.dispose()
+
+
 @pytest.fixture
-def unknown_revision_db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'future.db'}"
-    upgrade(url)
-    with sqlite3.connect(tmp_path / "future.db") as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
-    return url
+def unknown_revision_db(db_url: str) -> str:
+    """A database (both backends) stamped with a revision this code has never heard of."""
+    _set_revision(db_url, "9999_from_the_future")
+    return db_url
+
+
+def _schema_digest(url: str) -> str:
+    """What a check command could change: the revision and every table's row count."""
+    from sqlalchemy import inspect, text
+
+    from storage.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        tables = sorted(inspect(conn).get_table_names())
+        counts = [(t, conn.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar()) for t in tables]
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    engine.dispose()
+    return hashlib.sha256(repr((revision, counts)).encode()).hexdigest()
 
 
 def test_unknown_codec_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -97,27 +120,26 @@ def test_unknown_alembic_revision_is_one_line(capsys: pytest.CaptureFixture[str]
 
 
 def test_check_command_never_writes_the_database(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_url: str
 ) -> None:
-    """dedup-check silently migrated the database it read; now it refuses an old schema instead."""
-    path = tmp_path / "old.db"
-    url = f"sqlite:///{path}"
-    upgrade(url, "0002")
-    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    """dedup-check silently migrated the database it read (on both backends); now it refuses an old
+    schema instead, and at the latest schema it reads without writing a row (seeds not re-indexed)."""
+    _set_revision(db_url, "0002")  # an older revision: only the stamp matters to the check
+    before = _schema_digest(db_url)
     text = tmp_path / "t.txt"
     text.write_text("党支部开展主题党日活动。" * 5, encoding="utf-8")
-    line = _one_line_error(capsys, lambda: main(["--database-url", url, "dedup-check", str(text)]))
+    line = _one_line_error(capsys, lambda: main(["--database-url", db_url, "dedup-check", str(text)]))
     assert "run `dangjian db upgrade`" in line and "0002" in line
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert _schema_digest(db_url) == before
     missing = tmp_path / "missing.db"
     line = _one_line_error(capsys, lambda: main(["--database-url", f"sqlite:///{missing}", "dedup-check", str(text)]))
     assert "no database" in line and not missing.exists()
-    # at head it runs, read-only: the file is unchanged afterwards
-    upgrade(url)
-    before = hashlib.sha256(path.read_bytes()).hexdigest()
-    assert main(["--database-url", url, "dedup-check", str(text)]) == 0
+    # at head it runs, read-only: no seed indexed, no row written
+    _set_revision(db_url, head_revision() or "")
+    before = _schema_digest(db_url)
+    assert main(["--database-url", db_url, "dedup-check", str(text)]) == 0
     assert '"duplicate": false' in capsys.readouterr().out
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert _schema_digest(db_url) == before
 
 
 @pytest.mark.parametrize("value", ["-5", "0", "x", "1.5", "99999999999"])
