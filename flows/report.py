@@ -21,7 +21,10 @@ REPORT_COLUMNS = (
 )
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+# What can turn crawled text into markup: links and images ([ ] ( ) !), HTML (< >), table cells (|),
+# code (`), emphasis (* and _ at a word's edge; an underscore inside a word, as in t20240311_1.html, is
+# plain text in GFM and stays as it is, so URLs read and search as they are).
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]()<>!|~]|(?<!\w)_|_(?!\w)")
 
 
 def escape_markdown(value: Any) -> str:
@@ -31,7 +34,7 @@ def escape_markdown(value: Any) -> str:
     title became a live link or image in the run report and the new-articles table (issue #13).
     """
     text = " ".join(str(value).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
 
 
 def _cell(value: Any) -> str:
