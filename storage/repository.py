@@ -46,6 +46,8 @@ def utcnow() -> datetime:
 # --- runs -------------------------------------------------------------------------------------------
 
 
+
+
 def worker_label() -> str:
     """The name runs are attributed to: ``DANGJIAN_WORKER_NAME`` if set (e.g. per Prefect worker), else the host."""
     return os.environ.get("DANGJIAN_WORKER_NAME") or socket.gethostname()
