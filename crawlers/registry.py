@@ -21,12 +21,22 @@ Fields (only ``name``, ``start_urls`` and ``article_url_patterns`` are required)
 - ``feed_urls``: RSS 2.0 / Atom feed URLs whose item links are crawled like list links.
 - ``max_pages``: responses per run (default 500); ``max_bytes``: downloaded bytes per run (default: no limit);
   the crawl stops cleanly when either is reached, keeping what it already has.
-- ``download_delay``: seconds between requests to the site (default 1.0).
-- ``body_xpath`` / ``title_xpath``: extraction fallbacks.
+- ``download_delay``: seconds between requests to the site (default 1.0, at most :data:`MAX_DOWNLOAD_DELAY`).
+- ``body_xpath`` / ``title_xpath``: extraction fallbacks (XPath 1.0, compiled when the registry loads).
+- ``allowed_ports``: ports the crawl may connect to on the allowed hosts; default: the ports of the start,
+  sitemap and feed URLs, plus 80 and 443 when one of them is on 80 or 443 (http → https upgrades).
+- ``allow_private_addresses``: connect to a host name that resolves to a loopback, private, link-local or
+  otherwise non-public address (default: false, unless every allowed domain is itself such an address or
+  ``localhost``). For intranet portals; see crawlers/resolver.py for the DNS-rebinding rule.
+
+URL patterns are matched against the path and query of a URL, never its scheme, host or fragment, and are
+refused when they can backtrack catastrophically (crawlers/regexcheck.py).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +45,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from lxml import etree
+
+from crawlers.regexcheck import UnsafePattern, check_pattern
 
 DEFAULT_REGISTRY = Path(__file__).resolve().parent / "sites.yaml"
 # TRS CMS column pages: index.html, index_1.html, … (also .htm/.shtml).
@@ -42,6 +55,8 @@ DEFAULT_REGISTRY = Path(__file__).resolve().parent / "sites.yaml"
 DEFAULT_LIST_PATTERNS = (r"/index(?:_?\d+)?\.s?html?$",)
 # Anchor texts of "next"/"last" pagination links on list pages (compared without spaces and brackets).
 DEFAULT_NEXT_PAGE_TEXTS = ("下一页", "下页", "后一页", "尾页", "末页", "最后一页")
+MAX_DOWNLOAD_DELAY = 300.0  # seconds; a larger delay (or inf/nan) would make the crawl fetch nothing
+DEFAULT_PORTS = {"http": 80, "https": 443}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 
@@ -68,13 +83,17 @@ class SiteConfig:
     sitemaps_from_robots: bool = False
     feed_urls: tuple[str, ...] = ()
     max_bytes: int | None = None
+    allowed_ports: tuple[int, ...] = (80, 443)
+    allow_private_addresses: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def is_article_url(self, url: str) -> bool:
-        return any(p.search(url) for p in self.article_url_patterns)
+        target = match_target(url)
+        return any(p.search(target) for p in self.article_url_patterns)
 
     def is_list_url(self, url: str) -> bool:
-        return any(p.search(url) for p in self.list_url_patterns)
+        target = match_target(url)
+        return any(p.search(target) for p in self.list_url_patterns)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, e.g. to pass the entry to a crawl subprocess or print it."""
@@ -96,7 +115,38 @@ class SiteConfig:
             "sitemaps_from_robots": self.sitemaps_from_robots,
             "feed_urls": list(self.feed_urls),
             "max_bytes": self.max_bytes,
+            "allowed_ports": list(self.allowed_ports),
+            "allow_private_addresses": self.allow_private_addresses,
         }
+
+
+def match_target(url: str) -> str:
+    """What URL patterns see: the path and query, never scheme, host or fragment.
+
+    Why: matched against the whole URL, ``file://<host>/etc/passwd#/202401/t20240101_7.html`` satisfied an
+    unanchored article pattern through its fragment (issue #13).
+    """
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def effective_port(url: str) -> int | None:
+    """The TCP port a URL connects to (its explicit port, else the scheme's default); None if unknown."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return port or DEFAULT_PORTS.get(parts.scheme.lower())
+
+
+def _non_public_literal(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False
 
 
 def _fail(entry: str, fieldname: str, problem: str) -> RegistryError:
@@ -122,10 +172,56 @@ def _patterns(entry: str, key: str, values: list[str]) -> tuple[re.Pattern[str],
     compiled = []
     for v in values:
         try:
-            compiled.append(re.compile(v))
+            pattern = re.compile(v)
+            check_pattern(pattern)
         except re.error as exc:
             raise _fail(entry, key, f"bad regular expression {v!r}: {exc}") from exc
+        except UnsafePattern as exc:
+            raise _fail(entry, key, f"regular expression {v!r} can backtrack catastrophically: {exc}") from exc
+        compiled.append(pattern)
     return tuple(compiled)
+
+
+def _xpath(entry: str, key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(entry, key, "must be a non-empty string")
+    try:
+        etree.XPath(value)
+    except etree.XPathError as exc:
+        raise _fail(entry, key, f"invalid XPath {value!r}: {exc}") from exc
+    return value
+
+
+def _ports(entry: str, raw: Mapping[str, Any], urls: Sequence[str]) -> tuple[int, ...]:
+    value = raw.get("allowed_ports")
+    if value is None:
+        ports = {p for p in (effective_port(u) for u in urls) if p}
+        if ports & {80, 443}:
+            ports |= {80, 443}
+        return tuple(sorted(ports))
+    if not isinstance(value, list) or not value:
+        raise _fail(entry, "allowed_ports", "must be a non-empty list of port numbers")
+    for port in value:
+        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+            raise _fail(entry, "allowed_ports", f"{port!r} is not a port number (1-65535)")
+    missing = sorted({p for p in (effective_port(u) for u in urls) if p} - set(value))
+    if missing:
+        raise _fail(entry, "allowed_ports", f"does not include port(s) {missing} of the start/sitemap/feed URLs")
+    return tuple(sorted(set(value)))
+
+
+def _delay(entry: str, raw: Mapping[str, Any]) -> float:
+    delay = raw.get("download_delay", 1.0)
+    if (
+        not isinstance(delay, int | float)
+        or isinstance(delay, bool)
+        or not math.isfinite(delay)
+        or not 0 <= delay <= MAX_DOWNLOAD_DELAY
+    ):
+        raise _fail(entry, "download_delay", f"must be a number of seconds from 0 to {MAX_DOWNLOAD_DELAY:g}")
+    return float(delay)
 
 
 def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int = 0) -> SiteConfig:
@@ -157,6 +253,8 @@ def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int 
         "sitemaps_from_robots",
         "feed_urls",
         "max_bytes",
+        "allowed_ports",
+        "allow_private_addresses",
     }
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -207,14 +305,19 @@ def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int 
     max_pages = raw.get("max_pages", 500)
     if not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1:
         raise _fail(name, "max_pages", "must be a positive integer")
-    delay = raw.get("download_delay", 1.0)
-    if not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0:
-        raise _fail(name, "download_delay", "must be a number of seconds >= 0")
-    for key in ("title", "body_xpath", "title_xpath", "notes"):
+    delay = _delay(name, raw)
+    for key in ("title", "notes"):
         if raw.get(key) is not None and not isinstance(raw[key], str):
             raise _fail(name, key, "must be a string")
-    if not isinstance(raw.get("enabled", True), bool):
-        raise _fail(name, "enabled", "must be true or false")
+    body_xpath = _xpath(name, "body_xpath", raw.get("body_xpath"))
+    title_xpath = _xpath(name, "title_xpath", raw.get("title_xpath"))
+    for key in ("enabled", "allow_private_addresses"):
+        if not isinstance(raw.get(key, True), bool):
+            raise _fail(name, key, "must be true or false")
+    ports = _ports(name, raw, [*start_urls, *discovery["sitemap_urls"], *discovery["feed_urls"]])
+    private = raw.get("allow_private_addresses")
+    if private is None:
+        private = all(_non_public_literal(d) for d in domains)
     return SiteConfig(
         name=name,
         title=raw.get("title") or name,
@@ -223,9 +326,9 @@ def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int 
         article_url_patterns=articles,
         list_url_patterns=lists,
         max_pages=max_pages,
-        download_delay=float(delay),
-        body_xpath=raw.get("body_xpath"),
-        title_xpath=raw.get("title_xpath"),
+        download_delay=delay,
+        body_xpath=body_xpath,
+        title_xpath=title_xpath,
         enabled=raw.get("enabled", True),
         notes=raw.get("notes") or "",
         next_page_texts=DEFAULT_NEXT_PAGE_TEXTS if next_texts is None else tuple(next_texts),
@@ -233,7 +336,24 @@ def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int 
         sitemaps_from_robots=raw.get("sitemaps_from_robots", False),
         feed_urls=tuple(discovery["feed_urls"]),
         max_bytes=max_bytes,
+        allowed_ports=ports,
+        allow_private_addresses=private,
     )
+
+
+MAX_PAGES_LIMIT = 1_000_000
+
+
+def validate_max_pages(value: object) -> int:
+    """A max-pages override (CLI ``--max-pages``, the flow's ``max_pages``): an integer from 1 to
+    MAX_PAGES_LIMIT. 0 and negatives were accepted by ingest and silently meant "the registry's"."""
+    try:
+        number = int(str(value).strip()) if not isinstance(value, bool) else 0
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_PAGES_LIMIT:
+        raise RegistryError(f"max pages must be an integer from 1 to {MAX_PAGES_LIMIT}, got {value!r}")
+    return number
 
 
 def parse_placeholders(pairs: Sequence[str]) -> dict[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,9 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawlers import settings as default_settings
-from crawlers.registry import RegistryError, SiteConfig, load_registry, parse_placeholders
+from crawlers.lifeline import set_parent_death_signal
+from crawlers.registry import RegistryError, SiteConfig, load_registry, parse_placeholders, validate_max_pages
+from crawlers.resolver import ALLOW_SETTING
 from crawlers.spiders.portal import PortalSpider
 
 
@@ -36,6 +39,7 @@ def crawl_settings(
     settings.set("DOWNLOAD_DELAY", site.download_delay, priority="cmdline")
     settings.set("AUTOTHROTTLE_START_DELAY", site.download_delay, priority="cmdline")
     settings.set("CLOSESPIDER_PAGECOUNT", max_pages or site.max_pages, priority="cmdline")
+    settings.set(ALLOW_SETTING, site.allow_private_addresses, priority="cmdline")  # crawlers/resolver.py
     return settings
 
 
@@ -67,6 +71,13 @@ def write_validators(path: Path, validators: dict[str, dict[str, str]]) -> None:
     os.replace(tmp, path)
 
 
+def _max_pages(value: str) -> int:
+    try:
+        return validate_max_pages(value)
+    except RegistryError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--registry", type=Path, default=None)
@@ -77,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--since", type=date.fromisoformat, default=None)
     parser.add_argument("--until", type=date.fromisoformat, default=None)
     parser.add_argument("--skip-urls", type=Path, default=None, help="file of canonical URLs not to fetch")
-    parser.add_argument("--max-pages", type=int, default=None)
+    parser.add_argument("--max-pages", type=_max_pages, default=None)
     parser.add_argument(
         "--validators",
         type=Path,
@@ -87,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run", default=None, help="run label in the WARC archive (default: --out's directory name)")
     parser.add_argument("--archive-dir", type=Path, default=None, help="WARC archive root (default: data/archive)")
     args = parser.parse_args(argv)
+    # Never outlive the flow or CLI that started us (a killed parent left crawls sending requests).
+    # SIGKILL: nobody is left to read a graceful ending, and the raw-page file tolerates a cut.
+    set_parent_death_signal(signal.SIGKILL)
 
     try:
         registry = load_registry(args.registry, parse_placeholders(args.var))

@@ -51,6 +51,16 @@ ARCHIVE_DIR = None
 ARCHIVE_RUN = None  # crawlers/run.py sets it (--run, default: the name of the run directory)
 ARCHIVE_RETENTION_DAYS = float(os.environ.get("DANGJIAN_ARCHIVE_RETENTION_DAYS", "0") or 0)
 ARCHIVE_MAX_FILE_BYTES = 1 << 30
+# Only http and https are ever fetched: the handlers of every other scheme are off, so even a request
+# that got past the policy above could not read a local file (file:), log in anywhere (ftp:), reach a
+# bucket (s3:) or smuggle a body in its URL (data:).
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
+# DNS rebinding: a public host name that resolves to a loopback/private/link-local address is refused
+# unless the registry entry says allow_private_addresses (crawlers/resolver.py).
+TWISTED_DNS_RESOLVER = "crawlers.resolver.PublicAddressResolver"
+# Scrapy 2.19's remote control runs Python sent to a localhost HTTP port and leaves token files behind
+# when a crawl is killed: a crawl process is not a console.
+REMOTE_CONTROL_ENABLED = False
 # memusage/max is the process's peak RSS (ru_maxrss) but is only sampled every interval (default 60 s):
 # sample every second so the stats of a short crawl show its real peak. Reading it costs one syscall.
 MEMUSAGE_CHECK_INTERVAL_SECONDS = 1.0

@@ -31,6 +31,11 @@ FEEDS_OK = "dangjian/feeds_ok"
 FEEDS_INVALID = "dangjian/feeds_invalid"
 
 REFUSED_OFFSITE = "dangjian/refused_offsite"
+REFUSED_SCHEME = "dangjian/refused_scheme"
+REFUSED_PORT = "dangjian/refused_port"
+REFUSED_PRIVATE_ADDRESS = "dangjian/refused_private_address"
+LIST_PAGES_CUT = "dangjian/list_pages_cut"
+DISCOVERED_OVER_MAX = "dangjian/discovered_urls_over_max_pages"
 MAX_BYTES_REACHED = "dangjian/max_bytes_reached"
 CUT_AFTER_MAX_BYTES = "dangjian/cut_after_max_bytes"
 

@@ -68,10 +68,12 @@ def format_summary(results: dict[str, dict[str, Any]]) -> str:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from crawlers.registry import load_registry, parse_placeholders, select_sites
     from flows.ingest import ingest, run_results, validate_window
+    from storage.migrate import check_database
 
-    # Fail fast on what the user can fix, before Prefect or any crawl starts.
+    # Fail fast on what the user can fix, before Prefect or any crawl starts: one line, no traceback.
     validate_window(args.since, args.until)
     select_sites(load_registry(args.registry, parse_placeholders(args.var)), args.site or None)
+    check_database(args.database_url, require_head=False)  # the flow migrates; unreachable/corrupt stops here
     try:
         state = ingest(
             sites=args.site or None,
@@ -109,11 +111,14 @@ def _read_input(path: str) -> bytes:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """One page → the JSON the pipeline would store (same code as the flow's extract and normalize)."""
+    from process.analyze import too_large, without_inline_data
     from steps.decode import decode_html
-    from steps.extract import extract_article
+    from steps.extract import ExtractionError, extract_article
     from steps.normalize import normalize_text
 
-    body = _read_input(args.file)
+    body = without_inline_data(_read_input(args.file))
+    if reason := too_large(body):  # the pipeline's bound: a 50 MB page ran > 600 s here without it
+        raise ExtractionError(reason)
     html = body.decode(args.encoding, errors="replace") if args.encoding else decode_html(body).text
     art = extract_article(html, args.url)
     norm = normalize_text(art.text)
@@ -147,22 +152,25 @@ def cmd_dedup_check(args: argparse.Namespace) -> int:
     from process.seeds import prepare_reference_text, sync_seed_corpus
     from steps import dedup
     from storage.db import make_engine, session_scope
-    from storage.migrate import upgrade
+    from storage.migrate import check_database, upgrade
 
     with tempfile.TemporaryDirectory(prefix="dangjian-dedup-") as tmp:
-        if args.corpus:
-            # An explicit corpus replaces seeds + database: index it into a throwaway database.
+        if args.corpus or args.seeds:
+            # An explicit folder replaces seeds + database: index it into a throwaway database.
             url = f"sqlite:///{Path(tmp) / 'corpus.db'}"
-            corpus = Path(args.corpus)
+            corpus = Path(args.corpus or args.seeds)
             if not corpus.is_dir():
                 raise ValueError(f"--corpus {corpus} is not a folder")
+            upgrade(url)
         else:
-            url = args.database_url
-            corpus = Path(args.seeds) if args.seeds else Path(__file__).resolve().parent.parent / "seeds"
-        upgrade(url)
+            # The database as the last ingest left it (its seeds included): a check never writes, so
+            # it neither migrates nor re-indexes the seeds.
+            url, corpus = args.database_url, None
+            check_database(url)
         engine = make_engine(url)
         try:
-            sync_seed_corpus(engine, corpus)
+            if corpus is not None:
+                sync_seed_corpus(engine, corpus)
             for name in args.files:
                 text = _read_input(name).decode("utf-8", errors="replace")
                 fp = dedup.fingerprint(prepare_reference_text(text))
@@ -223,13 +231,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _positive(value: str) -> int:
+    from crawlers.registry import RegistryError, validate_max_pages
+
     try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
-    return number
+        return validate_max_pages(value)
+    except RegistryError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -394,7 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", action="append", default=[], metavar="NAME", help="site to crawl (repeatable)")
     p.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD")
     p.add_argument("--until", type=_day, default=None, metavar="YYYY-MM-DD")
-    p.add_argument("--max-pages", type=int, default=None, help="stop each site's crawl after N responses")
+    p.add_argument("--max-pages", type=_positive, default=None, help="stop each site's crawl after N responses")
     p.add_argument(
         "--incremental",
         action="store_true",
@@ -428,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dedup-check", help="check text files against the reference corpus")
     p.add_argument("files", nargs="+", metavar="FILE", help="UTF-8 text files (- for standard input)")
     p.add_argument("--corpus", default=None, help="use the .txt files of DIR as the only references")
-    p.add_argument("--seeds", default=None, help="seed folder to index with the database (default: seeds/)")
+    p.add_argument("--seeds", default=None, help="like --corpus (kept for compatibility)")
     p.set_defaults(func=cmd_dedup_check)
 
     p = sub.add_parser("alerts", help="notify a webhook when the nightly fails or a site goes quiet (Prefect)")
@@ -500,13 +507,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import SQLAlchemyError
 
     from crawlers.probe import ProbeError
     from crawlers.registry import RegistryError
     from steps.extract import ExtractionError
+    from storage.db import DatabaseProblem
 
-    return (RegistryError, ExtractionError, ProbeError, OperationalError, ValueError, OSError)
+    # LookupError: an unknown codec (--encoding); SQLAlchemyError: any database failure not already
+    # turned into a DatabaseProblem (its first line is the driver's message, never the traceback).
+    return (
+        RegistryError,
+        ExtractionError,
+        ProbeError,
+        DatabaseProblem,
+        SQLAlchemyError,
+        LookupError,
+        ValueError,
+        OSError,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,7 +37,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from crawlers import stats as keys
-from crawlers.registry import SiteConfig, load_registry, select_sites
+from crawlers.registry import SiteConfig, load_registry, select_sites, validate_max_pages
 from flows.alerts import emit_site_quiet, quiet_runs_threshold
 from flows.outcomes import AllSitesFailed, RunRejected, SiteFailed, keep_expected_outcomes_one_line
 from flows.report import NEW_ARTICLE_COLUMNS, new_article_rows, run_markdown
@@ -45,10 +45,10 @@ from process.run import SiteSummary, process_raw_file
 from process.seeds import sync_seed_corpus
 from steps.chinatime import CHINA_TZ
 from storage import repository as repo
+from storage.db import DatabaseProblem, make_engine, session_scope
 from storage.db import database_url as resolve_database_url
-from storage.db import make_engine, session_scope
 from storage.export import export_run
-from storage.migrate import upgrade
+from storage.migrate import check_database, upgrade
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS_DIR = PROJECT_ROOT / "seeds"
@@ -381,6 +381,8 @@ def ingest(
     try:
         since_day, until_day = validate_window(since, until)
         chosen = select_sites(load_registry(registry_path, registry_vars or {}), sites)
+        if max_pages is not None:
+            validate_max_pages(max_pages)
     except ValueError as exc:  # RegistryError is a ValueError too
         return _rejected(exc)
     if fan_out and current_deployment.name:
@@ -412,9 +414,12 @@ def open_database(database_url: str | None, seeds_dir: str | None) -> Engine:
     An unreachable, corrupt or foreign database is an expected failure: RunRejected, one line.
     """
     try:
+        check_database(database_url, require_head=False)  # reachable, not corrupt, not from the future
         upgrade(database_url)
         engine = make_engine(database_url)
         indexed, removed = sync_seed_corpus(engine, Path(seeds_dir) if seeds_dir else DEFAULT_SEEDS_DIR)
+    except DatabaseProblem as exc:
+        raise RunRejected(str(exc)) from exc
     except (SQLAlchemyError, ArgumentError, CommandError, ImportError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
         raise RunRejected(f"database {_safe_url(database_url)} cannot be used: {reason}") from exc

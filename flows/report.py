@@ -6,8 +6,10 @@ UI, in logs and in the CLI.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict
+from typing import Any
 
 from process.run import SiteSummary
 
@@ -25,8 +27,24 @@ REPORT_COLUMNS = (
 )
 
 
-def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+# What can turn crawled text into markup: links and images ([ ] ( ) !), HTML (< >), table cells (|),
+# code (`), emphasis (* and _ at a word's edge; an underscore inside a word, as in t20240311_1.html, is
+# plain text in GFM and stays as it is, so URLs read and search as they are).
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]()<>!|~]|(?<!\w)_|_(?!\w)")
+
+
+def escape_markdown(value: Any) -> str:
+    """Crawled text made inert in markdown: one line, every markup character backslash-escaped.
+
+    Why: titles, URLs and reasons come from the crawled site; ``[点我](http://evil/)`` or ``![](…)`` in a
+    title became a live link or image in the run report and the new-articles table (issue #13).
+    """
+    text = " ".join(str(value).split())
+    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+
+
+def _cell(value: Any) -> str:
+    return escape_markdown(value)
 
 
 def run_markdown(title: str, summaries: Mapping[str, SiteSummary], quiet_sites: Mapping[str, int] | None = None) -> str:
@@ -62,7 +80,8 @@ def run_markdown(title: str, summaries: Mapping[str, SiteSummary], quiet_sites: 
 
 
 def new_article_rows(summaries: Mapping[str, SiteSummary]) -> list[dict[str, str]]:
-    """Rows of the new-articles table artifact: title, published (China time), site, URL; newest first."""
+    """Rows of the new-articles table artifact: title, published (China time), site, URL; newest first.
+    Every cell is escaped: the table renders markdown, and titles and URLs come from crawled pages."""
     rows = [asdict(row) for summary in summaries.values() for row in summary.new_articles]
     rows.sort(key=lambda row: row["published"], reverse=True)
-    return [{column: row[column] for column in NEW_ARTICLE_COLUMNS} for row in rows]
+    return [{column: escape_markdown(row[column]) for column in NEW_ARTICLE_COLUMNS} for row in rows]

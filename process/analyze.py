@@ -69,7 +69,7 @@ def without_inline_data(body: bytes) -> bytes:
     return _INLINE_DATA.sub(rb"\1\2\2", body)
 
 
-def _too_large(body: bytes) -> str | None:
+def too_large(body: bytes) -> str | None:
     if len(body) <= MAX_EXTRACT_BYTES:
         return None
     return f"page of {len(body) / 2**20:.1f} MB is larger than the {MAX_EXTRACT_BYTES // 2**20} MB extraction limit"
@@ -84,7 +84,7 @@ def _continuation_texts(page: RawPage, site: SiteConfig) -> tuple[list[str], lis
         part_url = page.part_urls[i] if i < len(page.part_urls) else f"{page.final_url or page.url}#part{i + 2}"
         body = without_inline_data(body)
         try:
-            if reason := _too_large(body):
+            if reason := too_large(body):
                 raise ExtractionError(reason)
             decoded = decode_html(body, page.headers.get("content-type"))
             part = extract_article(decoded.text, part_url, body_xpath=site.body_xpath, title_xpath=site.title_xpath)
@@ -135,7 +135,7 @@ def analyze_page(
     result = Analysis(url=url, key=storage_key(canonical_url(url)))
     result.seconds = clock.seconds
     body = without_inline_data(page.body)
-    if reason := _too_large(body):
+    if reason := too_large(body):
         result.failure = ("extract", reason)
         return result
     with clock.stage("decode"):

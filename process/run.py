@@ -21,6 +21,7 @@ from typing import Literal
 
 from sqlalchemy import Engine
 
+from crawlers import lifeline
 from crawlers.rawpages import RawPage, follow_raw_pages, read_raw_pages
 from crawlers.registry import SiteConfig
 from process.analyze import STAGES, Analysis, StageClock, analyze_page
@@ -92,13 +93,18 @@ def _analysis_pool(processes: int) -> ProcessPoolExecutor:
 
     forkserver, not fork: the flow process runs Prefect's threads, and forking a threaded process can
     copy a lock some other thread holds. The server preloads the steps, so workers start warm.
+    None of it outlives this process (crawlers/lifeline.py): the forkserver preloads the lifeline, which
+    starts a watchdog on this pid there, and each worker asks for SIGKILL when the forkserver dies.
     """
     global _pool
     with _pool_lock:
         if _pool is None:
+            os.environ[lifeline.POOL_PARENT_ENV] = str(os.getpid())
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["process.analyze"])
-            _pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
+            context.set_forkserver_preload(["crawlers.lifeline", "process.analyze"])
+            _pool = ProcessPoolExecutor(
+                max_workers=processes, mp_context=context, initializer=lifeline.set_parent_death_signal
+            )
         return _pool
 
 

@@ -23,6 +23,7 @@ import base64
 import contextlib
 import html
 import random
+import socket
 import struct
 import threading
 import time
@@ -42,6 +43,8 @@ TRAP_PREFIX = "/bad/index_"  # /bad/index_N.html links to /bad/index_{N+1}.html,
 SLOW_SECONDS = 6.0  # the test sets DANGJIAN_DOWNLOAD_TIMEOUT well below this
 LARGE_PAGE_BYTES = 20 * 1024 * 1024  # under DOWNLOAD_MAXSIZE (32 MiB): fetched whole, then extracted
 OVERSIZE_BYTES = 40 * 1024 * 1024  # over DOWNLOAD_MAXSIZE: announced by Content-Length, cancelled
+LINKS_PATH = "/bad/links/index.html"  # a list page with LINKS_PAGE_LINKS links
+LINKS_PAGE_LINKS = 6000  # over the spider's MAX_LIST_LINKS (5000)
 BOMB_INFLATED_BYTES = 512 * 1024 * 1024  # ~2.3 MB on the wire, 512 MiB inflated: far over DOWNLOAD_MAXSIZE
 
 # What a handler returns: (status, headers, body). Handlers with special wire behaviour
@@ -258,6 +261,60 @@ def _oversize(h: _Handler) -> None:
         sent += len(chunk)
 
 
+def _redirect_port(path: str, host: str = "127.0.0.1") -> Handler:
+    """A redirect to another port of the same host (``OTHER_PORT`` below this server's own)."""
+    return lambda h: (302, [("Location", f"http://{host}:{other_port(h.server.server_address[1])}{path}")], b"")
+
+
+def other_port(port: int) -> int:
+    return port - 1 if port > 1024 else port + 1
+
+
+def _meta_refresh(target: Callable[[int], str]) -> Handler:
+    def make(h: _Handler) -> Reply:
+        url = html.escape(target(h.server.server_address[1]), quote=True)
+        return _html(f'<html><head><meta http-equiv="refresh" content="0;url={url}"></head><body>…</body></html>')
+
+    return make
+
+
+def _chunked_oversize(h: _Handler) -> None:
+    """No Content-Length, over DOWNLOAD_MAXSIZE: Scrapy cancels it mid-body with an empty message (it
+    crashed failure_reason and the page vanished without a record, issue #13)."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html; charset=utf-8")
+    h.end_headers()
+    chunk = b"<p>x</p>" * 8192
+    for _ in range(OVERSIZE_BYTES // len(chunk)):
+        h.wfile.write(chunk)
+    h.close_connection = True
+
+
+def _aborted(h: _Handler) -> None:
+    """Half a page, then a TCP reset (SO_LINGER 0): no clean end of body, no Content-Length."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html; charset=utf-8")
+    h.end_headers()
+    h.wfile.write(article_html(0).encode()[:500])
+    h.wfile.flush()
+    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    h.close_connection = True
+
+
+MARKDOWN_TITLE = "[点我领奖](http://evil.example.invalid/x) ![图](http://evil.example.invalid/x.png) <b>|表格|</b>"
+
+
+def _markdown_title(n: int) -> Handler:
+    page = article_html(n).replace(title_of(n), MARKDOWN_TITLE + title_of(n))
+    return lambda h: _html(page)
+
+
+def links_page() -> str:
+    """A list page with more links than MAX_LIST_LINKS: cut, with an error record."""
+    items = "".join(f'<li><a href="/bad/nolink/{i}.html">{i}</a></li>' for i in range(LINKS_PAGE_LINKS))
+    return f'<html><head><meta charset="utf-8"><title>链接</title></head><body><ul>{items}</ul></body></html>'
+
+
 # --- the case table --------------------------------------------------------------------------------
 
 
@@ -266,8 +323,9 @@ class Case:
     """One link of /bad/index.html and what the pipeline must make of it.
 
     ``expect``: "stored" (an article row, exactly once), "error" (a page_errors row whose stage is
-    ``stage`` and whose reason contains ``reason``) or "not_fetched" (dropped by the crawler before
-    any request; ``reason`` names the crawl stat that proves it).
+    ``stage`` and whose reason contains ``reason``), "not_fetched" (dropped by the crawler before
+    any request; ``reason`` names the crawl stat that proves it) or "ignored" (not an article link at
+    all: never requested, no row). ``href`` may hold ``{port}`` and ``{other_port}``, filled per server.
     """
 
     id: str
@@ -422,6 +480,78 @@ def _cases() -> list[Case]:
             "same_as:spellings-canonical",
         )
     )
+
+    # scheme, port and fragment tricks (issue #13): none is fetched; each refusal is a page_errors row
+    def trick(cid: str, n: int, href: str, reason: str, expect: str = "error", path: str = "") -> None:
+        c.append(Case(cid, href, path or article_path(n), expect, "fetch" if expect == "error" else "", reason))
+
+    trick("link-file-scheme", 50, "file://127.0.0.1" + article_path(50), "refused file: URL")
+    trick("link-file-no-host", 51, "file://" + article_path(51), "refused file: URL")
+    trick(
+        "link-file-fragment-trick", 52, "file://127.0.0.1/etc/passwd#" + article_path(52), "", "ignored", "/etc/passwd"
+    )
+    trick("link-http-fragment-trick", 53, "/etc/shadow#" + article_path(53), "", "ignored", "/etc/shadow")
+    trick("link-ftp-same-host", 54, "ftp://127.0.0.1:{port}" + article_path(54), "refused ftp: URL")
+    trick("link-other-port", 55, "http://127.0.0.1:{other_port}" + article_path(55), "refused request to port")
+    trick("link-https-443", 56, "https://127.0.0.1" + article_path(56), "refused request to port 443")
+    trick(
+        "link-userinfo-other-port", 57, "http://a@127.0.0.1:{other_port}" + article_path(57), "refused request to port"
+    )
+    trick("link-gopher", 58, "gopher://127.0.0.1:{port}" + article_path(58), "refused gopher: URL")
+    trick("link-s3", 59, "s3://127.0.0.1" + article_path(59), "refused s3: URL")
+    c.append(
+        Case(
+            "link-ipv6-loopback",
+            "http://[::1]:{port}" + article_path(60),
+            article_path(60),
+            "not_fetched",
+            reason="dangjian/offsite_article_links",
+        )
+    )
+    c.append(
+        Case(
+            "link-lookalike-host",
+            "http://127.0.0.1.evil.example.invalid" + article_path(61),
+            article_path(61),
+            "not_fetched",
+            reason="dangjian/offsite_article_links",
+        )
+    )
+    add("redirect-other-port", 62, "error", "fetch", "refused request to port", _redirect_port("/admin"))
+    add(
+        "redirect-localhost-other-port",
+        63,
+        "error",
+        "fetch",
+        "refused offsite request to 'localhost'",
+        _redirect_port("/admin", host="localhost"),
+    )
+    add("redirect-ftp", 64, "error", "fetch", "HTTP 302", _redirect("ftp://127.0.0.1/bad/x.html"))
+    add("redirect-file", 65, "error", "fetch", "HTTP 302", _redirect("file:///etc/passwd"))
+    add(
+        "meta-refresh-other-port",
+        66,
+        "error",
+        "fetch",
+        "refused request to port",
+        _meta_refresh(lambda port: f"http://127.0.0.1:{other_port(port)}/admin"),
+    )
+    add(
+        "meta-refresh-offsite",
+        67,
+        "error",
+        "fetch",
+        "refused offsite request to 'evil.example.invalid'",
+        _meta_refresh(lambda port: "http://evil.example.invalid/admin"),
+    )
+    # responses that end badly still end in one record each
+    add("oversize-no-content-length", 68, "error", "fetch", "larger than the download max size", _chunked_oversize)
+    # HTTP/1.0 without Content-Length: the close ends the body, so the half page is processed (one record)
+    add("aborted-mid-body", 69, "error", "extract", "no main text found", _aborted)
+    # crawled markup in a title must not become live markdown in the run's artifacts
+    add("markdown-in-title", 70, "stored", "", "", _markdown_title(70))
+    # a list page with more links than the bound: cut, with a record
+    c.append(Case("list-page-too-many-links", LINKS_PATH, LINKS_PATH, "error", "fetch", "list page cut"))
     return c
 
 
@@ -430,10 +560,11 @@ ROUTES: dict[str, Handler] = {case.path: case.handler for case in CASES if case.
 ROUTES[article_path(30)] = _good(30)  # the target of redirect-good
 
 
-def list_page() -> str:
+def list_page(port: int) -> str:
     """The column page: every case as a dated list entry, plus the way into the pagination trap."""
     items = "\n".join(
-        f'<li><a href="{html.escape(case.href, quote=True)}" target="_blank">{case.id}</a><span>2024-01-01</span></li>'
+        f'<li><a href="{html.escape(case.href.format(port=port, other_port=other_port(port)), quote=True)}"'
+        f' target="_blank">{case.id}</a><span>2024-01-01</span></li>'
         for case in CASES
     )
     return (
@@ -485,7 +616,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/robots.txt":
             return 200, [("Content-Type", "text/plain")], b"User-agent: *\nAllow: /\n"
         if path == LIST_PATH:
-            return _html(list_page())
+            return _html(list_page(self.server.server_address[1]))
+        if path == LINKS_PATH:
+            return _html(links_page())
         if path.startswith(TRAP_PREFIX) and path.endswith(".html"):
             number = path[len(TRAP_PREFIX) : -len(".html")]
             if number.isdigit():

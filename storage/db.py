@@ -14,10 +14,43 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///data/dangjian.db"
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+class DatabaseProblem(Exception):
+    """An expected database failure (bad URL, unreachable, corrupt, wrong schema): one line, no traceback."""
+
+
+def shown_url(url: str | URL) -> str:
+    """The URL for messages: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(str(url))
+
+
+def parse_database_url(url: str | None = None) -> URL:
+    """The URL, checked: parseable, a supported backend, its driver installed."""
+    raw = database_url(url)
+    try:
+        resolved = make_url(raw)
+    except ArgumentError as exc:
+        raise DatabaseProblem(
+            f"{raw!r} is not a database URL (expected e.g. sqlite:///data/dangjian.db or postgresql+psycopg://…)"
+        ) from exc
+    backend = resolved.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise DatabaseProblem(f"unsupported database {backend!r} in {shown_url(resolved)} (use sqlite or postgresql)")
+    try:
+        resolved.get_dialect().import_dbapi()
+    except (ImportError, NoSuchModuleError) as exc:
+        raise DatabaseProblem(f"the driver of {shown_url(resolved)} is not installed: {exc}") from exc
+    return resolved
 
 
 def database_url(url: str | None = None) -> str:
@@ -58,7 +91,7 @@ def make_engine(url: str | None = None, *, reader: bool = False) -> Engine:
     ``reader``: for code that only reads (export, search): on SQLite its transactions do not take the
     write lock (see _sqlite_begin_read).
     """
-    resolved = make_url(database_url(url))
+    resolved = parse_database_url(url)
     if resolved.get_backend_name() == "sqlite":
         if resolved.database and resolved.database != ":memory:":
             if reader and not Path(resolved.database).is_file():  # reading must not create an empty database

@@ -39,14 +39,19 @@ from crawlers.discovery import (
     script_urls,
 )
 from crawlers.failures import failure_reason
-from crawlers.middlewares import host_allowed
+from crawlers.middlewares import Origin, host_allowed
 from crawlers.rawpages import RawPage
 from crawlers.registry import SiteConfig
+from crawlers.resolver import PrivateAddressRefused, refusal_reason
 from steps.urldates import date_from_url
 from steps.urls import canonical_url
 
 _KEPT_HEADERS = ("content-type", "last-modified", "etag", "content-length", "date")
 MAX_SITEMAPS = 50  # sitemap files (an index's children included) per run
+# A list page past either bound is cut there, with an error record saying so: a column page holds tens
+# of links, a hostile one 100,000 (31 s and ~500 MB of parsing per page, issue #13).
+MAX_LIST_PAGE_BYTES = 4 * 1024 * 1024
+MAX_LIST_LINKS = 5000
 
 
 @dataclass
@@ -90,6 +95,9 @@ class PortalSpider(scrapy.Spider):
         self._next_links_followed = 0
         self._next_texts = frozenset(label(t) for t in site.next_page_texts) - {""}
         self._sitemaps_requested: set[str] = set()
+        self._discovered = 0  # article requests queued from sitemaps and feeds (bounded by max_pages)
+        self._origin = Origin(site.allowed_domains, site.allowed_ports)
+        self._refused_links: set[str] = set()  # one record per refused link, however often it is linked
         # Multi-page articles waiting for their continuation pages (flushed by the pipeline on close).
         self._open_articles: dict[int, _MultiPage] = {}
         # Conditional GET of list pages: validators from the last run, and this run's answers.
@@ -210,15 +218,28 @@ class PortalSpider(scrapy.Spider):
         """The one gate of every article URL, whatever found it (list page, sitemap, feed): allowed host,
         since/until, already stored, already requested under another spelling. None: not to fetch;
         a RawPage: an error record for a link that must not be fetched but must not vanish either."""
+        counter = self.crawler.stats
         try:
+            refused = self._origin.refusal(url)
             key = canonical_url(url)
         except ValueError:
-            self.crawler.stats.inc_value(stats.MALFORMED_LINKS)
+            counter.inc_value(stats.MALFORMED_LINKS)
             return None
-        counter = self.crawler.stats
-        if not host_allowed(urlsplit(url).hostname or "", self.allowed_domains):
+        if refused and refused[0] == "host":
             # An article link to another host: not this site's to crawl (and never contacted).
             counter.inc_value(stats.OFFSITE_ARTICLE_LINKS)
+            return None
+        if refused:
+            # file:, ftp:, another port of an allowed host: a trick, refused here and recorded (the
+            # downloader middleware would refuse it too; this saves the round trip through the queue).
+            if url in self._refused_links:
+                return None
+            self._refused_links.add(url)
+            counter.inc_value(stats.REFUSED_SCHEME if refused[0] == "scheme" else stats.REFUSED_PORT)
+            return self._error(url, f"{refused[2]} (article link)", referer=found_on)
+        if source in ("sitemap", "feed") and self._discovered >= self._page_budget():
+            # Counted before queueing: a 400k-URL sitemap must not queue 400k requests (~1 GB).
+            counter.inc_value(stats.DISCOVERED_OVER_MAX)
             return None
         if not self._in_window(day):
             counter.inc_value(stats.ARTICLES_OUTSIDE_WINDOW)
@@ -241,6 +262,8 @@ class PortalSpider(scrapy.Spider):
                 list_date=day.isoformat() if day else None,
             )
         counter.inc_value(stats.articles_from(source))
+        if source in ("sitemap", "feed"):
+            self._discovered += 1
         if list_url:
             self._list_outstanding[list_url] += 1
         return scrapy.Request(
@@ -255,6 +278,9 @@ class PortalSpider(scrapy.Spider):
             },
             dont_filter=True,  # deduplicated above, by canonical URL
         )
+
+    def _page_budget(self) -> int:
+        return self.crawler.settings.getint("CLOSESPIDER_PAGECOUNT") or self.site.max_pages
 
     def _article_settled(self, meta: Mapping[str, Any], ok: bool) -> None:
         list_url = meta.get("list_url")
@@ -277,7 +303,12 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(stats.LIST_PAGES_OK)
         list_url = self._record_validators(response)
         entry_dates: list[date] = []
-        for anchor in response.xpath("//a[@href]"):
+        response, cut = self._bounded_list(response)
+        if cut:
+            self.crawler.stats.inc_value(stats.LIST_PAGES_CUT)
+            self.logger.warning("%s: %s (%s)", self.site.name, cut, response.url)
+            yield self._error(list_url, f"{cut} (list page)", final_url=response.url, status=response.status)
+        for anchor in response.xpath(f"(//a[@href])[position() <= {MAX_LIST_LINKS}]"):
             href = anchor.attrib.get("href", "").strip()
             if not href or href.startswith(("javascript:", "mailto:", "#")):
                 continue
@@ -301,6 +332,17 @@ class PortalSpider(scrapy.Spider):
         yield from self._script_links(response, list_url, entry_dates)
         for url in column_pages(response):
             yield from self._follow_list(url, entry_dates)
+
+    def _bounded_list(self, response: TextResponse) -> tuple[TextResponse, str | None]:
+        """The list page cut to MAX_LIST_PAGE_BYTES, and why it was cut (None: whole)."""
+        reasons = []
+        if len(response.body) > MAX_LIST_PAGE_BYTES:
+            reasons.append(f"{len(response.body)} bytes, only the first {MAX_LIST_PAGE_BYTES} read")
+            response = response.replace(body=response.body[:MAX_LIST_PAGE_BYTES])
+        links = int(float(response.xpath("count(//a[@href])").get() or 0))
+        if links > MAX_LIST_LINKS:
+            reasons.append(f"{links} links, only the first {MAX_LIST_LINKS} followed")
+        return response, ("list page cut: " + "; ".join(reasons)) if reasons else None
 
     def _script_links(self, response: TextResponse, list_url: str, entry_dates: list[date]) -> Iterator[Any]:
         """Article URLs written inside inline scripts (see discovery.script_urls)."""
@@ -369,6 +411,10 @@ class PortalSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value(stats.SITEMAPS_OK)
         for entry in sitemap:
+            if self._discovered >= self._page_budget() and sitemap.type == "urlset":
+                self.crawler.stats.inc_value(stats.DISCOVERED_OVER_MAX)
+                self.logger.info("%s: max_pages reached: rest of sitemap %s not read", self.site.name, response.url)
+                return
             loc = (entry.get("loc") or "").strip()
             if not loc:
                 continue
@@ -412,6 +458,9 @@ class PortalSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value(stats.FEEDS_OK)
         for entry in entries:
+            if self._discovered >= self._page_budget():
+                self.crawler.stats.inc_value(stats.DISCOVERED_OVER_MAX)
+                return
             link = (
                 entry.xpath("./link[not(@rel) or @rel='alternate']/@href").get()
                 or entry.xpath("./link/text()").get()
@@ -585,6 +634,8 @@ class PortalSpider(scrapy.Spider):
             self._article_settled(request.meta, ok=False)
         if failure.check(StopDownload) and self.crawler.stats.get_value(stats.MAX_BYTES_REACHED):
             return  # cut by max_bytes (stat dangjian/cut_after_max_bytes): not fetched this run, not a failure
+        if failure.check(PrivateAddressRefused) or refusal_reason(urlsplit(request.url).hostname or ""):
+            self.crawler.stats.inc_value(stats.REFUSED_PRIVATE_ADDRESS)
         status, reason = failure_reason(failure)
         self.crawler.stats.inc_value(stats.failed(role))
         self.logger.warning("%s: %s (%s)", self.site.name, reason, request.url)
