@@ -11,13 +11,13 @@ import multiprocessing
 import os
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Engine
 
@@ -65,6 +65,15 @@ class SiteSummary:
     stage_seconds: dict[str, float] = field(default_factory=dict)  # decode/extract/normalize/dedup/persist
     errors: list[tuple[str, str]] = field(default_factory=list)  # (url, reason), first few
     new_articles: list[NewArticleRow] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SiteSummary:
+        """Back from the JSON-like form a flow run returns (``dataclasses.asdict`` of a summary)."""
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        values["new_articles"] = [NewArticleRow(**row) for row in data.get("new_articles", [])]
+        values["errors"] = [tuple(error) for error in data.get("errors", [])]
+        return cls(**values)
 
     def counts(self) -> dict[str, int]:
         return {

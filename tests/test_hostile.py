@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from crawlers.registry import load_registry
 from flows.report import new_article_rows, run_markdown
+from process.run import SiteSummary
 from replica.hostile import CASES, MARKDOWN_TITLE, TRAP_PREFIX, Case, HostileServer, key_sentence, title_of
 from storage.db import make_engine, session_scope
 from storage.models import Article, PageError
@@ -185,9 +186,11 @@ def test_hostile_portal_every_case_as_documented(
     assert stats["dangjian/refused_scheme"] == sum("refused" in c.reason and ": URL" in c.reason for c in CASES)
     assert stats["dangjian/list_pages_cut"] == 1
     # Nothing crawled reaches the run's artifacts as live markdown (links, images, tables).
-    (title,) = [r["title"] for r in new_article_rows({"hostile": result}) if "点我领奖" in r["title"]]
+    (title,) = [
+        r["title"] for r in new_article_rows({"hostile": SiteSummary.from_dict(result)}) if "点我领奖" in r["title"]
+    ]
     assert "](" not in title and "![" not in title and "<b>" not in title, title
-    report = run_markdown("run", {"hostile": result})
+    report = run_markdown("run", {"hostile": SiteSummary.from_dict(result)})
     assert "](http://evil" not in report and MARKDOWN_TITLE not in report
     assert not any("DNS" in reason for _, _, reason in recorded)  # evil.example.invalid was never resolved
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flows.report import escape_markdown, new_article_rows, run_markdown
+from process.run import NewArticleRow, SiteSummary
 
 HOSTILE = "[点我](http://e.example/x) ![图](http://e.example/x.png) <img src=x onerror=alert(1)> a|b `c` **d**\n# h"
 UNESCAPED = re.compile(r"(?<!\\)[\[\]()<>|`*!]")
@@ -24,11 +25,11 @@ def test_urls_keep_their_intraword_underscores() -> None:
 
 def test_report_and_new_articles_table_escape_crawled_fields() -> None:
     results = {
-        "demo": {
-            "status": "completed",
-            "errors": [("http://x/(a)", HOSTILE)],
-            "new_articles": [{"title": HOSTILE, "site": "demo", "url": "http://x/[1]", "published": ""}],
-        }
+        "demo": SiteSummary(
+            "demo",
+            errors=[("http://x/(a)", HOSTILE)],
+            new_articles=[NewArticleRow(title=HOSTILE, published="", site="demo", url="http://x/[1]")],
+        )
     }
     report = run_markdown("run", results)
     (line,) = [line for line in report.splitlines() if "点我" in line]
