@@ -61,6 +61,8 @@ LABELS_PATH = DATA_DIR / "labels.json"
 RANDOM_SEED = 20241123
 TRUNCATE_SHARE = 0.6
 DROP_SHARE = 0.25
+EXCERPT_SHARES = (0.10, 0.18, 0.25, 0.32, 0.50)
+COMPILATION_ITEMS = 6  # distinct articles around the embedded one
 ENGLISH_SEED = "003"
 # The seed paragraph the "quote" negative cites, identified by its opening words.
 QUOTED_SEED, QUOTED_PARAGRAPH_START = "000", "三、创新品牌引路工作模式"
@@ -249,6 +251,46 @@ def straighten_quotes(raw: str, _rng: random.Random) -> str:
     return "\n".join(line.translate(table).replace("——", " -- ") + "  " for line in raw.split("\n"))
 
 
+def excerpt(share: float, at_start: bool) -> Callable[[str, random.Random], str]:
+    """``share`` of the body's characters, from its start or from a random point, inside another portal's
+    header and footer: a mirror page that carries only part of the article."""
+
+    def transform(raw: str, rng: random.Random) -> str:
+        body = body_of(raw)
+        length = int(len(body) * share)
+        start = 0 if at_start else rng.randrange(0, len(body) - length)
+        header, footer = SITES[rng.choice(sorted(SITES))]
+        return "\n".join([*header, body[start : start + length], *footer])
+
+    return transform
+
+
+def embed_in_compilation(raw: str, rng: random.Random) -> str:
+    """The whole body as one item of a long compilation (周报/汇编) of hand-written distinct articles."""
+    others = [p.read_text(encoding="utf-8") for p in rng.sample(sorted(DISTINCT_DIR.glob("*.txt")), COMPILATION_ITEMS)]
+    others.insert(rng.randrange(len(others) + 1), body_of(raw))
+    return "\n\n".join(["党建工作信息汇编（第12期）", *others])
+
+
+def shuffled_half_other_script(raw: str, rng: random.Random) -> str:
+    """Half of the body's paragraphs, shuffled, in the other script (an English text has none to switch)."""
+    paras = paragraphs(body_of(raw))
+    kept = rng.sample(paras, max(1, len(paras) // 2))
+    text = "\n".join(kept)
+    return text if detect_script(raw) == "latin" else convert_script(text, rng)
+
+
+# Partial copies: a copy that is a small part of the reference (or holds it as a small part of itself) has a
+# low Jaccard, so the LSH layer alone misses it; these kinds are reported one by one.
+PARTIAL_TRANSFORMS: dict[str, Callable[[str, random.Random], str]] = {
+    **{f"excerpt_{int(share * 100)}_{where}": excerpt(share, where == "head")
+       for share in EXCERPT_SHARES for where in ("head", "inner")},
+    "compilation": embed_in_compilation,
+    "half_shuffled_script": shuffled_half_other_script,
+}  # fmt: skip
+PARTIAL_VARIANTS = 3  # draws of each partial transform per seed (different offsets, paragraphs, neighbours)
+
+
 CHINESE_TRANSFORMS: dict[str, Callable[[str, random.Random], str]] = {
     "script": convert_script,
     "boilerplate_a": wrap_site("a"),
@@ -270,7 +312,9 @@ ENGLISH_TRANSFORMS: dict[str, Callable[[str, random.Random], str]] = {
 
 
 def transform_group(name: str) -> str:
-    """Report key: both boilerplate sites are one transform."""
+    """Report key: both boilerplate sites are one transform; excerpts are grouped by share."""
+    if name.startswith("excerpt_"):
+        return "excerpt_" + name.split("_")[1]
     return "boilerplate" if name.startswith("boilerplate") else name
 
 
@@ -283,6 +327,10 @@ def positive_samples() -> list[Sample]:
         for tname, fn in transforms.items():
             text = fn(raw, rng_for(sid, tname))
             samples.append(Sample(f"{sid}_{tname}.txt", transform_group(tname), text, path.name))
+        for tname, fn in PARTIAL_TRANSFORMS.items():
+            for variant in range(PARTIAL_VARIANTS):
+                text = fn(raw, rng_for(sid, tname, str(variant)))
+                samples.append(Sample(f"{sid}_{tname}_{variant}.txt", transform_group(tname), text, path.name))
     return samples
 
 
@@ -370,7 +418,7 @@ def decide(engine: Engine, text: str) -> Decision:
         match = find_duplicate(session, fp)
     if match is None:
         return Decision(False, None, None, 0.0)
-    ref, score, layer = match
+    ref, score, layer, _covers = match
     return Decision(True, ref.label, layer, score)
 
 
@@ -382,7 +430,7 @@ def new_article(name: str, text: str) -> repo.NewArticle:
     return repo.NewArticle(
         url=url, canonical_url=url, site="bench", title=None, published_at=None, source=None, author=None,
         editor=None, text=text, text_normalized=normalized, script=None, flags="", content_hash=fp.content_hash,
-        encoding="utf-8", band_keys=fp.band_keys,
+        encoding="utf-8", band_keys=fp.band_keys, winnowed=fp.winnowed,
     )  # fmt: skip
 
 
