@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import ContainmentFingerprint, FingerprintFrequency
@@ -30,8 +31,8 @@ MAX_CANDIDATES = 20  # the best-sharing documents confirmed per lookup: bounds t
 _CHUNK = 500  # hashes per IN list (well under every backend's parameter limit)
 
 # Core tables, not the ORM classes: executemany updates and inserts without the ORM's bulk semantics.
-_FP = ContainmentFingerprint.__table__
-_FREQ = FingerprintFrequency.__table__
+_FP = cast(Table, ContainmentFingerprint.__table__)
+_FREQ = cast(Table, FingerprintFrequency.__table__)
 _FREQUENCIES = select(FingerprintFrequency.hash, FingerprintFrequency.documents).where(
     FingerprintFrequency.hash.in_(bindparam("hashes", expanding=True))
 )
