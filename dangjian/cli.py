@@ -253,6 +253,13 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_show(args: argparse.Namespace) -> int:
+    from dangjian.show import show
+
+    print(show(args.key, args.database_url))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dangjian", description="Crawl and ingest party-building portals.")
     parser.add_argument(
@@ -311,6 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", default=None, help="use the .txt files of DIR as the only references")
     p.add_argument("--seeds", default=None, help="seed folder to index with the database (default: seeds/)")
     p.set_defaults(func=cmd_dedup_check)
+
+    p = sub.add_parser("show", help="print an article and every copy folded into it (read-only)")
+    p.add_argument("key", metavar="URL|ID", help="article id, article or duplicate URL, or seed file name")
+    p.set_defaults(func=cmd_show)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

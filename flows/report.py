@@ -6,8 +6,10 @@ UI, in logs and in the CLI.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from storage.clusters import RunDuplicate
 
 REPORT_COLUMNS = (
     ("pages_fetched", "pages"),
@@ -60,3 +62,23 @@ def run_markdown(
 def new_article_rows(results: Mapping[str, Mapping[str, Any]]) -> list[dict[str, str]]:
     """Rows of the 'new articles' table artifact: title, site, published date, URL."""
     return [row for r in results.values() for row in r.get("new_articles", [])]
+
+
+def duplicates_markdown(duplicates: Sequence[RunDuplicate], limit: int = 100) -> str:
+    """The run's duplicates, each with what it duplicates (storage.clusters.duplicates_of_flow_run)."""
+    if not duplicates:
+        return ""
+    lines = [f"## Duplicates ({len(duplicates)})", "", "| page | site | duplicate of | layer | similarity |"]
+    lines.append("|---|---|---|---|---:|")
+    for d in duplicates[:limit]:
+        target = d.target.label + (f" {d.target.title}" if d.target.title and d.target.kind == "article" else "")
+        if d.target.url:
+            target += f" ({d.target.url})"
+        page = d.copy.url + (f" {d.copy.title}" if d.copy.title else "")
+        lines.append(
+            f"| {_cell(page)} | {_cell(d.copy.site)} | {_cell(target)} | {_cell(d.copy.layer)} "
+            f"| {d.copy.similarity:.2f} |"
+        )
+    if len(duplicates) > limit:
+        lines.append(f"\n… and {len(duplicates) - limit} more (`dangjian show URL` prints a cluster)")
+    return "\n".join(lines)
