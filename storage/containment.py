@@ -122,19 +122,21 @@ class Candidate:
 
 
 def candidates(db: Executor, hashes: Sequence[int]) -> list[Candidate]:
-    """Documents sharing at least MIN_SHARED of the query's fingerprints that are not common, the most
-    sharing first, at most MAX_CANDIDATES of them."""
+    """Documents sharing at least MIN_SHARED of the query's fingerprints that are not common (all of them
+    when the query has fewer), the most sharing first, at most MAX_CANDIDATES of them."""
     known = frequencies(db, hashes)
     rare = [h for h in sorted(set(hashes)) if known.get(h, 0) and known[h] <= COMMON]
-    if len(rare) < MIN_SHARED:
+    if not rare:
         return []
+    # A short excerpt may carry a single rare fingerprint: then that one is enough (confirmation decides).
+    needed = min(MIN_SHARED, len(rare))
     shared: dict[tuple[int | None, int | None], int] = {}
     for chunk in _chunks(rare):
         for row in db.execute(_SHARED, {"hashes": chunk}):
             key = (row.article_id, row.seed_id)
             shared[key] = shared.get(key, 0) + int(row.n)
     ranked = sorted(
-        (Candidate(a, s, n) for (a, s), n in shared.items() if n >= MIN_SHARED),
+        (Candidate(a, s, n) for (a, s), n in shared.items() if n >= needed),
         key=lambda c: (-c.shared, c.seed_id is None, c.seed_id or 0, c.article_id or 0),
     )
     return ranked[:MAX_CANDIDATES]

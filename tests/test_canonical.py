@@ -156,7 +156,10 @@ def test_containment_index_skips_common_fingerprints(engine: Engine) -> None:
         assert s.scalar(select(FingerprintFrequency.documents).where(FingerprintFrequency.hash == 7)) == len(ids)
         postings = select(func.count()).select_from(ContainmentFingerprint).where(ContainmentFingerprint.hash == 7)
         assert s.scalar(postings) == containment.COMMON
-        # sharing only the common fingerprint and one rare one is not enough; two rare ones are
-        assert containment.candidates(s, [7, 1000 + ids[0]]) == []
+        assert containment.candidates(s, [7]) == []  # only the common one: no candidate at all
+        # two rare ones are needed when the query has them; the common one never counts
+        assert containment.candidates(s, [7, 1000 + ids[0], 2000 + ids[1]]) == []
         found = containment.candidates(s, [7, 1000 + ids[0], 2000 + ids[0]])
         assert [(c.article_id, c.shared) for c in found] == [(ids[0], 2)]
+        # a short query with a single rare fingerprint: that one is enough
+        assert [c.article_id for c in containment.candidates(s, [7, 1000 + ids[1]])] == [ids[1]]
