@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import ContainmentFingerprint, FingerprintFrequency
@@ -39,10 +39,12 @@ _FREQUENCIES = select(FingerprintFrequency.hash, FingerprintFrequency.documents)
 _BUMP = update(_FREQ).where(_FREQ.c.hash == bindparam("h")).values(documents=_FREQ.c.documents + bindparam("n"))
 _NEW_FREQUENCY = insert(_FREQ)
 _INSERT_POSTINGS = insert(_FP)
-_SHARED = (
-    select(ContainmentFingerprint.article_id, ContainmentFingerprint.seed_id, func.count().label("n"))
-    .where(ContainmentFingerprint.hash.in_(bindparam("hashes", expanding=True)))
-    .group_by(ContainmentFingerprint.article_id, ContainmentFingerprint.seed_id)
+# Postings of the query's fingerprints that are not common: one round trip, at most COMMON rows per
+# fingerprint (no fingerprint has more postings than that).
+_RARE_POSTINGS = (
+    select(_FP.c.hash, _FP.c.article_id, _FP.c.seed_id)
+    .join(_FREQ, _FREQ.c.hash == _FP.c.hash)
+    .where(_FP.c.hash.in_(bindparam("hashes", expanding=True)), _FREQ.c.documents <= COMMON)
 )
 
 Executor = Session | Connection
@@ -124,17 +126,15 @@ class Candidate:
 def candidates(db: Executor, hashes: Sequence[int]) -> list[Candidate]:
     """Documents sharing at least MIN_SHARED of the query's fingerprints that are not common (all of them
     when the query has fewer), the most sharing first, at most MAX_CANDIDATES of them."""
-    known = frequencies(db, hashes)
-    rare = [h for h in sorted(set(hashes)) if known.get(h, 0) and known[h] <= COMMON]
-    if not rare:
-        return []
+    rare: set[int] = set()
+    shared: dict[tuple[int | None, int | None], int] = {}
+    for chunk in _chunks(sorted(set(hashes))):
+        for row in db.execute(_RARE_POSTINGS, {"hashes": chunk}):
+            rare.add(row.hash)
+            key = (row.article_id, row.seed_id)
+            shared[key] = shared.get(key, 0) + 1
     # A short excerpt may carry a single rare fingerprint: then that one is enough (confirmation decides).
     needed = min(MIN_SHARED, len(rare))
-    shared: dict[tuple[int | None, int | None], int] = {}
-    for chunk in _chunks(rare):
-        for row in db.execute(_SHARED, {"hashes": chunk}):
-            key = (row.article_id, row.seed_id)
-            shared[key] = shared.get(key, 0) + int(row.n)
     ranked = sorted(
         (Candidate(a, s, n) for (a, s), n in shared.items() if n >= needed),
         key=lambda c: (-c.shared, c.seed_id is None, c.seed_id or 0, c.article_id or 0),
