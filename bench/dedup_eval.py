@@ -318,6 +318,9 @@ def transform_group(name: str) -> str:
     return "boilerplate" if name.startswith("boilerplate") else name
 
 
+PARTIAL_KINDS = frozenset(transform_group(name) for name in PARTIAL_TRANSFORMS)
+
+
 def positive_samples() -> list[Sample]:
     """Each seed through each transform that applies to its language."""
     samples: list[Sample] = []
@@ -352,6 +355,12 @@ def negative_samples() -> list[Sample]:
     for frame in ("opening_a.txt", "opening_b.txt"):
         text = (FRAMES_DIR / frame).read_text(encoding="utf-8").replace("{{OPENING}}", STANDARD_OPENING)
         samples.append(Sample(frame, "shared_opening", text, None))
+    # A short notice, stored first, then a news article that quotes it in full: a notice-sized text inside a
+    # longer one is a quotation, not an article embedded in a compilation (see dedup.MIN_COVERED_SHINGLES).
+    notice = (FRAMES_DIR / "notice_short.txt").read_text(encoding="utf-8")
+    samples.append(Sample("notice_short.txt", "quoted_notice", notice, None))
+    quoting = (FRAMES_DIR / "quotes_notice.txt").read_text(encoding="utf-8").replace("{{NOTICE}}", notice.strip())
+    samples.append(Sample("quotes_notice.txt", "quoted_notice", quoting, None))
     return samples
 
 
@@ -447,20 +456,21 @@ class Result:
     sample: Sample
     decision: Decision
     jaccard: float  # positives: against the expected seed; negatives: the highest against any reference
-    containment: float
+    containment: float  # share of the text's shingles in the reference
+    covered: float  # share of the reference's shingles in the text
     closest: str  # the reference behind the highest score
 
 
-def best_against(shingles: set[str], references: dict[str, set[str]]) -> tuple[float, float, str]:
-    """Highest Jaccard, highest containment, and the reference with the highest score."""
-    best_j = best_c = 0.0
+def best_against(shingles: set[str], references: dict[str, set[str]]) -> tuple[float, float, float, str]:
+    """Highest Jaccard, containment and coverage, and the reference with the highest score."""
+    best_j = best_c = best_cov = 0.0
     closest, closest_score = "-", -1.0
     for label, ref in references.items():
         sim = dedup.similarity(shingles, ref)
-        best_j, best_c = max(best_j, sim.jaccard), max(best_c, sim.containment)
+        best_j, best_c, best_cov = max(best_j, sim.jaccard), max(best_c, sim.containment), max(best_cov, sim.covered)
         if sim.score > closest_score:
             closest, closest_score = label, sim.score
-    return best_j, best_c, closest
+    return best_j, best_c, best_cov, closest
 
 
 def evaluate(engine: Engine, samples: Sequence[Sample]) -> list[Result]:
@@ -471,12 +481,13 @@ def evaluate(engine: Engine, samples: Sequence[Sample]) -> list[Result]:
     results: list[Result] = []
     for s in (s for s in samples if s.positive):
         sim = dedup.similarity(dedup.shingles(prepare_reference_text(s.text)), references[str(s.expected)])
-        results.append(Result(s, decide(engine, s.text), sim.jaccard, sim.containment, str(s.expected)))
+        decision = decide(engine, s.text)
+        results.append(Result(s, decision, sim.jaccard, sim.containment, sim.covered, str(s.expected)))
     for s in (s for s in samples if not s.positive):
         shingles = dedup.shingles(prepare_reference_text(s.text))
-        j, c, closest = best_against(shingles, references)
+        j, c, cov, closest = best_against(shingles, references)
         decision = decide(engine, s.text)
-        results.append(Result(s, decision, j, c, closest))
+        results.append(Result(s, decision, j, c, cov, closest))
         if not decision.flagged:
             store(engine, s.name, s.text)
             references[s.name] = shingles
@@ -489,8 +500,8 @@ def _fmt(values: Sequence[float], fn: Callable[[Sequence[float]], float]) -> str
 
 def print_positive_table(results: Sequence[Result]) -> None:
     print("Must flag (reposts of a seed): similarity measured against the expected seed")
-    print(f"{'transform':<15}{'n':>4}{'flagged':>9}{'right ref':>11}  {'layers':<16}"
-          f"{'min J':>7}{'med J':>7}{'min C':>7}{'med C':>7}")  # fmt: skip
+    print(f"{'transform':<21}{'n':>4}{'flagged':>8}{'right ref':>10}{'recall':>7}  {'layers':<20}"
+          f"{'min J':>7}{'med J':>7}{'min C':>7}{'med C':>7}{'max cov':>8}")  # fmt: skip
     groups: dict[str, list[Result]] = {}
     for r in results:
         groups.setdefault(r.sample.transform, []).append(r)
@@ -499,19 +510,25 @@ def print_positive_table(results: Sequence[Result]) -> None:
         layers = ",".join(sorted({f"{r.decision.layer}" for r in rs if r.decision.flagged})) or "-"
         right = sum(r.decision.reference == r.sample.expected for r in rs)
         stats = "".join(f"{_fmt(v, fn):>7}" for v in (js, cs) for fn in (min, statistics.median))
-        print(f"{name:<15}{len(rs):>4}{sum(r.decision.flagged for r in rs):>9}{right:>11}  {layers:<16}{stats}")
+        print(f"{name:<21}{len(rs):>4}{sum(r.decision.flagged for r in rs):>8}{right:>10}{right / len(rs):>7.3f}  "
+              f"{layers:<20}{stats}{max(r.covered for r in rs):>8.3f}")  # fmt: skip
+    partial = [r for r in results if r.sample.transform in PARTIAL_KINDS]
+    if partial:
+        right = sum(r.decision.reference == r.sample.expected for r in partial)
+        print(f"{'partial copies, all':<21}{len(partial):>4}{'':>8}{right:>10}{right / len(partial):>7.3f}")
 
 
 def print_negative_table(results: Sequence[Result]) -> None:
     print("Must not flag: highest similarity against any reference (seeds + earlier stored negatives)")
-    print(f"{'kind':<17}{'n':>4}{'flagged':>9}{'max J':>8}{'max C':>8}  closest pair")
+    print(f"{'kind':<17}{'n':>4}{'flagged':>9}{'max J':>8}{'max C':>8}{'max cov':>8}  closest pair")
     groups: dict[str, list[Result]] = {}
     for r in results:
         groups.setdefault(r.sample.transform, []).append(r)
     for name, rs in groups.items():
         top = max(rs, key=lambda r: max(r.jaccard, r.containment))
         print(f"{name:<17}{len(rs):>4}{sum(r.decision.flagged for r in rs):>9}"
-              f"{max(r.jaccard for r in rs):>8.3f}{max(r.containment for r in rs):>8.3f}  "
+              f"{max(r.jaccard for r in rs):>8.3f}{max(r.containment for r in rs):>8.3f}"
+              f"{max(r.covered for r in rs):>8.3f}  "
               f"{top.sample.name} ~ {top.closest}")  # fmt: skip
 
 

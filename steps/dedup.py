@@ -28,8 +28,9 @@ JACCARD_THRESHOLD = 0.5  # confirmed near-duplicate when the shingle sets overla
 CONTAINMENT_THRESHOLD = 0.7  # … or when this share of the new text's shingles is in the reference
 MIN_SHINGLES = 8  # below this the text is too short to say anything about
 # A stored text wholly inside a longer new one (an article embedded in a compilation) counts only when it
-# is long enough to be an article of its own, not a formulaic sentence that many articles open with.
-MIN_COVERED_SHINGLES = 60
+# is long enough to be an article of its own (~150 characters), not a formulaic sentence or a short notice
+# that a longer article quotes in full (bench/dedup_eval.py, kind quoted_notice).
+MIN_COVERED_SHINGLES = 150
 # Containment candidates: winnowed token k-grams (Schleimer et al., "Winnowing", SIGMOD 2003). Any run of
 # WINNOW_K + WINNOW_WINDOW - 1 tokens shared by two texts yields a shared fingerprint, whatever share of
 # either text it is: the guarantee Jaccard-tuned LSH lacks for an excerpt or an embedded article.
