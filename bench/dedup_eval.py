@@ -618,6 +618,65 @@ def run_sweep(samples: Sequence[Sample]) -> None:
             print(f"{tj:<6} " + "".join(f"{f'{m}/{f}':>8}" for m, f in cells))
 
 
+# --- candidate index options -----------------------------------------------------------------------
+
+OPTION_GRID = ((5, 24, 2), (8, 16, 2), (8, 24, 2), (8, 24, 3), (8, 48, 3), (12, 48, 2))  # (k, window, shared)
+
+
+def _partial(s: Sample) -> bool:
+    return s.transform in PARTIAL_KINDS
+
+
+def run_options(samples: Sequence[Sample]) -> None:
+    """Candidate generation only (no confirmation, no database): which copies each index would never
+    propose, and how many pairs of negatives (against the seeds and each other) it would propose."""
+    texts = {p.name: prepare_reference_text(p.read_text(encoding="utf-8")) for p in seed_paths().values()}
+    texts.update({s.name: prepare_reference_text(s.text) for s in samples})
+    pos = [s for s in samples if s.positive]
+    neg = [s for s in samples if not s.positive]
+    refs = [*(p.name for p in seed_paths().values()), *(s.name for s in neg)]
+    neg_pairs = [(s.name, r) for s in neg for r in refs if r != s.name]
+    seed_chars = sum(len(texts[p.name]) for p in seed_paths().values())
+    print(f"{'candidate index':<34}{'missed partial':>15}{'missed other':>13}{'neg pairs':>10}{'rows/1000ch':>12}")
+
+    def row(name: str, proposes: Callable[[str, str], bool], rows: float) -> None:
+        missed = [s for s in pos if not proposes(s.name, str(s.expected))]
+        false = sum(proposes(a, b) for a, b in neg_pairs)
+        partial, other = sum(map(_partial, missed)), sum(not _partial(s) for s in missed)
+        print(f"{name:<34}{partial:>11}/{sum(map(_partial, pos)):<3}{other:>9}/{sum(not _partial(s) for s in pos):<3}"
+              f"{false:>10}{rows:>12.0f}")  # fmt: skip
+
+    keys = {n: set(dedup.band_keys(dedup.signature(dedup.shingles(t)))) for n, t in texts.items()}
+    row(f"MinHash LSH {dedup.BANDS}x{dedup.ROWS} (any band)", lambda a, b: bool(keys[a] & keys[b]),
+        dedup.BANDS * len(seed_paths()) / seed_chars * 1000)  # fmt: skip
+    for k, window, shared in OPTION_GRID:
+        fps = {n: set(dedup.winnow(dedup.tokens(t), k, window)) for n, t in texts.items()}
+        rows = sum(len(fps[p.name]) for p in seed_paths().values()) / seed_chars * 1000
+        row(f"winnow k={k} w={window} >={shared} shared", lambda a, b: len(fps[a] & fps[b]) >= shared, rows)  # noqa: B023
+    run_ensemble(texts, row, seed_chars)
+
+
+def run_ensemble(texts: dict[str, str], row: Callable[[str, str, float], None], seed_chars: int) -> None:
+    """datasketch's LSH Ensemble at containment 0.7: it answers "is the query inside an indexed set", so it
+    proposes an excerpt but cannot propose a stored article that lies inside the query (a compilation)."""
+    from datasketch import MinHash, MinHashLSHEnsemble
+
+    shingles = {n: dedup.shingles(t) for n, t in texts.items()}
+    sigs = {}
+    for name, sh in shingles.items():
+        mh = MinHash(num_perm=dedup.NUM_PERM, seed=1)
+        mh.update_batch([x.encode("utf-8") for x in sh])
+        sigs[name] = mh
+    index = MinHashLSHEnsemble(threshold=0.7, num_perm=dedup.NUM_PERM, num_part=8)
+    index.index((n, sigs[n], max(1, len(shingles[n]))) for n in texts)
+    found = {n: set(index.query(sigs[n], max(1, len(shingles[n])))) for n in texts}
+    row(
+        "LSH Ensemble, containment 0.7",
+        lambda a, b: b in found[a],
+        dedup.NUM_PERM * len(seed_paths()) / seed_chars * 1000,
+    )
+
+
 # --- command line -----------------------------------------------------------------------------------
 
 
@@ -625,12 +684,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--write-data", action="store_true", help="regenerate bench/dedup_data/generated + labels")
     parser.add_argument("--sweep", action="store_true", help="shingle-size/threshold sweep instead of the DB run")
+    parser.add_argument("--options", action="store_true", help="compare candidate indexes instead of the DB run")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.write_data:
         write_data(build_samples())
         print(f"wrote {LABELS_PATH.relative_to(ROOT)} and {GENERATED_DIR.relative_to(ROOT)}/")
     samples = load_samples()
+    if args.options:
+        run_options(samples)
+        print(f"\n{time.perf_counter() - started:.1f}s")
+        return 0
     if args.sweep:
         run_sweep(samples)
         print(f"\n{time.perf_counter() - started:.1f}s")
