@@ -109,18 +109,13 @@ def record(
         match = find_duplicate(session, fp, norm.text_normalized)
     item = _new_article(analysis, site)
     if match is not None:
-        reference, score, layer, covers = match
-        if covers and reference.article_id is not None:
-            stored = repo.stored_copy(session, reference.article_id)
-            mine = canonical.facts(item.title, item.source, item.published_at)
-            if canonical.outranks(mine, canonical.facts(stored.title, stored.source, stored.published_at)):
-                # The earlier original arrived after its repost (a newest-first backfill): it takes the
-                # article's place, and the repost becomes its duplicate. Counted as this run's duplicate:
-                # one more page of the cluster, one more duplicates row, as for any copy met second.
-                repo.promote_original(session, reference.article_id, item, score, layer, run_id)
-                repo.clear_page_errors(session, key)
-                detail = f"original of article:{reference.article_id}, replacing its copy {stored.url}"
-                return Outcome("duplicate", url, detail, tuple(flags), art.title, art.published_at)
+        reference, score, layer, _ = match
+        replaced = replace_if_original(session, item, match, run_id)
+        if replaced is not None:
+            # Counted as this run's duplicate: one more page of the cluster, one more duplicates row.
+            repo.clear_page_errors(session, key)
+            detail = f"original of article:{replaced.id}, replacing its copy {replaced.url}"
+            return Outcome("duplicate", url, detail, tuple(flags), art.title, art.published_at)
         repo.add_duplicate(
             session,
             url=url,
@@ -141,6 +136,26 @@ def record(
         return Outcome("new", url, f"article:{article_id}", tuple(flags), art.title, art.published_at)
     # Another worker stored the same text (or URL) between our lookup and our insert.
     return Outcome("duplicate" if article_id else "skipped", url, f"exact 1.00 of article:{article_id}")
+
+
+def replace_if_original(
+    session: Session, item: repo.NewArticle, match: Match, run_id: int | None
+) -> repo.StoredCopy | None:
+    """If ``item``, confirmed as a copy of a stored article, is its canonical copy (process/canonical.py:
+    the earlier original met after its repost, as in a newest-first backfill), put it in the article's
+    place and record the stored copy as its duplicate; returns that replaced copy, else None.
+
+    Only a copy that holds the whole stored text can replace it (an excerpt never does). Runs in the
+    deciding transaction, after take_decision_turn; a reprocess can call it the same way.
+    """
+    if not match.covers or match.reference.article_id is None:
+        return None
+    stored = repo.stored_copy(session, match.reference.article_id)
+    mine = canonical.facts(item.title, item.source, item.published_at)
+    if not canonical.outranks(mine, canonical.facts(stored.title, stored.source, stored.published_at)):
+        return None
+    repo.promote_original(session, stored.id, item, match.score, match.layer, run_id)
+    return stored
 
 
 def _new_article(analysis: Analysis, site: SiteConfig) -> repo.NewArticle:
