@@ -137,7 +137,7 @@ def chunks(start: int, stop: int, size: int) -> Iterator[tuple[int, int]]:
 # --- bulk insert ------------------------------------------------------------------------------------
 
 
-def insert_rows(engine: Engine, rows: Sequence[Row], fetched_at: datetime) -> int:
+def insert_rows(engine: Engine, rows: Sequence[Row], fetched_at: datetime, index: bool = True) -> int:
     """One transaction: the articles and their band rows; article ids are the doc numbers + 1.
 
     Two synthetic texts can collide on the content hash (same clauses drawn); the second is skipped, as
@@ -164,6 +164,8 @@ def insert_rows(engine: Engine, rows: Sequence[Row], fetched_at: datetime) -> in
             bands = [b for b in bands if b["article_id"] in keep]
         conn.execute(insert(Article), articles)
         conn.execute(insert(LshBand), bands)
+        if not index:  # a database from before migration 0004 (see backfill)
+            return len(articles)
         kept = {a["id"] for a in articles}
         containment.index_documents(
             conn, [containment.Indexed(r.winnowed, article_id=r.doc + 1) for r in rows if r.doc + 1 in kept]
@@ -354,6 +356,26 @@ def run(sizes: Sequence[int], n_lookups: int, workers: int, budget_s: float, url
             engine.dispose()
 
 
+def backfill(n: int, workers: int) -> None:
+    """Time migration 0004's backfill of the containment index over ``n`` articles stored at revision 0003."""
+    with tempfile.TemporaryDirectory(prefix="dedup-backfill-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'backfill.db'}"
+        upgrade(url, "0003")
+        engine = make_engine(url)
+        fetched_at = datetime.now(UTC)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for fut in [pool.submit(fingerprint_range, lo, hi) for lo, hi in chunks(0, n, BATCH)]:
+                insert_rows(engine, fut.result(), fetched_at, index=False)
+        engine.dispose()
+        started = time.perf_counter()
+        upgrade(url)
+        seconds = time.perf_counter() - started
+        engine = make_engine(url)
+        articles, _, fprints = count_rows(engine)
+        engine.dispose()
+    print(f"backfill of {articles} articles: {seconds:.1f}s ({articles / seconds:.0f} articles/s), {fprints} rows")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--full", action="store_true", help="also grow to 1M articles (long; several GB of disk)")
@@ -362,7 +384,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lookup-budget", type=float, default=LOOKUP_BUDGET_S, help="seconds of lookups per size")
     parser.add_argument("--database-url", help="an empty database to grow (e.g. PostgreSQL); default a temp SQLite")
     parser.add_argument("--max-size", type=int, help="stop after this size (e.g. 100000 on PostgreSQL)")
+    parser.add_argument("--backfill", type=int, metavar="N", help="only time migration 0004's backfill of N articles")
     args = parser.parse_args(argv)
+    if args.backfill:
+        backfill(args.backfill, args.workers)
+        return 0
     started = time.perf_counter()
     halves()  # fail early if the phrase source is missing
     sizes = [n for n in (FULL_SIZES if args.full else SIZES) if not args.max_size or n <= args.max_size]
