@@ -27,7 +27,7 @@ def china_time(value: datetime | None, with_time: bool = True) -> str:
     if value is None:
         return "-"
     local = value.astimezone(CHINA_TZ)
-    return local.strftime("%Y-%m-%d %H:%M") if with_time else local.strftime("%Y-%m-%d")
+    return local.strftime("%Y-%m-%d %H:%M +08:00") if with_time else local.strftime("%Y-%m-%d")
 
 
 def check_schema(url: str) -> None:
@@ -58,7 +58,7 @@ def format_cluster(cluster: Cluster) -> str:
     lines.append(f"folded into it: {len(cluster.copies)} cop{'y' if len(cluster.copies) == 1 else 'ies'}")
     for copy in cluster.copies:
         lines.append(
-            f"  - {copy.url}\n"
+            f"  - {copy.url}" + (f"  {copy.title}" if copy.title else "") + "\n"
             f"      site {copy.site}  layer {copy.layer}  similarity {copy.similarity:.2f}  "
             f"recorded {china_time(copy.recorded_at)}" + (f"  run {copy.run_id}" if copy.run_id else "")
         )
