@@ -95,25 +95,32 @@ def _target_of(session: Session, dup: Duplicate) -> Canonical | None:
     return Canonical("seed", str(dup.duplicate_of_seed), None, None, None, None, None, None, None)
 
 
+def _target_by_url(session: Session, urls: list[str]) -> Canonical | None:
+    """The cluster target of an article or duplicate URL: the stored keys first (unique, indexed), the
+    URL as fetched (not indexed) only when they miss."""
+    if not urls:
+        return None
+    for column in ("canonical_url", "url"):
+        art = session.scalar(select(Article).where(getattr(Article, column).in_(urls)).limit(1))
+        if art is not None:
+            return _article(art)
+        dup = session.scalar(select(Duplicate).where(getattr(Duplicate, column).in_(urls)).limit(1))
+        if dup is not None:
+            return _target_of(session, dup)
+    return None
+
+
 def find_cluster(session: Session, key: str, canonical_key: str | None = None) -> Cluster | None:
     """The cluster that ``key`` belongs to: an article id, an article's or a copy's URL, or a seed file name.
 
-    ``canonical_key`` is the URL as stored (steps.urls.storage_key), tried after ``key`` itself.
+    ``canonical_key`` is the URL as stored (steps.urls.storage_key); it and ``key`` are both looked up.
     """
     canonical: Canonical | None = None
     if key.isdigit():
         art = session.get(Article, int(key))
         canonical = _article(art) if art else None
-    for url in dict.fromkeys(k for k in (key, canonical_key) if k):
-        if canonical is not None:
-            break
-        art = session.scalar(select(Article).where((Article.canonical_url == url) | (Article.url == url)))
-        if art is not None:
-            canonical = _article(art)
-            break
-        dup = session.scalar(select(Duplicate).where((Duplicate.canonical_url == url) | (Duplicate.url == url)))
-        if dup is not None:
-            canonical = _target_of(session, dup)
+    if canonical is None:
+        canonical = _target_by_url(session, [k for k in dict.fromkeys((canonical_key, key)) if k and "://" in k])
     if canonical is None:
         seed = session.scalar(select(SeedDocument).where(SeedDocument.name == key))
         canonical = _seed(seed) if seed else None
