@@ -61,6 +61,8 @@ LABELS_PATH = DATA_DIR / "labels.json"
 RANDOM_SEED = 20241123
 TRUNCATE_SHARE = 0.6
 DROP_SHARE = 0.25
+EXCERPT_SHARES = (0.10, 0.18, 0.25, 0.32, 0.50)
+COMPILATION_ITEMS = 6  # distinct articles around the embedded one
 ENGLISH_SEED = "003"
 # The seed paragraph the "quote" negative cites, identified by its opening words.
 QUOTED_SEED, QUOTED_PARAGRAPH_START = "000", "三、创新品牌引路工作模式"
@@ -249,6 +251,46 @@ def straighten_quotes(raw: str, _rng: random.Random) -> str:
     return "\n".join(line.translate(table).replace("——", " -- ") + "  " for line in raw.split("\n"))
 
 
+def excerpt(share: float, at_start: bool) -> Callable[[str, random.Random], str]:
+    """``share`` of the body's characters, from its start or from a random point, inside another portal's
+    header and footer: a mirror page that carries only part of the article."""
+
+    def transform(raw: str, rng: random.Random) -> str:
+        body = body_of(raw)
+        length = int(len(body) * share)
+        start = 0 if at_start else rng.randrange(0, len(body) - length)
+        header, footer = SITES[rng.choice(sorted(SITES))]
+        return "\n".join([*header, body[start : start + length], *footer])
+
+    return transform
+
+
+def embed_in_compilation(raw: str, rng: random.Random) -> str:
+    """The whole body as one item of a long compilation (周报/汇编) of hand-written distinct articles."""
+    others = [p.read_text(encoding="utf-8") for p in rng.sample(sorted(DISTINCT_DIR.glob("*.txt")), COMPILATION_ITEMS)]
+    others.insert(rng.randrange(len(others) + 1), body_of(raw))
+    return "\n\n".join(["党建工作信息汇编（第12期）", *others])
+
+
+def shuffled_half_other_script(raw: str, rng: random.Random) -> str:
+    """Half of the body's paragraphs, shuffled, in the other script (an English text has none to switch)."""
+    paras = paragraphs(body_of(raw))
+    kept = rng.sample(paras, max(1, len(paras) // 2))
+    text = "\n".join(kept)
+    return text if detect_script(raw) == "latin" else convert_script(text, rng)
+
+
+# Partial copies: a copy that is a small part of the reference (or holds it as a small part of itself) has a
+# low Jaccard, so the LSH layer alone misses it; these kinds are reported one by one.
+PARTIAL_TRANSFORMS: dict[str, Callable[[str, random.Random], str]] = {
+    **{f"excerpt_{int(share * 100)}_{where}": excerpt(share, where == "head")
+       for share in EXCERPT_SHARES for where in ("head", "inner")},
+    "compilation": embed_in_compilation,
+    "half_shuffled_script": shuffled_half_other_script,
+}  # fmt: skip
+PARTIAL_VARIANTS = 3  # draws of each partial transform per seed (different offsets, paragraphs, neighbours)
+
+
 CHINESE_TRANSFORMS: dict[str, Callable[[str, random.Random], str]] = {
     "script": convert_script,
     "boilerplate_a": wrap_site("a"),
@@ -270,8 +312,13 @@ ENGLISH_TRANSFORMS: dict[str, Callable[[str, random.Random], str]] = {
 
 
 def transform_group(name: str) -> str:
-    """Report key: both boilerplate sites are one transform."""
+    """Report key: both boilerplate sites are one transform; excerpts are grouped by share."""
+    if name.startswith("excerpt_"):
+        return "excerpt_" + name.split("_")[1]
     return "boilerplate" if name.startswith("boilerplate") else name
+
+
+PARTIAL_KINDS = frozenset(transform_group(name) for name in PARTIAL_TRANSFORMS)
 
 
 def positive_samples() -> list[Sample]:
@@ -283,6 +330,10 @@ def positive_samples() -> list[Sample]:
         for tname, fn in transforms.items():
             text = fn(raw, rng_for(sid, tname))
             samples.append(Sample(f"{sid}_{tname}.txt", transform_group(tname), text, path.name))
+        for tname, fn in PARTIAL_TRANSFORMS.items():
+            for variant in range(PARTIAL_VARIANTS):
+                text = fn(raw, rng_for(sid, tname, str(variant)))
+                samples.append(Sample(f"{sid}_{tname}_{variant}.txt", transform_group(tname), text, path.name))
     return samples
 
 
@@ -304,6 +355,12 @@ def negative_samples() -> list[Sample]:
     for frame in ("opening_a.txt", "opening_b.txt"):
         text = (FRAMES_DIR / frame).read_text(encoding="utf-8").replace("{{OPENING}}", STANDARD_OPENING)
         samples.append(Sample(frame, "shared_opening", text, None))
+    # A short notice, stored first, then a news article that quotes it in full: a notice-sized text inside a
+    # longer one is a quotation, not an article embedded in a compilation (see dedup.MIN_COVERED_SHINGLES).
+    notice = (FRAMES_DIR / "notice_short.txt").read_text(encoding="utf-8")
+    samples.append(Sample("notice_short.txt", "quoted_notice", notice, None))
+    quoting = (FRAMES_DIR / "quotes_notice.txt").read_text(encoding="utf-8").replace("{{NOTICE}}", notice.strip())
+    samples.append(Sample("quotes_notice.txt", "quoted_notice", quoting, None))
     return samples
 
 
@@ -370,7 +427,7 @@ def decide(engine: Engine, text: str) -> Decision:
         match = find_duplicate(session, fp)
     if match is None:
         return Decision(False, None, None, 0.0)
-    ref, score, layer = match
+    ref, score, layer, _covers = match
     return Decision(True, ref.label, layer, score)
 
 
@@ -382,7 +439,7 @@ def new_article(name: str, text: str) -> repo.NewArticle:
     return repo.NewArticle(
         url=url, canonical_url=url, site="bench", title=None, published_at=None, source=None, author=None,
         editor=None, text=text, text_normalized=normalized, script=None, flags="", content_hash=fp.content_hash,
-        encoding="utf-8", band_keys=fp.band_keys,
+        encoding="utf-8", band_keys=fp.band_keys, winnowed=fp.winnowed,
     )  # fmt: skip
 
 
@@ -399,20 +456,21 @@ class Result:
     sample: Sample
     decision: Decision
     jaccard: float  # positives: against the expected seed; negatives: the highest against any reference
-    containment: float
+    containment: float  # share of the text's shingles in the reference
+    covered: float  # share of the reference's shingles in the text
     closest: str  # the reference behind the highest score
 
 
-def best_against(shingles: set[str], references: dict[str, set[str]]) -> tuple[float, float, str]:
-    """Highest Jaccard, highest containment, and the reference with the highest score."""
-    best_j = best_c = 0.0
+def best_against(shingles: set[str], references: dict[str, set[str]]) -> tuple[float, float, float, str]:
+    """Highest Jaccard, containment and coverage, and the reference with the highest score."""
+    best_j = best_c = best_cov = 0.0
     closest, closest_score = "-", -1.0
     for label, ref in references.items():
         sim = dedup.similarity(shingles, ref)
-        best_j, best_c = max(best_j, sim.jaccard), max(best_c, sim.containment)
+        best_j, best_c, best_cov = max(best_j, sim.jaccard), max(best_c, sim.containment), max(best_cov, sim.covered)
         if sim.score > closest_score:
             closest, closest_score = label, sim.score
-    return best_j, best_c, closest
+    return best_j, best_c, best_cov, closest
 
 
 def evaluate(engine: Engine, samples: Sequence[Sample]) -> list[Result]:
@@ -423,12 +481,13 @@ def evaluate(engine: Engine, samples: Sequence[Sample]) -> list[Result]:
     results: list[Result] = []
     for s in (s for s in samples if s.positive):
         sim = dedup.similarity(dedup.shingles(prepare_reference_text(s.text)), references[str(s.expected)])
-        results.append(Result(s, decide(engine, s.text), sim.jaccard, sim.containment, str(s.expected)))
+        decision = decide(engine, s.text)
+        results.append(Result(s, decision, sim.jaccard, sim.containment, sim.covered, str(s.expected)))
     for s in (s for s in samples if not s.positive):
         shingles = dedup.shingles(prepare_reference_text(s.text))
-        j, c, closest = best_against(shingles, references)
+        j, c, cov, closest = best_against(shingles, references)
         decision = decide(engine, s.text)
-        results.append(Result(s, decision, j, c, closest))
+        results.append(Result(s, decision, j, c, cov, closest))
         if not decision.flagged:
             store(engine, s.name, s.text)
             references[s.name] = shingles
@@ -441,8 +500,8 @@ def _fmt(values: Sequence[float], fn: Callable[[Sequence[float]], float]) -> str
 
 def print_positive_table(results: Sequence[Result]) -> None:
     print("Must flag (reposts of a seed): similarity measured against the expected seed")
-    print(f"{'transform':<15}{'n':>4}{'flagged':>9}{'right ref':>11}  {'layers':<16}"
-          f"{'min J':>7}{'med J':>7}{'min C':>7}{'med C':>7}")  # fmt: skip
+    print(f"{'transform':<21}{'n':>4}{'flagged':>8}{'right ref':>10}{'recall':>7}  {'layers':<20}"
+          f"{'min J':>7}{'med J':>7}{'min C':>7}{'med C':>7}{'max cov':>8}")  # fmt: skip
     groups: dict[str, list[Result]] = {}
     for r in results:
         groups.setdefault(r.sample.transform, []).append(r)
@@ -451,19 +510,25 @@ def print_positive_table(results: Sequence[Result]) -> None:
         layers = ",".join(sorted({f"{r.decision.layer}" for r in rs if r.decision.flagged})) or "-"
         right = sum(r.decision.reference == r.sample.expected for r in rs)
         stats = "".join(f"{_fmt(v, fn):>7}" for v in (js, cs) for fn in (min, statistics.median))
-        print(f"{name:<15}{len(rs):>4}{sum(r.decision.flagged for r in rs):>9}{right:>11}  {layers:<16}{stats}")
+        print(f"{name:<21}{len(rs):>4}{sum(r.decision.flagged for r in rs):>8}{right:>10}{right / len(rs):>7.3f}  "
+              f"{layers:<20}{stats}{max(r.covered for r in rs):>8.3f}")  # fmt: skip
+    partial = [r for r in results if r.sample.transform in PARTIAL_KINDS]
+    if partial:
+        right = sum(r.decision.reference == r.sample.expected for r in partial)
+        print(f"{'partial copies, all':<21}{len(partial):>4}{'':>8}{right:>10}{right / len(partial):>7.3f}")
 
 
 def print_negative_table(results: Sequence[Result]) -> None:
     print("Must not flag: highest similarity against any reference (seeds + earlier stored negatives)")
-    print(f"{'kind':<17}{'n':>4}{'flagged':>9}{'max J':>8}{'max C':>8}  closest pair")
+    print(f"{'kind':<17}{'n':>4}{'flagged':>9}{'max J':>8}{'max C':>8}{'max cov':>8}  closest pair")
     groups: dict[str, list[Result]] = {}
     for r in results:
         groups.setdefault(r.sample.transform, []).append(r)
     for name, rs in groups.items():
         top = max(rs, key=lambda r: max(r.jaccard, r.containment))
         print(f"{name:<17}{len(rs):>4}{sum(r.decision.flagged for r in rs):>9}"
-              f"{max(r.jaccard for r in rs):>8.3f}{max(r.containment for r in rs):>8.3f}  "
+              f"{max(r.jaccard for r in rs):>8.3f}{max(r.containment for r in rs):>8.3f}"
+              f"{max(r.covered for r in rs):>8.3f}  "
               f"{top.sample.name} ~ {top.closest}")  # fmt: skip
 
 
@@ -553,6 +618,65 @@ def run_sweep(samples: Sequence[Sample]) -> None:
             print(f"{tj:<6} " + "".join(f"{f'{m}/{f}':>8}" for m, f in cells))
 
 
+# --- candidate index options -----------------------------------------------------------------------
+
+OPTION_GRID = ((5, 24, 2), (8, 16, 2), (8, 24, 2), (8, 24, 3), (8, 48, 3), (12, 48, 2))  # (k, window, shared)
+
+
+def _partial(s: Sample) -> bool:
+    return s.transform in PARTIAL_KINDS
+
+
+def run_options(samples: Sequence[Sample]) -> None:
+    """Candidate generation only (no confirmation, no database): which copies each index would never
+    propose, and how many pairs of negatives (against the seeds and each other) it would propose."""
+    texts = {p.name: prepare_reference_text(p.read_text(encoding="utf-8")) for p in seed_paths().values()}
+    texts.update({s.name: prepare_reference_text(s.text) for s in samples})
+    pos = [s for s in samples if s.positive]
+    neg = [s for s in samples if not s.positive]
+    refs = [*(p.name for p in seed_paths().values()), *(s.name for s in neg)]
+    neg_pairs = [(s.name, r) for s in neg for r in refs if r != s.name]
+    seed_chars = sum(len(texts[p.name]) for p in seed_paths().values())
+    print(f"{'candidate index':<34}{'missed partial':>15}{'missed other':>13}{'neg pairs':>10}{'rows/1000ch':>12}")
+
+    def row(name: str, proposes: Callable[[str, str], bool], rows: float) -> None:
+        missed = [s for s in pos if not proposes(s.name, str(s.expected))]
+        false = sum(proposes(a, b) for a, b in neg_pairs)
+        partial, other = sum(map(_partial, missed)), sum(not _partial(s) for s in missed)
+        print(f"{name:<34}{partial:>11}/{sum(map(_partial, pos)):<3}{other:>9}/{sum(not _partial(s) for s in pos):<3}"
+              f"{false:>10}{rows:>12.0f}")  # fmt: skip
+
+    keys = {n: set(dedup.band_keys(dedup.signature(dedup.shingles(t)))) for n, t in texts.items()}
+    row(f"MinHash LSH {dedup.BANDS}x{dedup.ROWS} (any band)", lambda a, b: bool(keys[a] & keys[b]),
+        dedup.BANDS * len(seed_paths()) / seed_chars * 1000)  # fmt: skip
+    for k, window, shared in OPTION_GRID:
+        fps = {n: set(dedup.winnow(dedup.tokens(t), k, window)) for n, t in texts.items()}
+        rows = sum(len(fps[p.name]) for p in seed_paths().values()) / seed_chars * 1000
+        row(f"winnow k={k} w={window} >={shared} shared", lambda a, b: len(fps[a] & fps[b]) >= shared, rows)  # noqa: B023
+    run_ensemble(texts, row, seed_chars)
+
+
+def run_ensemble(texts: dict[str, str], row: Callable[[str, str, float], None], seed_chars: int) -> None:
+    """datasketch's LSH Ensemble at containment 0.7: it answers "is the query inside an indexed set", so it
+    proposes an excerpt but cannot propose a stored article that lies inside the query (a compilation)."""
+    from datasketch import MinHash, MinHashLSHEnsemble
+
+    shingles = {n: dedup.shingles(t) for n, t in texts.items()}
+    sigs = {}
+    for name, sh in shingles.items():
+        mh = MinHash(num_perm=dedup.NUM_PERM, seed=1)
+        mh.update_batch([x.encode("utf-8") for x in sh])
+        sigs[name] = mh
+    index = MinHashLSHEnsemble(threshold=0.7, num_perm=dedup.NUM_PERM, num_part=8)
+    index.index((n, sigs[n], max(1, len(shingles[n]))) for n in texts)
+    found = {n: set(index.query(sigs[n], max(1, len(shingles[n])))) for n in texts}
+    row(
+        "LSH Ensemble, containment 0.7",
+        lambda a, b: b in found[a],
+        dedup.NUM_PERM * len(seed_paths()) / seed_chars * 1000,
+    )
+
+
 # --- command line -----------------------------------------------------------------------------------
 
 
@@ -560,12 +684,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--write-data", action="store_true", help="regenerate bench/dedup_data/generated + labels")
     parser.add_argument("--sweep", action="store_true", help="shingle-size/threshold sweep instead of the DB run")
+    parser.add_argument("--options", action="store_true", help="compare candidate indexes instead of the DB run")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.write_data:
         write_data(build_samples())
         print(f"wrote {LABELS_PATH.relative_to(ROOT)} and {GENERATED_DIR.relative_to(ROOT)}/")
     samples = load_samples()
+    if args.options:
+        run_options(samples)
+        print(f"\n{time.perf_counter() - started:.1f}s")
+        return 0
     if args.sweep:
         run_sweep(samples)
         print(f"\n{time.perf_counter() - started:.1f}s")

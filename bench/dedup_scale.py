@@ -4,11 +4,15 @@ Run from the repository root::
 
     .venv/bin/python bench/dedup_scale.py [--full] [--lookups 200] [--workers 2] [--lookup-budget 45]
 
-One SQLite database (a temporary file, migrated with Alembic, seeds indexed) grows through 1k, 10k and 100k
-stored articles (and 1M with ``--full``). At each size N lookups are timed exactly as the pipeline does them
-(``lsh_candidates`` on the stored band keys, then every candidate confirmed by ``dedup.similarity`` /
-``is_near_duplicate``), each in its own transaction like one page. Half of the lookups are near-duplicates of
-a random stored article (one character in 40 edited), which must be found; the other half are new texts. When
+One database (a temporary SQLite file unless ``--database-url`` names another, migrated with Alembic,
+seeds indexed) grows through 1k, 10k and 100k
+stored articles (then 250k, 500k and 1M with ``--full``). At each size N lookups are timed as the pipeline does them
+(``lsh_candidates`` on the stored band keys and ``containment_candidates`` on the winnowed fingerprints, then
+every candidate confirmed by ``dedup.similarity`` / ``is_near_duplicate``), each in its own transaction like one
+page. Half of the lookups are copies of a random stored article, which must be found: near-duplicates (one
+character in 40 edited) and excerpts (30 % of its text from a random point) in turn; the other half are new
+texts. ``cont ms`` is the containment index's share of a lookup; ``fp/art`` and ``KB/art`` are its rows and
+the whole database's bytes per stored article. When
 the lookups of one size take longer than ``--lookup-budget`` seconds, timing stops there and the table says
 how many ran. The ``probe ms`` column times the same candidate query written as OR-ed equalities (not the
 pipeline's code), to show what the query form costs.
@@ -36,29 +40,33 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, and_, func, insert, or_, select  # noqa: E402
+from sqlalchemy import Engine, and_, event, func, insert, or_, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from process.seeds import prepare_reference_text, sync_seed_corpus  # noqa: E402
 from steps import dedup  # noqa: E402
+from storage import containment  # noqa: E402
 from storage import repository as repo  # noqa: E402
 from storage.db import make_engine, session_scope  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.models import Article, LshBand  # noqa: E402
+from storage.models import Article, ContainmentFingerprint, LshBand  # noqa: E402
 
 DISTINCT_DIR = ROOT / "bench" / "dedup_data" / "distinct"
 SEEDS_DIR = ROOT / "seeds"
 SIZES = (1_000, 10_000, 100_000)
-FULL_SIZES = (*SIZES, 1_000_000)
+FULL_SIZES = (*SIZES, 250_000, 500_000, 1_000_000)  # steps in between: figures at whatever scale a run reaches
+SQLITE_CACHE_KIB = 1_048_576  # the bench's SQLite page cache (1 GiB): growing is random B-tree inserts
 RANDOM_SEED = 7
 BATCH = 5_000  # articles per insert transaction (and BATCH * BANDS band rows)
 CLAUSES_PER_PARAGRAPH = (5, 8)
 PARAGRAPHS = (3, 4)
 EDIT_EVERY = 40  # characters per edited character in a near-duplicate query
+EXCERPT_SHARE = 0.3  # share of a stored text that an excerpt query copies
 LOOKUP_BUDGET_S = 45.0  # per size: stop timing lookups after this long (a linear scan would take hours at 1M)
 _CLAUSE_SPLIT = re.compile(r"[,.;:!?\n]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -108,6 +116,7 @@ class Row:
     text: str
     content_hash: str
     band_keys: tuple[int, ...]
+    winnowed: tuple[int, ...]
 
 
 def fingerprint_range(start: int, stop: int) -> list[Row]:
@@ -116,7 +125,7 @@ def fingerprint_range(start: int, stop: int) -> list[Row]:
     for doc in range(start, stop):
         text = synthetic_text(doc)
         fp = dedup.fingerprint(text)
-        rows.append(Row(doc, text, fp.content_hash, fp.band_keys))
+        rows.append(Row(doc, text, fp.content_hash, fp.band_keys, fp.winnowed))
     return rows
 
 
@@ -128,7 +137,7 @@ def chunks(start: int, stop: int, size: int) -> Iterator[tuple[int, int]]:
 # --- bulk insert ------------------------------------------------------------------------------------
 
 
-def insert_rows(engine: Engine, rows: Sequence[Row], fetched_at: datetime) -> int:
+def insert_rows(engine: Engine, rows: Sequence[Row], fetched_at: datetime, index: bool = True) -> int:
     """One transaction: the articles and their band rows; article ids are the doc numbers + 1.
 
     Two synthetic texts can collide on the content hash (same clauses drawn); the second is skipped, as
@@ -155,6 +164,12 @@ def insert_rows(engine: Engine, rows: Sequence[Row], fetched_at: datetime) -> in
             bands = [b for b in bands if b["article_id"] in keep]
         conn.execute(insert(Article), articles)
         conn.execute(insert(LshBand), bands)
+        if not index:  # a database from before migration 0004 (see backfill)
+            return len(articles)
+        kept = {a["id"] for a in articles}
+        containment.index_documents(
+            conn, [containment.Indexed(r.winnowed, article_id=r.doc + 1) for r in rows if r.doc + 1 in kept]
+        )
     return len(articles)
 
 
@@ -182,6 +197,7 @@ class Lookup:
     candidates: int
     found: bool  # a candidate was confirmed as near-duplicate
     probe_ms: float  # the same candidate query written as OR-ed equalities (see or_probe_ids)
+    containment_ms: float  # of ms: the containment index's candidate queries
 
 
 def lookup(engine: Engine, fp: dedup.Fingerprint) -> Lookup:
@@ -193,10 +209,14 @@ def lookup(engine: Engine, fp: dedup.Fingerprint) -> Lookup:
     t0 = time.perf_counter()
     with session_scope(engine) as session:
         refs = repo.lsh_candidates(session, fp.band_keys)
+        t_lsh = time.perf_counter()
+        labels = {r.label for r in refs}
+        extra = [r for r in repo.containment_candidates(session, fp.winnowed) if r.label not in labels]
+        containment_ms = (time.perf_counter() - t_lsh) * 1000
         new = set(fp.shingles)
         found = any(
             dedup.is_near_duplicate(dedup.similarity(new, dedup.shingles(ref.text_normalized)), len(new))
-            for ref in refs
+            for ref in [*refs, *extra]
         )
     elapsed = (time.perf_counter() - t0) * 1000
     t1 = time.perf_counter()
@@ -206,7 +226,7 @@ def lookup(engine: Engine, fp: dedup.Fingerprint) -> Lookup:
     expected = {(r.article_id, r.seed_name) for r in refs}
     if len(ids) != len(expected):
         raise AssertionError(f"OR probe found {len(ids)} candidates, lsh_candidates {len(expected)}")
-    return Lookup(elapsed, len(refs), found, probe_ms)
+    return Lookup(elapsed, len(refs) + len(extra), found, probe_ms, containment_ms)
 
 
 def or_probe_ids(session: Session, band_keys: Sequence[int]) -> set[tuple[int | None, int | None]]:
@@ -222,10 +242,21 @@ def or_probe_ids(session: Session, band_keys: Sequence[int]) -> set[tuple[int | 
     }
 
 
+def excerpt(text: str, rng: random.Random) -> str:
+    """EXCERPT_SHARE of the text's characters from a random point: a partial copy, found by containment only."""
+    length = int(len(text) * EXCERPT_SHARE)
+    start = rng.randrange(0, len(text) - length)
+    return text[start : start + length]
+
+
 def queries(size: int, n: int) -> tuple[list[dedup.Fingerprint], list[dedup.Fingerprint]]:
-    """n/2 near-duplicates of random stored docs and n/2 texts that are not stored; fingerprints precomputed."""
+    """n/2 copies of random stored docs (near-duplicates and excerpts, alternating) and n/2 texts that are not
+    stored; fingerprints precomputed."""
     rng = random.Random(RANDOM_SEED + size)
-    dups = [dedup.fingerprint(near_duplicate(synthetic_text(rng.randrange(size)), rng)) for _ in range(n // 2)]
+    dups = [
+        dedup.fingerprint((near_duplicate if i % 2 else excerpt)(synthetic_text(rng.randrange(size)), rng))
+        for i in range(n // 2)
+    ]
     fresh = [dedup.fingerprint(synthetic_text(10**8 + size + i)) for i in range(n - n // 2)]
     return dups, fresh
 
@@ -261,41 +292,61 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def count_rows(engine: Engine) -> tuple[int, int]:
+def count_rows(engine: Engine) -> tuple[int, int, int]:
     with session_scope(engine) as session:
         return (
             int(session.scalar(select(func.count()).select_from(Article)) or 0),
             int(session.scalar(select(func.count()).select_from(LshBand)) or 0),
+            int(session.scalar(select(func.count()).select_from(ContainmentFingerprint)) or 0),
         )
+
+
+def database_bytes(engine: Engine) -> int:
+    """Size of the database on disk (SQLite file + WAL, or PostgreSQL's pg_database_size)."""
+    if engine.dialect.name == "sqlite":
+        path = Path(str(engine.url.database))
+        return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+    with engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one())
 
 
 # --- command line -----------------------------------------------------------------------------------
 
 
-def run(sizes: Sequence[int], n_lookups: int, workers: int, budget_s: float = LOOKUP_BUDGET_S) -> None:
-    print(f"{'size':>9}{'stored':>9}{'bands':>10}{'grow s':>8}{'insert s':>9}{'mean ms':>9}{'p95 ms':>8}"
-          f"{'dup mean':>9}{'new mean':>9}{'cand/lkp':>9}{'probe ms':>9}{'lookups':>8}"
-          f"{'found dup':>10}{'found new':>10}{'RSS MB':>8}")  # fmt: skip
+def _large_cache(dbapi_connection: Any, _record: Any) -> None:
+    """A bigger page cache than SQLite's 2 MB default, for the bench's bulk growth (lookups barely use it)."""
+    dbapi_connection.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+
+
+def run(sizes: Sequence[int], n_lookups: int, workers: int, budget_s: float, url: str | None) -> None:
+    print(f"{'size':>9}{'stored':>9}{'bands':>10}{'fprints':>10}{'fp/art':>7}{'KB/art':>7}{'grow s':>8}"
+          f"{'insert s':>9}{'mean ms':>9}{'p95 ms':>8}{'dup mean':>9}{'new mean':>9}{'cont ms':>8}"
+          f"{'cand/lkp':>9}{'probe ms':>9}{'lookups':>8}{'found dup':>10}{'found new':>10}{'RSS MB':>8}")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="dedup-scale-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'scale.db'}"
+        url = url or f"sqlite:///{Path(tmp) / 'scale.db'}"
         upgrade(url)
         engine = make_engine(url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _large_cache)
         sync_seed_corpus(engine, SEEDS_DIR)
         try:
             done = 0
             for size in sizes:
                 _, grow_s, insert_s = grow(engine, done, size, workers)
                 done = size
-                articles, bands = count_rows(engine)
+                articles, bands, fprints = count_rows(engine)
+                kb = database_bytes(engine) / 1024 / max(1, articles)
                 dups, fresh = queries(size, n_lookups)
                 for fp in fresh[:5]:  # warm the connection pool and statement cache, not timed
                     lookup(engine, fp)
                 dup_res, new_res = timed_lookups(engine, dups, fresh, budget_s)
                 every = dup_res + new_res
                 ms = [r.ms for r in every]
-                print(f"{size:>9}{articles:>9}{bands:>10}{grow_s:>8.1f}{insert_s:>9.1f}{statistics.mean(ms):>9.2f}"
+                print(f"{size:>9}{articles:>9}{bands:>10}{fprints:>10}{fprints / max(1, articles):>7.1f}{kb:>7.2f}"
+                      f"{grow_s:>8.1f}{insert_s:>9.1f}{statistics.mean(ms):>9.2f}"
                       f"{p95(ms):>8.2f}{statistics.mean(r.ms for r in dup_res):>9.2f}"
                       f"{statistics.mean(r.ms for r in new_res):>9.2f}"
+                      f"{statistics.mean(r.containment_ms for r in every):>8.2f}"
                       f"{statistics.mean(r.candidates for r in every):>9.2f}"
                       f"{statistics.mean(r.probe_ms for r in every):>9.2f}"
                       f"{len(every):>8}{sum(r.found for r in dup_res):>6}/{len(dup_res):<3}"
@@ -305,16 +356,43 @@ def run(sizes: Sequence[int], n_lookups: int, workers: int, budget_s: float = LO
             engine.dispose()
 
 
+def backfill(n: int, workers: int) -> None:
+    """Time migration 0004's backfill of the containment index over ``n`` articles stored at revision 0003."""
+    with tempfile.TemporaryDirectory(prefix="dedup-backfill-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'backfill.db'}"
+        upgrade(url, "0003")
+        engine = make_engine(url)
+        fetched_at = datetime.now(UTC)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for fut in [pool.submit(fingerprint_range, lo, hi) for lo, hi in chunks(0, n, BATCH)]:
+                insert_rows(engine, fut.result(), fetched_at, index=False)
+        engine.dispose()
+        started = time.perf_counter()
+        upgrade(url)
+        seconds = time.perf_counter() - started
+        engine = make_engine(url)
+        articles, _, fprints = count_rows(engine)
+        engine.dispose()
+    print(f"backfill of {articles} articles: {seconds:.1f}s ({articles / seconds:.0f} articles/s), {fprints} rows")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--full", action="store_true", help="also grow to 1M articles (long; several GB of disk)")
     parser.add_argument("--lookups", type=int, default=200, help="timed lookups per size (default 200)")
     parser.add_argument("--workers", type=int, default=2, help="fingerprinting processes (default 2)")
     parser.add_argument("--lookup-budget", type=float, default=LOOKUP_BUDGET_S, help="seconds of lookups per size")
+    parser.add_argument("--database-url", help="an empty database to grow (e.g. PostgreSQL); default a temp SQLite")
+    parser.add_argument("--max-size", type=int, help="stop after this size (e.g. 100000 on PostgreSQL)")
+    parser.add_argument("--backfill", type=int, metavar="N", help="only time migration 0004's backfill of N articles")
     args = parser.parse_args(argv)
+    if args.backfill:
+        backfill(args.backfill, args.workers)
+        return 0
     started = time.perf_counter()
     halves()  # fail early if the phrase source is missing
-    run(FULL_SIZES if args.full else SIZES, args.lookups, args.workers, args.lookup_budget)
+    sizes = [n for n in (FULL_SIZES if args.full else SIZES) if not args.max_size or n <= args.max_size]
+    run(sizes, args.lookups, args.workers, args.lookup_budget, args.database_url)
     print(f"\ntotal {time.perf_counter() - started:.0f}s; lookups exclude fingerprinting the query "
           f"({dedup.SHINGLE_SIZE}-shingles, {dedup.NUM_PERM} permutations, {dedup.BANDS} bands)")  # fmt: skip
     return 0

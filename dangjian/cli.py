@@ -379,6 +379,13 @@ def cmd_import_warc(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_show(args: argparse.Namespace) -> int:
+    from dangjian.show import show
+
+    print(show(args.key, args.database_url))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dangjian", description="Crawl and ingest party-building portals.")
     parser.add_argument(
@@ -498,6 +505,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", default=None, type=Path, help="seed corpus folder (default: seeds/)")
     registry_args(p)
     p.set_defaults(func=cmd_import_warc)
+
+    p = sub.add_parser("show", help="print an article and every copy folded into it (read-only)")
+    p.add_argument("key", metavar="URL|ID", help="article id, article or duplicate URL, or seed file name")
+    p.set_defaults(func=cmd_show)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -40,11 +40,12 @@ from crawlers import stats as keys
 from crawlers.registry import SiteConfig, load_registry, select_sites, validate_max_pages
 from flows.alerts import emit_site_quiet, quiet_runs_threshold
 from flows.outcomes import AllSitesFailed, RunRejected, SiteFailed, keep_expected_outcomes_one_line
-from flows.report import NEW_ARTICLE_COLUMNS, new_article_rows, run_markdown
+from flows.report import NEW_ARTICLE_COLUMNS, duplicates_markdown, new_article_rows, run_markdown
 from process.run import SiteSummary, process_raw_file
 from process.seeds import sync_seed_corpus
 from steps.chinatime import CHINA_TZ
 from storage import repository as repo
+from storage.clusters import RunDuplicate, duplicates_of_flow_run
 from storage.db import DatabaseProblem, make_engine, session_scope
 from storage.db import database_url as resolve_database_url
 from storage.export import export_run
@@ -400,11 +401,13 @@ def ingest(
     started = [start_site(run, registry_path, registry_vars or {}, max_pages, database_url) for run in runs]
     with _heartbeat(engine, [run.run_id for run in runs]):
         settled = {s.run.site.name: settle_site(s, database_url, keep_raw) for s in started}
+    with session_scope(engine) as session:
+        duplicates = duplicates_of_flow_run(session, label)
     engine.dispose()
     results = {name: summary for name, (summary, _) in settled.items()}
     quiet = {name: streak for name, (_, streak) in settled.items() if streak >= quiet_runs_threshold()}
     exported = export_run(database_url, Path(export), started_at, flow_run_id=label) if export else None
-    _publish_artifacts(label, results, quiet, exported)
+    _publish_artifacts(label, results, quiet, exported, duplicates)
     return _final_state(results)
 
 
@@ -553,10 +556,16 @@ def run_results(state: State) -> dict[str, dict[str, Any]]:
 
 
 def _publish_artifacts(
-    label: str, results: dict[str, SiteSummary], quiet: dict[str, int], exported: Path | None = None
+    label: str,
+    results: dict[str, SiteSummary],
+    quiet: dict[str, int],
+    exported: Path | None = None,
+    duplicates: Sequence[RunDuplicate] = (),
 ) -> None:
     """The run report (markdown) and the table of new articles, visible on the flow run in the UI."""
     markdown = run_markdown(f"Ingest run {label}", results, quiet)
+    if duplicates:
+        markdown += "\n" + duplicates_markdown(duplicates) + "\n"
     if exported is not None:
         markdown += f"\n## Export\n\nThis run's new articles: `{exported.resolve()}`\n"
     create_markdown_artifact(

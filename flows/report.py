@@ -7,11 +7,12 @@ UI, in logs and in the CLI.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from process.run import SiteSummary
+from storage.clusters import RunDuplicate
 
 # The new-articles table, in this order, newest first.
 NEW_ARTICLE_COLUMNS = ("title", "published", "site", "url")
@@ -85,3 +86,23 @@ def new_article_rows(summaries: Mapping[str, SiteSummary]) -> list[dict[str, str
     rows = [asdict(row) for summary in summaries.values() for row in summary.new_articles]
     rows.sort(key=lambda row: row["published"], reverse=True)
     return [{column: escape_markdown(row[column]) for column in NEW_ARTICLE_COLUMNS} for row in rows]
+
+
+def duplicates_markdown(duplicates: Sequence[RunDuplicate], limit: int = 100) -> str:
+    """The run's duplicates, each with what it duplicates (storage.clusters.duplicates_of_flow_run)."""
+    if not duplicates:
+        return ""
+    lines = [f"## Duplicates ({len(duplicates)})", "", "| page | site | duplicate of | layer | similarity |"]
+    lines.append("|---|---|---|---|---:|")
+    for d in duplicates[:limit]:
+        target = d.target.label + (f" {d.target.title}" if d.target.title and d.target.kind == "article" else "")
+        if d.target.url:
+            target += f" ({d.target.url})"
+        page = d.copy.url + (f" {d.copy.title}" if d.copy.title else "")
+        lines.append(
+            f"| {_cell(page)} | {_cell(d.copy.site)} | {_cell(target)} | {_cell(d.copy.layer)} "
+            f"| {d.copy.similarity:.2f} |"
+        )
+    if len(duplicates) > limit:
+        lines.append(f"\n… and {len(duplicates) - limit} more (`dangjian show URL` prints a cluster)")
+    return "\n".join(lines)

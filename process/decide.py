@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from crawlers.rawpages import RawPage
 from crawlers.registry import SiteConfig
+from process import canonical
 from process.analyze import Analysis, StageClock
 from steps import dedup
 from steps.urls import canonical_url, storage_key
@@ -106,8 +107,15 @@ def record(
         return Outcome("skipped", url, "already known")
     with clock.stage("dedup"):
         match = find_duplicate(session, fp, norm.text_normalized)
+    item = new_article(analysis, site)
     if match is not None:
-        reference, score, layer = match
+        reference, score, layer, _ = match
+        replaced = replace_if_original(session, item, match, run_id)
+        if replaced is not None:
+            # Counted as this run's duplicate: one more page of the cluster, one more duplicates row.
+            repo.clear_page_errors(session, key)
+            detail = f"original of article:{replaced.id}, replacing its copy {replaced.url}"
+            return Outcome("duplicate", url, detail, tuple(flags), art.title, art.published_at)
         repo.add_duplicate(
             session,
             url=url,
@@ -122,9 +130,41 @@ def record(
         return Outcome(
             "duplicate", url, f"{layer} {score:.2f} of {reference.label}", tuple(flags), art.title, art.published_at
         )
-    item = repo.NewArticle(
-        url=url,
-        canonical_url=key,
+    article_id, inserted = repo.add_article(session, item, run_id, checked=True)
+    repo.clear_page_errors(session, key)
+    if inserted:
+        return Outcome("new", url, f"article:{article_id}", tuple(flags), art.title, art.published_at)
+    # Another worker stored the same text (or URL) between our lookup and our insert.
+    return Outcome("duplicate" if article_id else "skipped", url, f"exact 1.00 of article:{article_id}")
+
+
+def replace_if_original(
+    session: Session, item: repo.NewArticle, match: Match, run_id: int | None
+) -> repo.StoredCopy | None:
+    """If ``item``, confirmed as a copy of a stored article, is its canonical copy (process/canonical.py:
+    the earlier original met after its repost, as in a newest-first backfill), put it in the article's
+    place and record the stored copy as its duplicate; returns that replaced copy, else None.
+
+    Only a copy that holds the whole stored text can replace it (an excerpt never does). Runs in the
+    deciding transaction, after take_decision_turn; a reprocess can call it the same way.
+    """
+    if not match.covers or match.reference.article_id is None:
+        return None
+    stored = repo.stored_copy(session, match.reference.article_id)
+    mine = canonical.facts(item.title, item.source, item.published_at)
+    if not canonical.outranks(mine, canonical.facts(stored.title, stored.source, stored.published_at)):
+        return None
+    repo.promote_original(session, stored.id, item, match.score, match.layer, run_id)
+    return stored
+
+
+def new_article(analysis: Analysis, site: SiteConfig) -> repo.NewArticle:
+    """The article row an analysed page would become (live ingestion and reprocess alike)."""
+    art, norm, fp = analysis.article, analysis.normalized, analysis.fingerprint
+    assert art is not None and norm is not None and fp is not None
+    return repo.NewArticle(
+        url=analysis.url,
+        canonical_url=analysis.key,
         site=site.name,
         title=art.title,
         published_at=art.published_at,
@@ -134,17 +174,12 @@ def record(
         text=analysis.text,
         text_normalized=norm.text_normalized,
         script=norm.script,
-        flags=",".join(flags)[:200],
+        flags=",".join(analysis.flags)[:200],
         content_hash=fp.content_hash,
         encoding=analysis.encoding,
         band_keys=fp.band_keys,
+        winnowed=fp.winnowed,
     )
-    article_id, inserted = repo.add_article(session, item, run_id, checked=True)
-    repo.clear_page_errors(session, key)
-    if inserted:
-        return Outcome("new", url, f"article:{article_id}", tuple(flags), art.title, art.published_at)
-    # Another worker stored the same text (or URL) between our lookup and our insert.
-    return Outcome("duplicate" if article_id else "skipped", url, f"exact 1.00 of article:{article_id}")
 
 
 def _record_safely(
@@ -214,23 +249,38 @@ def batches(
         yield batch
 
 
-def find_duplicate(
-    session: Session, fp: dedup.Fingerprint, text_normalized: str | None = None
-) -> tuple[repo.Reference, float, str] | None:
-    """Exact layer first, then LSH candidates confirmed by exact set similarity.
+class Match(NamedTuple):
+    reference: repo.Reference
+    score: float
+    layer: str  # exact | minhash | containment
+    covers: bool  # the new text holds (nearly) all of the reference: it could be the fuller original
 
-    A fingerprint may come without its shingles (see analyze_page): they are then rebuilt from
-    ``text_normalized``, and only when there is a candidate to confirm.
+
+def find_duplicate(session: Session, fp: dedup.Fingerprint, text_normalized: str | None = None) -> Match | None:
+    """Exact layer first, then the candidates of both indexes, confirmed by exact set similarity.
+
+    LSH bands propose texts that overlap as wholes (Jaccard); the containment index proposes texts of
+    which one holds a part of the other (an excerpt, an article inside a compilation). A fingerprint may
+    come without its shingles (see analyze_page): they are then rebuilt from ``text_normalized``, and
+    only when there is a candidate to confirm.
     """
     exact = repo.find_by_content_hash(session, fp.content_hash)
     if exact is not None:
-        return exact, 1.0, "exact"
-    best: tuple[repo.Reference, float, str] | None = None
+        return Match(exact, 1.0, "exact", True)
+    best: Match | None = None
     mine: set[str] | None = None
-    for ref in repo.lsh_candidates(session, fp.band_keys):
-        if mine is None:
-            mine = set(fp.shingles) if fp.shingles or text_normalized is None else dedup.shingles(text_normalized)
-        sim = dedup.similarity(mine, dedup.shingles(ref.text_normalized))
-        if dedup.is_near_duplicate(sim, len(mine)) and (best is None or sim.score > best[1]):
-            best = (ref, sim.score, "minhash")
+    seen: set[str] = set()
+    for layer, refs in (
+        ("minhash", repo.lsh_candidates(session, fp.band_keys)),
+        ("containment", repo.containment_candidates(session, fp.winnowed)),
+    ):
+        for ref in refs:
+            if ref.label in seen:
+                continue
+            seen.add(ref.label)
+            if mine is None:
+                mine = set(fp.shingles) if fp.shingles or text_normalized is None else dedup.shingles(text_normalized)
+            sim = dedup.similarity(mine, dedup.shingles(ref.text_normalized))
+            if dedup.is_near_duplicate(sim, len(mine)) and (best is None or sim.score > best.score):
+                best = Match(ref, sim.score, layer, sim.covered >= dedup.CONTAINMENT_THRESHOLD)
     return best

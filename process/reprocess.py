@@ -46,7 +46,7 @@ from crawlers.warcpages import (
     warc_files,
 )
 from process.analyze import Analysis
-from process.decide import BATCH_PAGES, BATCH_SECONDS, batches, find_duplicate, record
+from process.decide import BATCH_PAGES, BATCH_SECONDS, batches, find_duplicate, new_article, record
 from process.run import ANALYSIS_PROCESSES, analyses
 from process.version import extraction_version
 from steps.urls import canonical_url, storage_key
@@ -101,29 +101,6 @@ class ReprocessReport:
         return f"{self.site}: {counts}" + (" (dry run: nothing written)" if self.dry_run else "")
 
 
-def new_article(analysis: Analysis, site: SiteConfig) -> repo.NewArticle:
-    """The stored form of an analysed page, field for field as process.decide.record builds it."""
-    art, norm, fp = analysis.article, analysis.normalized, analysis.fingerprint
-    assert art is not None and norm is not None and fp is not None
-    return repo.NewArticle(
-        url=analysis.url,
-        canonical_url=analysis.key,
-        site=site.name,
-        title=art.title,
-        published_at=art.published_at,
-        source=art.source,
-        author=art.author,
-        editor=art.editor,
-        text=analysis.text,
-        text_normalized=norm.text_normalized,
-        script=norm.script,
-        flags=",".join(analysis.flags)[:200],
-        content_hash=fp.content_hash,
-        encoding=analysis.encoding,
-        band_keys=fp.band_keys,
-    )
-
-
 def _changed_article(
     session: Session,
     stored: store.StoredArticle,
@@ -141,7 +118,7 @@ def _changed_article(
         assert analysis.fingerprint is not None
         match = find_duplicate(session, analysis.fingerprint, item.text_normalized)
         if match is not None and match[0].article_id != stored.id:
-            reference, score, layer = match
+            reference, score, layer = match.reference, match.score, match.layer
             store.demote_article(session, stored.id, item, reference, score, layer, run_id)
             return Change(
                 "newly_duplicate", url, f"article:{stored.id} is now {layer} {score:.2f} of {reference.label}"
@@ -165,7 +142,7 @@ def _changed_duplicate(
         return Change(
             "no_longer_duplicate", analysis.url, f"was a duplicate of {stored.label}, now article:{article_id}"
         )
-    reference, score, layer = match
+    reference, score, layer = match.reference, match.score, match.layer
     if reference.label == stored.label:
         return Change("unchanged", analysis.url, f"duplicate of {stored.label}")
     store.retarget_duplicate(session, stored.id, reference, score, layer)

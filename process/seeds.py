@@ -36,7 +36,7 @@ def seed_inputs(seeds_dir: Path, known_digests: dict[str, str]) -> tuple[list[re
             continue
         text_normalized = prepare_reference_text(data.decode("utf-8", errors="replace"))
         fp = dedup.fingerprint(text_normalized)
-        changed.append(repo.SeedInput(path.name, digest, text_normalized, fp.content_hash, fp.band_keys))
+        changed.append(repo.SeedInput(path.name, digest, text_normalized, fp.content_hash, fp.band_keys, fp.winnowed))
     return changed, present
 
 

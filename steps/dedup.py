@@ -27,6 +27,15 @@ ROWS = NUM_PERM // BANDS
 JACCARD_THRESHOLD = 0.5  # confirmed near-duplicate when the shingle sets overlap this much …
 CONTAINMENT_THRESHOLD = 0.7  # … or when this share of the new text's shingles is in the reference
 MIN_SHINGLES = 8  # below this the text is too short to say anything about
+# A stored text wholly inside a longer new one (an article embedded in a compilation) counts only when it
+# is long enough to be an article of its own (~150 characters), not a formulaic sentence or a short notice
+# that a longer article quotes in full (bench/dedup_eval.py, kind quoted_notice).
+MIN_COVERED_SHINGLES = 150
+# Containment candidates: winnowed token k-grams (Schleimer et al., "Winnowing", SIGMOD 2003). Any run of
+# WINNOW_K + WINNOW_WINDOW - 1 tokens shared by two texts yields a shared fingerprint, whatever share of
+# either text it is: the guarantee Jaccard-tuned LSH lacks for an excerpt or an embedded article.
+WINNOW_K = 8  # tokens per k-gram
+WINNOW_WINDOW = 24  # k-grams per window: ~2/(WINDOW+1) of the positions are kept (~80 per 1,000 characters)
 
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_]+", re.UNICODE)
 _MINHASH_SEED = 1
@@ -106,29 +115,62 @@ def band_keys(sig: np.ndarray) -> list[int]:
     return keys
 
 
+def _kgram_hash(gram: str) -> int:
+    digest = hashlib.blake2b(gram.encode("utf-8"), digest_size=8, person=b"winnow").digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def winnow(toks: list[str], k: int = WINNOW_K, window: int = WINNOW_WINDOW) -> tuple[int, ...]:
+    """The distinct winnowed fingerprints of a token list: in every window of ``window`` consecutive k-gram
+    hashes, the smallest (the rightmost on ties), as signed 64-bit ints (a BIGINT on every backend).
+
+    A text shorter than one window keeps its smallest k-gram hash, so a short text still has a fingerprint.
+    """
+    if len(toks) < k:
+        return ()
+    hashes = np.array([_kgram_hash("\x1f".join(toks[i : i + k])) for i in range(len(toks) - k + 1)], dtype=np.int64)
+    if len(hashes) <= window:
+        return (int(hashes.min()),)
+    windows = np.lib.stride_tricks.sliding_window_view(hashes, window)
+    rightmost_min = window - 1 - np.argmin(windows[:, ::-1], axis=1)
+    chosen = np.unique(np.arange(len(windows)) + rightmost_min)
+    return tuple(sorted({int(h) for h in hashes[chosen]}))
+
+
 @dataclass(frozen=True)
 class Similarity:
     jaccard: float
     containment: float  # share of the new text's shingles found in the reference
+    covered: float = 0.0  # share of the reference's shingles found in the new text
+    reference_size: int = 0  # shingles of the reference
 
     @property
     def score(self) -> float:
-        return max(self.jaccard, self.containment)
+        return max(self.jaccard, self.containment, self.covered)
 
 
 def similarity(new: set[str], reference: set[str]) -> Similarity:
     """Exact set comparison of a new text against one reference."""
     if not new or not reference:
-        return Similarity(0.0, 0.0)
+        return Similarity(0.0, 0.0, 0.0, len(reference))
     common = len(new & reference)
-    return Similarity(jaccard=common / len(new | reference), containment=common / len(new))
+    return Similarity(
+        jaccard=common / len(new | reference),
+        containment=common / len(new),
+        covered=common / len(reference),
+        reference_size=len(reference),
+    )
 
 
 def is_near_duplicate(sim: Similarity, new_size: int) -> bool:
-    """The confirmation rule applied to every LSH candidate."""
+    """The confirmation rule applied to every candidate: the texts overlap as wholes (Jaccard), the new
+    text lies inside the reference (an excerpt, a truncated repost), or the reference, long enough to
+    be an article, lies inside the new text (an article embedded in a compilation)."""
     if new_size < MIN_SHINGLES:
         return False
-    return sim.jaccard >= JACCARD_THRESHOLD or sim.containment >= CONTAINMENT_THRESHOLD
+    if sim.jaccard >= JACCARD_THRESHOLD or sim.containment >= CONTAINMENT_THRESHOLD:
+        return True
+    return sim.covered >= CONTAINMENT_THRESHOLD and sim.reference_size >= MIN_COVERED_SHINGLES
 
 
 @dataclass(frozen=True)
@@ -138,13 +180,15 @@ class Fingerprint:
     content_hash: str
     shingles: frozenset[str]
     band_keys: tuple[int, ...]
+    winnowed: tuple[int, ...] = ()  # containment fingerprints (see winnow)
 
 
 def fingerprint(text_normalized: str) -> Fingerprint:
-    toks = tokens(text_normalized)  # once, for both the exact hash and the shingles
+    toks = tokens(text_normalized)  # once, for the exact hash, the shingles and the winnowed k-grams
     sh = _shingles_of(toks, SHINGLE_SIZE)
     return Fingerprint(
         content_hash=_hash_tokens(toks),
         shingles=frozenset(sh),
         band_keys=tuple(band_keys(signature(sh))),
+        winnowed=winnow(toks),
     )

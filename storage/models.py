@@ -211,6 +211,42 @@ class LshBand(Base):
     seed_id: Mapped[int | None] = mapped_column(ForeignKey("seed_documents.id", ondelete="CASCADE"), nullable=True)
 
 
+class ContainmentFingerprint(Base):
+    """One winnowed k-gram fingerprint of one reference document (article or seed): the containment index.
+
+    Candidates for a partial copy are the documents sharing at least a few fingerprints with the query,
+    whatever share of either text the shared part is (the LSH bands only see whole-text Jaccard). A
+    fingerprint that is already in FingerprintFrequency.COMMON documents gets no further rows, so no
+    posting list grows with the corpus.
+    """
+
+    __tablename__ = "containment_fingerprints"
+    __table_args__ = (
+        Index("ix_containment_fingerprints_hash", "hash"),
+        Index("ix_containment_fingerprints_article_id", "article_id"),
+        Index("ix_containment_fingerprints_seed_id", "seed_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[int] = mapped_column(BigInteger)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), nullable=True)
+    seed_id: Mapped[int | None] = mapped_column(ForeignKey("seed_documents.id", ondelete="CASCADE"), nullable=True)
+
+
+class FingerprintFrequency(Base):
+    """In how many stored documents a containment fingerprint occurs.
+
+    A formulaic phrase (习近平新时代中国特色社会主义思想 …) is in thousands of same-topic articles; its
+    fingerprint says nothing about copying and would make every lookup read a long posting list, so
+    fingerprints above a document frequency are left out of candidate search (see storage/containment.py).
+    """
+
+    __tablename__ = "fingerprint_frequency"
+
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Attachment(Base):
     """A non-HTML response (PDF, image, office document) met while crawling: recorded, not extracted.
 

@@ -19,7 +19,9 @@ from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, selec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from steps import dedup
 from steps.urls import MAX_KEY_LENGTH
+from storage import containment
 from storage.models import (
     Article,
     Attachment,
@@ -265,6 +267,33 @@ def lsh_candidates(session: Session, band_keys: Sequence[int]) -> list[Reference
     return refs
 
 
+def containment_candidates(session: Session, winnowed: Sequence[int]) -> list[Reference]:
+    """Documents sharing enough rare winnowed fingerprints with the query (see storage/containment.py):
+    the candidates for an excerpt, a truncated repost or an article embedded in a longer text."""
+    found = containment.candidates(session, winnowed)
+    seed_ids = [c.seed_id for c in found if c.seed_id is not None]
+    article_ids = [c.article_id for c in found if c.article_id is not None]
+    refs: list[Reference] = []
+    if seed_ids:
+        rows = session.execute(
+            select(SeedDocument.name, SeedDocument.text_normalized)
+            .where(SeedDocument.id.in_(seed_ids))
+            .order_by(SeedDocument.name)
+        )
+        refs.extend(Reference(None, r.name, r.text_normalized) for r in rows)
+    if article_ids:
+        rows = session.execute(
+            select(Article.id, Article.text_normalized).where(Article.id.in_(article_ids)).order_by(Article.id)
+        )
+        refs.extend(Reference(r.id, None, r.text_normalized) for r in rows)
+    return refs
+
+
+def winnowed_of(text_normalized: str) -> tuple[int, ...]:
+    """A stored text's containment fingerprints, recomputed (they are not stored beside the text)."""
+    return dedup.winnow(dedup.tokens(text_normalized))
+
+
 # --- seeds ------------------------------------------------------------------------------------------
 
 
@@ -275,6 +304,7 @@ class SeedInput:
     text_normalized: str
     content_hash: str
     band_keys: tuple[int, ...]
+    winnowed: tuple[int, ...] = ()
 
 
 def seed_digests(session: Session) -> dict[str, str]:
@@ -288,6 +318,10 @@ def sync_seeds(session: Session, seeds: Iterable[SeedInput], present: set[str]) 
     Returns (indexed, removed). Unchanged files are left alone, so indexing
     happens once per file version.
     """
+    for gone in session.execute(
+        select(SeedDocument.id, SeedDocument.text_normalized).where(SeedDocument.name.not_in(present))
+    ):
+        containment.unindex_seed(session, gone.id, winnowed_of(gone.text_normalized))
     result = session.execute(delete(SeedDocument).where(SeedDocument.name.not_in(present)))
     removed = int(getattr(result, "rowcount", 0) or 0)
     indexed = 0
@@ -297,6 +331,7 @@ def sync_seeds(session: Session, seeds: Iterable[SeedInput], present: set[str]) 
             if existing.file_sha256 == seed.file_sha256:
                 continue
             session.execute(delete(LshBand).where(LshBand.seed_id == existing.id))
+            containment.unindex_seed(session, existing.id, winnowed_of(existing.text_normalized))
             existing.file_sha256 = seed.file_sha256
             existing.text_normalized = seed.text_normalized
             existing.content_hash = seed.content_hash
@@ -313,6 +348,8 @@ def sync_seeds(session: Session, seeds: Iterable[SeedInput], present: set[str]) 
             session.add(doc)
         session.flush()
         session.add_all(LshBand(band=i, key=k, seed_id=doc.id) for i, k in enumerate(seed.band_keys))
+        session.flush()
+        containment.index_documents(session, [containment.Indexed(seed.winnowed, seed_id=doc.id)])
         indexed += 1
     # Bands of removed seeds go with them (ON DELETE CASCADE is not enforced everywhere, so be explicit).
     session.execute(
@@ -341,6 +378,7 @@ class NewArticle:
     content_hash: str
     encoding: str | None
     band_keys: tuple[int, ...]
+    winnowed: tuple[int, ...] = ()  # containment fingerprints (storage/containment.py)
 
 
 def insert_once(session: Session, *rows: Base) -> bool:
@@ -438,6 +476,7 @@ def add_article(session: Session, item: NewArticle, run_id: int | None, *, check
             session.execute(
                 _INSERT_BANDS, [{"band": i, "key": k, "article_id": article_id} for i, k in enumerate(item.band_keys)]
             )
+            containment.index_documents(session, [containment.Indexed(item.winnowed, article_id=article_id)])
     except IntegrityError:
         winner = session.scalar(_same_article(item))
         if winner is None:
@@ -476,6 +515,66 @@ def add_duplicate(
             recorded_at=utcnow(),
         ),
     )
+
+
+@dataclass(frozen=True)
+class StoredCopy:
+    """The facts of a stored article that decide whether a newly met copy outranks it."""
+
+    id: int
+    url: str
+    title: str | None
+    source: str | None
+    published_at: datetime | None
+
+
+def stored_copy(session: Session, article_id: int) -> StoredCopy:
+    row = session.execute(
+        select(Article.id, Article.url, Article.title, Article.source, Article.published_at).where(
+            Article.id == article_id
+        )
+    ).one()
+    return StoredCopy(row.id, row.url, row.title, row.source, row.published_at)
+
+
+def promote_original(
+    session: Session, article_id: int, original: NewArticle, similarity: float, layer: str, run_id: int | None
+) -> None:
+    """Make ``original`` the canonical copy in place of stored article ``article_id``; the copy stored so
+    far becomes a duplicate of it. Call inside the deciding transaction (after take_decision_turn).
+
+    The article row keeps its id and takes the original's URL, text and dates: the id names the cluster,
+    so every duplicate that pointed at the stored copy now points at the original without being touched,
+    and nothing is deleted, so no ON DELETE CASCADE can take duplicates with it. Its LSH bands and
+    containment fingerprints are replaced by the original's. Counts stay right: one article, and one more
+    duplicates row (the former copy's URL), recorded for the run that met the original.
+    """
+    old = session.execute(select(Article).where(Article.id == article_id)).scalar_one()
+    session.execute(delete(LshBand).where(LshBand.article_id == article_id))
+    containment.unindex_article(session, article_id, winnowed_of(old.text_normalized))
+    former = Duplicate(
+        url=old.url,
+        canonical_url=old.canonical_url,
+        site=old.site,
+        title=old.title,
+        duplicate_of_article_id=article_id,
+        duplicate_of_seed=None,
+        similarity=round(similarity, 4),
+        layer=layer,
+        run_id=run_id,
+        recorded_at=utcnow(),
+    )
+    for name in ("url", "canonical_url", "site", "title", "published_at", "source", "author", "editor", "text",
+                 "text_normalized", "script", "flags", "content_hash", "encoding"):  # fmt: skip
+        setattr(old, name, getattr(original, name))
+    old.fetched_at, old.first_run_id = utcnow(), run_id
+    session.flush()  # the article's new URL first: the duplicates row takes over its old one
+    session.add(former)
+    session.flush()
+    session.execute(
+        _INSERT_BANDS, [{"band": i, "key": k, "article_id": article_id} for i, k in enumerate(original.band_keys)]
+    )
+    containment.index_documents(session, [containment.Indexed(original.winnowed, article_id=article_id)])
 
 
 def record_page_error(

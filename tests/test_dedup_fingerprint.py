@@ -48,3 +48,32 @@ def test_band_keys_are_stable_signed_64_bit_and_shared_by_near_duplicates() -> N
 def test_too_short_texts_are_never_near_duplicates() -> None:
     short = dedup.shingles("党建引领发展")
     assert not dedup.is_near_duplicate(dedup.similarity(short, short), len(short))
+
+
+def test_winnowing_guarantees_a_shared_fingerprint_for_any_long_shared_run() -> None:
+    """Any run of WINNOW_K + WINNOW_WINDOW - 1 tokens shared by two texts yields a common fingerprint,
+    whatever else surrounds it: the property the containment index relies on."""
+    full = dedup.tokens(seed("004"))
+    run = dedup.WINNOW_K + dedup.WINNOW_WINDOW - 1
+    other = dedup.tokens(seed("000"))
+    for start in range(0, len(full) - run, 97):
+        piece = full[start : start + run]
+        embedded = other[:150] + piece + other[150:400]
+        assert set(dedup.winnow(piece)) & set(dedup.winnow(full)), start
+        assert set(dedup.winnow(embedded)) & set(dedup.winnow(full)), start
+    assert not set(dedup.winnow(full)) & set(dedup.winnow(dedup.tokens(seed("002"))))
+    assert dedup.winnow(full) == dedup.fingerprint(seed("004")).winnowed  # the fingerprint carries them
+    assert all(-(2**63) <= h < 2**63 for h in dedup.winnow(full))
+
+
+def test_an_article_inside_a_compilation_covers_it_but_a_formulaic_sentence_does_not() -> None:
+    article = dedup.shingles(seed("004"))
+    compilation = dedup.shingles(seed("000") + "\n" + seed("004") + "\n" + seed("002"))
+    sim = dedup.similarity(compilation, article)
+    assert sim.containment < 0.5 and sim.covered > 0.95
+    assert dedup.is_near_duplicate(sim, len(compilation))
+    sentence = dedup.shingles("为深入学习贯彻习近平新时代中国特色社会主义思想和党的二十大精神")
+    inside = dedup.similarity(
+        dedup.shingles(seed("000") + "为深入学习贯彻习近平新时代中国特色社会主义思想和党的二十大精神"), sentence
+    )
+    assert inside.covered == 1.0 and not dedup.is_near_duplicate(inside, 500)

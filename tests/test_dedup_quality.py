@@ -101,6 +101,30 @@ def test_same_english_text_twice_is_flagged(seeded: Engine) -> None:
     assert_flags_its_seed(seeded, "en_quotes")
 
 
+@pytest.mark.parametrize("share", ["10", "18", "25", "32", "50"])
+def test_excerpts_of_a_seed_are_flagged(seeded: Engine, share: str) -> None:
+    """A mirror page carrying only a part of the seed (from its start or from inside), under its own furniture."""
+    assert_flags_its_seed(seeded, f"excerpt_{share}")
+
+
+def test_seed_embedded_in_a_long_compilation_is_flagged(seeded: Engine) -> None:
+    assert_flags_its_seed(seeded, "compilation")
+
+
+def test_shuffled_half_in_the_other_script_is_flagged(seeded: Engine) -> None:
+    assert_flags_its_seed(seeded, "half_shuffled_script")
+
+
+def test_a_stored_article_inside_a_later_compilation_is_found_by_containment(seeded: Engine) -> None:
+    """Not only seeds: an article stored earlier is found inside a longer page through the containment index."""
+    article = BY_NAME["d25_hydrology_station_flood.txt"].text
+    bench.store(seeded, "stored", article)
+    others = [BY_NAME[n].text for n in ("d01_tax_bureau_party_day.txt", "d13_fire_rescue_training.txt")]
+    decision = bench.decide(seeded, "\n\n".join([others[0], article, others[1], others[0][:200]]))
+    assert decision.flagged and decision.reference and decision.reference.startswith("article:")
+    assert decision.layer == "containment"
+
+
 # --- must not flag ----------------------------------------------------------------------------------
 
 

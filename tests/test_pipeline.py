@@ -189,12 +189,13 @@ def test_a_lightly_edited_repost_is_a_minhash_duplicate_through_the_worker_pool(
     original = raw(article["path"])
     edited_body = original.body.replace(article["key_sentence"].encode(), "会议强调，要抓好各项任务落实。".encode(), 1)
     assert edited_body != original.body
-    repost = raw("/djgz/202401/t20240109_9.html", body=edited_body)
+    # Dated after the original (its URL date wins over the copied info line): a repost, not an earlier original.
+    repost = raw("/djgz/202406/t20240609_9.html", body=edited_body)
     summary = process_pages(engine, [original, repost], SITE, None, processes=2)
     assert (summary.new, summary.duplicate) == (1, 1)
     with session_scope(engine) as s:
         dup = s.scalars(select(Duplicate)).one()
-    assert dup.layer == "minhash" and 0.5 <= dup.similarity < 1.0 and dup.url.endswith("t20240109_9.html")
+    assert dup.layer == "minhash" and 0.5 <= dup.similarity < 1.0 and dup.url.endswith("t20240609_9.html")
 
 
 def test_a_page_the_database_rejects_does_not_take_its_batch_with_it(engine: Engine, db_url: str) -> None:

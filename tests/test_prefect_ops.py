@@ -92,6 +92,9 @@ def test_backfill_runs_on_a_worker_and_reports(
     report = str(artifacts["ingest-report"].data)
     assert "| replica-djgz | completed | 14 | 12 | 2 | 0 | 2 | 0 |" in report
     assert EXPECTED["missing_path"] in report and "HTTP 404" in report
+    # the run's duplicates, each with what it duplicates (the two reposts of seeds)
+    assert "## Duplicates (2)" in report
+    assert all(r["seed"] in report for r in EXPECTED["reposts"]), report
     table = artifacts["new-articles"].data
     rows = json.loads(table) if isinstance(table, str) else table
     assert sorted(r["title"] for r in rows) == sorted(a["title"] for a in EXPECTED["articles"])

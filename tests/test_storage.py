@@ -168,3 +168,46 @@ def test_a_second_decision_waits_for_the_first_to_commit(engine: Engine) -> None
         order.append("first commits")
     thread.join(timeout=30)
     assert order == ["first commits", "second decides"]
+
+
+def test_migration_0004_backfills_the_containment_index(db_url: str) -> None:
+    """Articles and seeds stored before the containment index existed are indexed by the migration,
+    and a later excerpt of a stored article finds it."""
+    from pathlib import Path
+
+    from alembic import command
+    from sqlalchemy import insert
+
+    from process.decide import find_duplicate
+    from steps import dedup
+    from storage.db import make_engine
+    from storage.migrate import alembic_config, upgrade
+    from storage.models import ContainmentFingerprint
+
+    seeds = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+    texts = [p.read_text(encoding="utf-8") for p in seeds]
+    command.downgrade(alembic_config(db_url), "0003")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:  # rows as a 0003 database holds them: no containment tables yet
+            conn.execute(insert(SeedDocument.__table__), [{
+                "name": "s.txt", "file_sha256": "x", "text_normalized": texts[0],
+                "content_hash": dedup.content_hash(texts[0]), "indexed_at": repo.utcnow(),
+            }])  # fmt: skip
+            conn.execute(insert(Article.__table__), [{
+                "url": f"u{i}", "canonical_url": f"u{i}", "site": "s", "text": t, "text_normalized": t, "flags": "",
+                "content_hash": dedup.content_hash(t), "fetched_at": repo.utcnow(),
+            } for i, t in enumerate(texts[1:])])  # fmt: skip
+        upgrade(db_url)
+        with session_scope(engine) as s:
+            indexed = s.execute(
+                select(ContainmentFingerprint.article_id, ContainmentFingerprint.seed_id).distinct()
+            ).all()
+            assert len(indexed) == len(texts)
+            for i, text in enumerate(texts):
+                excerpt = text[len(text) // 3 : len(text) // 3 + len(text) // 5]
+                match = find_duplicate(s, dedup.fingerprint(excerpt))
+                assert match is not None and match.layer == "containment"
+                assert match.reference.label == ("s.txt" if i == 0 else f"article:{i}")
+    finally:
+        engine.dispose()
