@@ -201,7 +201,11 @@ def htmldate_date(html: str, url: str | None = None) -> datetime | None:
         found = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA)
     except ValueError:
         return None
-    return found if EARLIEST <= found.date() < _now().date() else None
+    if not EARLIEST <= found.date() < _now().date():
+        return None
+    # htmldate compares with its own (local-time) today and turns a date it thinks is in the future into
+    # the first day of that month: between 16:00 and 24:00 UTC, a page dated today in China became "the 1st".
+    return found if _printed(found.date(), f"{markup} {url or ''}") else None
 
 
 def header_date(header_text: str) -> datetime | None:
