@@ -113,8 +113,10 @@ def _changed_article(
     url = analysis.url
     if (item.text, item.title, item.published_at) == (stored.text, stored.title, stored.published_at):
         return Change("unchanged", url, f"article:{stored.id}")
-    if item.content_hash != stored.content_hash:
-        store.forget_bands(session, stored.id)  # so that the article is not its own near-duplicate
+    text_changed = item.content_hash != stored.content_hash
+    if text_changed:
+        # out of both indexes, so that the article is not its own near-duplicate (or container)
+        repo.unindex_article(session, stored.id, stored.text_normalized)
         assert analysis.fingerprint is not None
         match = find_duplicate(session, analysis.fingerprint, item.text_normalized)
         if match is not None and match[0].article_id != stored.id:
@@ -123,7 +125,7 @@ def _changed_article(
             return Change(
                 "newly_duplicate", url, f"article:{stored.id} is now {layer} {score:.2f} of {reference.label}"
             )
-    store.update_article(session, stored.id, item, version)
+    store.update_article(session, stored.id, item, version, reindex=text_changed)
     return Change("updated", url, f"article:{stored.id}")
 
 

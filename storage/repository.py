@@ -528,6 +528,22 @@ class StoredCopy:
     published_at: datetime | None
 
 
+def unindex_article(session: Session, article_id: int, text_normalized: str) -> None:
+    """Take an article out of both near-duplicate indexes (LSH bands, containment fingerprints), as its
+    stored ``text_normalized`` put it there. Call once per text: the fingerprints' frequencies are
+    counted down."""
+    session.execute(delete(LshBand).where(LshBand.article_id == article_id))
+    containment.unindex_article(session, article_id, winnowed_of(text_normalized))
+
+
+def index_article(session: Session, article_id: int, item: NewArticle) -> None:
+    """Put an article's new text into both near-duplicate indexes (the counterpart of unindex_article)."""
+    session.execute(
+        _INSERT_BANDS, [{"band": i, "key": k, "article_id": article_id} for i, k in enumerate(item.band_keys)]
+    )
+    containment.index_documents(session, [containment.Indexed(item.winnowed, article_id=article_id)])
+
+
 def stored_copy(session: Session, article_id: int) -> StoredCopy:
     row = session.execute(
         select(Article.id, Article.url, Article.title, Article.source, Article.published_at).where(
@@ -550,8 +566,7 @@ def promote_original(
     duplicates row (the former copy's URL), recorded for the run that met the original.
     """
     old = session.execute(select(Article).where(Article.id == article_id)).scalar_one()
-    session.execute(delete(LshBand).where(LshBand.article_id == article_id))
-    containment.unindex_article(session, article_id, winnowed_of(old.text_normalized))
+    unindex_article(session, article_id, old.text_normalized)
     former = Duplicate(
         url=old.url,
         canonical_url=old.canonical_url,
@@ -571,10 +586,7 @@ def promote_original(
     session.flush()  # the article's new URL first: the duplicates row takes over its old one
     session.add(former)
     session.flush()
-    session.execute(
-        _INSERT_BANDS, [{"band": i, "key": k, "article_id": article_id} for i, k in enumerate(original.band_keys)]
-    )
-    containment.index_documents(session, [containment.Indexed(original.winnowed, article_id=article_id)])
+    index_article(session, article_id, original)
 
 
 def record_page_error(

@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Article, ArticleVersion, Duplicate, LshBand
-from storage.repository import NewArticle, Reference, add_article, utcnow
+from storage.models import Article, ArticleVersion, Duplicate
+from storage.repository import NewArticle, Reference, add_article, index_article, utcnow
 
 VersionChange = str  # "updated" | "now_duplicate"
 
@@ -26,6 +26,7 @@ class StoredArticle:
     content_hash: str
     published_at: datetime | None
     extraction_version: str | None
+    text_normalized: str  # what its index rows were made from (repository.unindex_article)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def stored_role(session: Session, canonical_url: str) -> StoredArticle | StoredD
             Article.content_hash,
             Article.published_at,
             Article.extraction_version,
+            Article.text_normalized,
         ).where(Article.canonical_url == canonical_url)
     ).first()
     if art is not None:
@@ -84,13 +86,9 @@ def _keep_version(session: Session, article_id: int, change: VersionChange) -> N
     session.flush()
 
 
-def forget_bands(session: Session, article_id: int) -> None:
-    """Take the article out of the near-duplicate index (before comparing its new text with the corpus)."""
-    session.execute(delete(LshBand).where(LshBand.article_id == article_id))
-
-
-def update_article(session: Session, article_id: int, item: NewArticle, version: str) -> None:
-    """Replace the article's text in place (same id), keeping the old one; its LSH bands are rewritten."""
+def update_article(session: Session, article_id: int, item: NewArticle, version: str, *, reindex: bool) -> None:
+    """Replace the article's text in place (same id), keeping the old one. With ``reindex`` (its text
+    changed, and the caller took it out of the indexes with unindex_article), the new text is indexed."""
     _keep_version(session, article_id, "updated")
     session.execute(
         update(Article)
@@ -110,8 +108,8 @@ def update_article(session: Session, article_id: int, item: NewArticle, version:
             extraction_version=version,
         )
     )
-    forget_bands(session, article_id)
-    session.add_all(LshBand(band=i, key=k, article_id=article_id) for i, k in enumerate(item.band_keys))
+    if reindex:
+        index_article(session, article_id, item)
 
 
 def demote_article(
@@ -124,14 +122,14 @@ def demote_article(
     run_id: int | None,
 ) -> None:
     """The article now repeats ``reference``: it becomes a duplicate of it, and so do the pages that were
-    duplicates of it (the canonical document of a story is the one the corpus keeps)."""
+    duplicates of it (the canonical document of a story is the one the corpus keeps). The caller has
+    already taken it out of the indexes (unindex_article) to compare its new text."""
     _keep_version(session, article_id, "now_duplicate")
     session.execute(
         update(Duplicate)
         .where(Duplicate.duplicate_of_article_id == article_id)
         .values(duplicate_of_article_id=reference.article_id, duplicate_of_seed=reference.seed_name)
     )
-    forget_bands(session, article_id)
     session.execute(delete(Article).where(Article.id == article_id))
     session.add(
         Duplicate(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from replica_crawl import crawl, ingest, site_config
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 import steps.clean
 from crawlers.rawpages import RawPage
@@ -60,6 +60,21 @@ def first_paragraphs(html: str, share: float) -> str:
     return html
 
 
+def assert_indexes_follow_the_texts(engine: Engine) -> None:
+    """Both near-duplicate indexes follow roles and texts: postings only of stored articles and only of
+    their current text's fingerprints (a demoted or rewritten text leaves none behind), no count below 0."""
+    with session_scope(engine) as s:
+        postings = s.execute(text("select article_id, hash from containment_fingerprints where article_id > 0"))
+        held: dict[int, set[int]] = {}
+        for article_id, fingerprint in postings:
+            held.setdefault(article_id, set()).add(fingerprint)
+        texts = {a.id: a.text_normalized for a in s.scalars(select(Article))}
+        assert set(held) <= set(texts)
+        for article_id, fingerprints in held.items():
+            assert fingerprints <= set(repo.winnowed_of(texts[article_id])), article_id
+        assert s.execute(text("select count(*) from fingerprint_frequency where documents < 0")).scalar() == 0
+
+
 def test_a_page_changes_role_both_ways_and_its_duplicates_follow(engine: Engine) -> None:
     original = page("/djgz/202405/t20240516_581203.html", replica_html(0).encode())
     annotated_html = with_notes(first_paragraphs(replica_html(0), 0.6), replica_html(1), replica_html(2))
@@ -92,6 +107,7 @@ def test_a_page_changes_role_both_ways_and_its_duplicates_follow(engine: Engine)
         assert NOTE in back.text and back.extraction_version == extraction_version()
         assert s.scalar(select(Duplicate.duplicate_of_article_id).where(Duplicate.url == copy.url)) == back.id
         assert s.scalar(select(Duplicate.id).where(Duplicate.url == annotated.url)) is None
+    assert_indexes_follow_the_texts(engine)
 
 
 @pytest.mark.slow
@@ -141,6 +157,7 @@ def test_reprocess_of_a_real_crawl_updates_exactly_the_affected_articles_once(
         assert len(versions) == len(affected)
         assert {v.text for v in versions.values()} == {before[u][1] for u in affected}  # previous text kept
         assert replica.request_counts == {}  # nothing fetched again
+        assert_indexes_follow_the_texts(engine)
     finally:
         engine.dispose()
 
