@@ -19,6 +19,7 @@ from crawlers.rawpages import RawPage
 from crawlers.registry import SiteConfig
 from process import canonical
 from process.analyze import Analysis, StageClock
+from process.version import extraction_version
 from steps import dedup
 from steps.urls import canonical_url, storage_key
 from storage import repository as repo
@@ -138,23 +139,30 @@ def record(
     return Outcome("duplicate" if article_id else "skipped", url, f"exact 1.00 of article:{article_id}")
 
 
-def replace_if_original(
-    session: Session, item: repo.NewArticle, match: Match, run_id: int | None
-) -> repo.StoredCopy | None:
-    """If ``item``, confirmed as a copy of a stored article, is its canonical copy (process/canonical.py:
-    the earlier original met after its repost, as in a newest-first backfill), put it in the article's
-    place and record the stored copy as its duplicate; returns that replaced copy, else None.
-
-    Only a copy that holds the whole stored text can replace it (an excerpt never does). Runs in the
-    deciding transaction, after take_decision_turn; a reprocess can call it the same way.
-    """
+def outranked_copy(session: Session, item: repo.NewArticle, match: Match) -> repo.StoredCopy | None:
+    """The stored article that ``item``, confirmed as a copy of it, should replace as the canonical copy
+    (process/canonical.py: the earlier original met after its repost, as in a newest-first backfill), or
+    None. Only a copy that holds the whole stored text can replace it (an excerpt never does)."""
     if not match.covers or match.reference.article_id is None:
         return None
     stored = repo.stored_copy(session, match.reference.article_id)
     mine = canonical.facts(item.title, item.source, item.published_at)
     if not canonical.outranks(mine, canonical.facts(stored.title, stored.source, stored.published_at)):
         return None
-    repo.promote_original(session, stored.id, item, match.score, match.layer, run_id)
+    return stored
+
+
+def replace_if_original(
+    session: Session, item: repo.NewArticle, match: Match, run_id: int | None
+) -> repo.StoredCopy | None:
+    """If ``item`` outranks the stored article it copies (outranked_copy), put it in the article's place
+    and record the stored copy as its duplicate; returns that replaced copy, else None.
+
+    Runs in the deciding transaction, after take_decision_turn; reprocess applies the same rule.
+    """
+    stored = outranked_copy(session, item, match)
+    if stored is not None:
+        repo.promote_original(session, stored.id, item, match.score, match.layer, run_id)
     return stored
 
 
@@ -179,6 +187,7 @@ def new_article(analysis: Analysis, site: SiteConfig) -> repo.NewArticle:
         encoding=analysis.encoding,
         band_keys=fp.band_keys,
         winnowed=fp.winnowed,
+        extraction_version=extraction_version(),
     )
 
 

@@ -46,7 +46,15 @@ from crawlers.warcpages import (
     warc_files,
 )
 from process.analyze import Analysis
-from process.decide import BATCH_PAGES, BATCH_SECONDS, batches, find_duplicate, new_article, record
+from process.decide import (
+    BATCH_PAGES,
+    BATCH_SECONDS,
+    batches,
+    find_duplicate,
+    new_article,
+    outranked_copy,
+    record,
+)
 from process.run import ANALYSIS_PROCESSES, analyses
 from process.version import extraction_version
 from steps.urls import canonical_url, storage_key
@@ -108,25 +116,33 @@ def _changed_article(
     site: SiteConfig,
     run_id: int | None,
     version: str,
-) -> Change:
+) -> list[Change]:
     item = new_article(analysis, site)
     url = analysis.url
     if (item.text, item.title, item.published_at) == (stored.text, stored.title, stored.published_at):
-        return Change("unchanged", url, f"article:{stored.id}")
+        return [Change("unchanged", url, f"article:{stored.id}")]
     text_changed = item.content_hash != stored.content_hash
     if text_changed:
         # out of both indexes, so that the article is not its own near-duplicate (or container)
         repo.unindex_article(session, stored.id, stored.text_normalized)
         assert analysis.fingerprint is not None
         match = find_duplicate(session, analysis.fingerprint, item.text_normalized)
-        if match is not None and match[0].article_id != stored.id:
-            reference, score, layer = match.reference, match.score, match.layer
-            store.demote_article(session, stored.id, item, reference, score, layer, run_id)
-            return Change(
-                "newly_duplicate", url, f"article:{stored.id} is now {layer} {score:.2f} of {reference.label}"
-            )
+        if match is not None and match.reference.article_id != stored.id:
+            copy = outranked_copy(session, item, match)
+            if copy is None:
+                reference, score, layer = match.reference, match.score, match.layer
+                store.demote_article(session, stored.id, item, reference, score, layer, run_id)
+                detail = f"article:{stored.id} is now {layer} {match.score:.2f} of {reference.label}"
+                return [Change("newly_duplicate", url, detail)]
+            # The live canonical rule: this page is the original of the stored copy it now matches.
+            store.update_article(session, stored.id, item, version, reindex=True)
+            store.demote_copy(session, copy.id, stored.id, match.score, match.layer, run_id)
+            return [
+                Change("updated", url, f"article:{stored.id}, the original of article:{copy.id}"),
+                Change("newly_duplicate", copy.url, f"article:{copy.id} is now a copy of article:{stored.id}"),
+            ]
     store.update_article(session, stored.id, item, version, reindex=text_changed)
-    return Change("updated", url, f"article:{stored.id}")
+    return [Change("updated", url, f"article:{stored.id}")]
 
 
 def _changed_duplicate(
@@ -136,38 +152,49 @@ def _changed_duplicate(
     site: SiteConfig,
     run_id: int | None,
     version: str,
-) -> Change:
+) -> list[Change]:
     assert analysis.fingerprint is not None and analysis.normalized is not None
     match = find_duplicate(session, analysis.fingerprint, analysis.normalized.text_normalized)
     if match is None:
         article_id = store.promote_duplicate(session, stored.id, new_article(analysis, site), version, run_id)
-        return Change(
-            "no_longer_duplicate", analysis.url, f"was a duplicate of {stored.label}, now article:{article_id}"
-        )
+        detail = f"was a duplicate of {stored.label}, now article:{article_id}"
+        return [Change("no_longer_duplicate", analysis.url, detail)]
+    item = new_article(analysis, site)
+    copy = outranked_copy(session, item, match)
+    if copy is not None:  # the live canonical rule: this page is the original of the article it copies
+        store.delete_duplicate(session, stored.id)
+        store.keep_version(session, copy.id, "replaced_by_original")
+        repo.promote_original(session, copy.id, item, match.score, match.layer, run_id)
+        return [
+            Change("no_longer_duplicate", analysis.url, f"the original of {copy.url}, now article:{copy.id}"),
+            Change("newly_duplicate", copy.url, f"article:{copy.id}'s former copy, now a duplicate"),
+        ]
     reference, score, layer = match.reference, match.score, match.layer
     if reference.label == stored.label:
-        return Change("unchanged", analysis.url, f"duplicate of {stored.label}")
+        return [Change("unchanged", analysis.url, f"duplicate of {stored.label}")]
     store.retarget_duplicate(session, stored.id, reference, score, layer)
-    return Change("updated", analysis.url, f"duplicate of {stored.label}, now {layer} {score:.2f} of {reference.label}")
+    detail = f"duplicate of {stored.label}, now {layer} {score:.2f} of {reference.label}"
+    return [Change("updated", analysis.url, detail)]
 
 
 def reprocess_page(
     session: Session, page: RawPage, analysis: Analysis | None, site: SiteConfig, run_id: int | None, version: str
-) -> Change:
-    """Decide and write what today's analysis changes for one archived page (caller's transaction)."""
+) -> list[Change]:
+    """Decide and write what today's analysis changes for one archived page (caller's transaction); a
+    canonical swap changes two pages, so two changes."""
     url = page.final_url or page.url
     if page.kind != "page" or analysis is None:
-        return Change("skipped", url, f"{page.kind} record: nothing to extract")
+        return [Change("skipped", url, f"{page.kind} record: nothing to extract")]
     if analysis.failure is not None:
         stage, reason = analysis.failure
-        return Change("failed", url, f"{stage}: {reason}")
+        return [Change("failed", url, f"{stage}: {reason}")]
     if analysis.skipped:
-        return Change("skipped", url, analysis.skipped)
+        return [Change("skipped", url, analysis.skipped)]
     stored = store.stored_role(session, analysis.key)
     if stored is None:  # not in the corpus (it failed before): the live decision, as if crawled now
         outcome = record(session, page, analysis, site, run_id)
         kind: ChangeKind = {"new": "new", "duplicate": "newly_duplicate"}.get(outcome.kind, outcome.kind)  # type: ignore[assignment]
-        return Change(kind, url, outcome.detail)
+        return [Change(kind, url, outcome.detail)]
     if isinstance(stored, store.StoredArticle):
         return _changed_article(session, stored, analysis, site, run_id, version)
     return _changed_duplicate(session, stored, analysis, site, run_id, version)
@@ -175,13 +202,13 @@ def reprocess_page(
 
 def _reprocess_safely(
     session: Session, page: RawPage, analysis: Analysis | None, site: SiteConfig, run_id: int | None, version: str
-) -> Change:
+) -> list[Change]:
     try:
         with session.begin_nested():
             return reprocess_page(session, page, analysis, site, run_id, version)
     except Exception as exc:  # a bug or a constraint surprise on one page: only its savepoint is undone
         log.exception("reprocess of %s failed", page.final_url or page.url)
-        return Change("failed", page.final_url or page.url, f"pipeline: {type(exc).__name__}: {exc}")
+        return [Change("failed", page.final_url or page.url, f"pipeline: {type(exc).__name__}: {exc}")]
 
 
 def reprocess_batch(
@@ -197,7 +224,11 @@ def reprocess_batch(
     try:
         session.begin()
         repo.take_decision_turn(session)
-        changes = [_reprocess_safely(session, page, analysis, site, run_id, version) for page, analysis in batch]
+        changes = [
+            change
+            for page, analysis in batch
+            for change in _reprocess_safely(session, page, analysis, site, run_id, version)
+        ]
         if dry_run:
             session.rollback()
         else:

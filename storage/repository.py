@@ -379,6 +379,7 @@ class NewArticle:
     encoding: str | None
     band_keys: tuple[int, ...]
     winnowed: tuple[int, ...] = ()  # containment fingerprints (storage/containment.py)
+    extraction_version: str | None = None  # which extraction code made ``text`` (process/version.py)
 
 
 def insert_once(session: Session, *rows: Base) -> bool:
@@ -466,6 +467,7 @@ def add_article(session: Session, item: NewArticle, run_id: int | None, *, check
         "flags": item.flags,
         "content_hash": item.content_hash,
         "encoding": item.encoding,
+        "extraction_version": item.extraction_version,
         "fetched_at": utcnow(),
         "first_run_id": run_id,
     }
@@ -580,7 +582,7 @@ def promote_original(
         recorded_at=utcnow(),
     )
     for name in ("url", "canonical_url", "site", "title", "published_at", "source", "author", "editor", "text",
-                 "text_normalized", "script", "flags", "content_hash", "encoding"):  # fmt: skip
+                 "text_normalized", "script", "flags", "content_hash", "encoding", "extraction_version"):  # fmt: skip
         setattr(old, name, getattr(original, name))
     old.fetched_at, old.first_run_id = utcnow(), run_id
     session.flush()  # the article's new URL first: the duplicates row takes over its old one

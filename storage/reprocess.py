@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleVersion, Duplicate
-from storage.repository import NewArticle, Reference, add_article, index_article, utcnow
+from storage.repository import NewArticle, Reference, add_article, index_article, unindex_article, utcnow
 
 VersionChange = str  # "updated" | "now_duplicate"
 
@@ -64,7 +64,7 @@ def stored_role(session: Session, canonical_url: str) -> StoredArticle | StoredD
     return StoredDuplicate(*dup) if dup is not None else None
 
 
-def _keep_version(session: Session, article_id: int, change: VersionChange) -> None:
+def keep_version(session: Session, article_id: int, change: VersionChange) -> None:
     """Copy the article's current text into article_versions before it is replaced."""
     old = session.execute(
         select(
@@ -89,7 +89,7 @@ def _keep_version(session: Session, article_id: int, change: VersionChange) -> N
 def update_article(session: Session, article_id: int, item: NewArticle, version: str, *, reindex: bool) -> None:
     """Replace the article's text in place (same id), keeping the old one. With ``reindex`` (its text
     changed, and the caller took it out of the indexes with unindex_article), the new text is indexed."""
-    _keep_version(session, article_id, "updated")
+    keep_version(session, article_id, "updated")
     session.execute(
         update(Article)
         .where(Article.id == article_id)
@@ -124,7 +124,41 @@ def demote_article(
     """The article now repeats ``reference``: it becomes a duplicate of it, and so do the pages that were
     duplicates of it (the canonical document of a story is the one the corpus keeps). The caller has
     already taken it out of the indexes (unindex_article) to compare its new text."""
-    _keep_version(session, article_id, "now_duplicate")
+    keep_version(session, article_id, "now_duplicate")
+    _become_duplicate(session, article_id, item.url, item.canonical_url, item.site, item.title, reference,
+                      similarity, layer, run_id)  # fmt: skip
+
+
+def demote_copy(
+    session: Session, article_id: int, original_id: int, similarity: float, layer: str, run_id: int | None
+) -> None:
+    """The stored article is a copy that a reprocessed article outranks as the original (the canonical
+    rule of live ingestion, process/decide.outranked_copy): it becomes the original's duplicate, its text
+    kept in article_versions, and its own duplicates follow it."""
+    row = session.execute(
+        select(Article.url, Article.canonical_url, Article.site, Article.title, Article.text_normalized).where(
+            Article.id == article_id
+        )
+    ).one()
+    unindex_article(session, article_id, row.text_normalized)
+    keep_version(session, article_id, "now_duplicate")
+    original = Reference(article_id=original_id, seed_name=None, text_normalized="")
+    _become_duplicate(session, article_id, row.url, row.canonical_url, row.site, row.title, original,
+                      similarity, layer, run_id)  # fmt: skip
+
+
+def _become_duplicate(
+    session: Session,
+    article_id: int,
+    url: str,
+    canonical_url: str,
+    site: str,
+    title: str | None,
+    reference: Reference,
+    similarity: float,
+    layer: str,
+    run_id: int | None,
+) -> None:
     session.execute(
         update(Duplicate)
         .where(Duplicate.duplicate_of_article_id == article_id)
@@ -133,10 +167,10 @@ def demote_article(
     session.execute(delete(Article).where(Article.id == article_id))
     session.add(
         Duplicate(
-            url=item.url,
-            canonical_url=item.canonical_url,
-            site=item.site,
-            title=item.title,
+            url=url,
+            canonical_url=canonical_url,
+            site=site,
+            title=title,
             duplicate_of_article_id=reference.article_id,
             duplicate_of_seed=reference.seed_name,
             similarity=round(similarity, 4),
@@ -145,6 +179,13 @@ def demote_article(
             recorded_at=utcnow(),
         )
     )
+    session.flush()
+
+
+def delete_duplicate(session: Session, duplicate_id: int) -> None:
+    """Before a stored duplicate takes its article's place (repository.promote_original): its URL moves
+    to the article row."""
+    session.execute(delete(Duplicate).where(Duplicate.id == duplicate_id))
     session.flush()
 
 

@@ -110,6 +110,66 @@ def test_a_page_changes_role_both_ways_and_its_duplicates_follow(engine: Engine)
     assert_indexes_follow_the_texts(engine)
 
 
+def as_repost(html: str) -> bytes:
+    """The article as another page of the site reposts it: its source line says 转载自 (process/canonical.py)."""
+    return html.replace("来源：市税务局", "来源：转载自市税务局", 1).encode()
+
+
+def hidden_tail(html: str, share: float, *others: str) -> bytes:
+    """The article with its paragraphs after the first ``share`` marked NOTE (the rule below drops them),
+    and the paragraphs of ``others`` appended unmarked."""
+    paragraphs = re.findall(r'<p style="text-indent: 2em;">(.*?)</p>', html)
+    for paragraph in paragraphs[max(1, int(len(paragraphs) * share)) :]:
+        html = html.replace(f">{paragraph}</p>", f">{NOTE}{paragraph}</p>", 1)
+    extra = "".join(
+        f'<p style="text-indent: 2em;">{p}</p>\n'
+        for o in others
+        for p in re.findall(r'<p style="text-indent: 2em;">(.*?)</p>', o)
+    )
+    end = '</div>\n</div>\n<div class="editor">'
+    return html.replace(end, extra + end, 1).encode()
+
+
+@pytest.mark.parametrize("role", ["article", "duplicate"])
+def test_reprocess_applies_the_live_canonical_rule_when_the_original_now_matches_its_repost(
+    engine: Engine, role: str
+) -> None:
+    """Under an old rule the original page's text lost its tail: stored as an article of its own (role
+    article: other paragraphs made it unlike the repost) or as an excerpt of the repost (role duplicate).
+    Reprocessed, it holds the whole repost, and as live ingestion would, the original takes the repost's
+    place as the article; the repost becomes its duplicate, its text kept."""
+    repost = page("/djgz/202405/t20240516_581400.html", as_repost(replica_html(0)))
+    others = (replica_html(1), replica_html(2)) if role == "article" else ()
+    original = page("/djgz/202405/t20240516_581401.html", hidden_tail(replica_html(0), 0.4, *others))
+    pages = [repost, original]
+    with pytest.MonkeyPatch.context() as mp:
+        add_rule(mp, rf"^{NOTE}")
+        live = process_pages(engine, pages, SITE, None, processes=1)
+    assert (live.new, live.duplicate) == ((2, 0) if role == "article" else (1, 1))
+    with session_scope(engine) as s:
+        repost_id, repost_text = s.execute(select(Article.id, Article.text).where(Article.url == repost.url)).one()
+
+    report = reprocess_pages(engine, pages, SITE, None, processes=1)
+    kinds = sorted(c.kind for c in report.changes)
+    assert kinds == (
+        ["newly_duplicate", "updated"] if role == "article" else ["newly_duplicate", "no_longer_duplicate"]
+    )
+    with session_scope(engine) as s:
+        (kept,) = s.scalars(select(Article)).all()
+        assert kept.url == original.url and NOTE in kept.text
+        if role == "duplicate":
+            assert kept.id == repost_id  # promote_original: the id names the cluster
+        demoted = s.scalars(select(Duplicate)).one()
+        assert (demoted.url, demoted.duplicate_of_article_id) == (repost.url, kept.id)
+        assert "转载" not in kept.source
+        versions = {v.canonical_url.rsplit("_", 1)[-1]: v.text for v in s.scalars(select(ArticleVersion))}
+        assert versions["581400.html"] == repost_text  # the repost's text, as it was
+        assert set(versions) == ({"581400.html", "581401.html"} if role == "article" else {"581400.html"})
+    again = reprocess_pages(engine, pages, SITE, None, processes=1)
+    assert again.counts["unchanged"] == 2 and not again.changes, again.changes  # idempotent
+    assert_indexes_follow_the_texts(engine)
+
+
 @pytest.mark.slow
 def test_reprocess_of_a_real_crawl_updates_exactly_the_affected_articles_once(
     replica: Any, db_url: str, tmp_path: Path
@@ -153,7 +213,7 @@ def test_reprocess_of_a_real_crawl_updates_exactly_the_affected_articles_once(
                 assert art.text != old_text and art.extraction_version == extraction_version()
                 assert not any(re.match(rule, line) for line in art.text.splitlines())
             else:
-                assert art.text == old_text and art.extraction_version is None
+                assert art.text == old_text and art.extraction_version == extraction_version()  # stamped live
         assert len(versions) == len(affected)
         assert {v.text for v in versions.values()} == {before[u][1] for u in affected}  # previous text kept
         assert replica.request_counts == {}  # nothing fetched again
