@@ -159,9 +159,9 @@ def load_pages(bench_dir: Path, fixture_dir: Path) -> list[Page]:
             for meta_path in sorted((bench_dir / source).glob("*.json")):
                 name = f"{source}/{meta_path.stem}"
                 pages.append(_page(name, f"shared:{source}", meta_path, truth.get(name, {})))
+        pages.extend(load_aeb(bench_dir))
     else:
         print(f"bench dir {bench_dir} not found; skipping it")
-        pages.extend(load_aeb(bench_dir))
     for source_dir in sorted(p for p in PAGES_DIR.iterdir() if p.is_dir()):
         for meta_path in sorted(source_dir.glob("*.json")):
             pages.append(_page(f"{source_dir.name}/{meta_path.stem}", f"pages:{source_dir.name}", meta_path, {}))

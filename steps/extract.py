@@ -44,8 +44,11 @@ from steps.clean import clean_text, is_spam_block, strip_pinyin
 from steps.dates import find_published_date, header_date, htmldate_date, htmldate_document
 from steps.furniture import remove_furniture
 
-MIN_TEXT_CHARS = 50  # fewer CJK/latin/digit characters than this is not an article
+MIN_TEXT_CHARS = 50  # fewer letters/digits than this is not an article
 FALLBACK_BELOW_CHARS = 200  # trafilatura output shorter than this sends us to the body XPaths
+# A generic body container holds at least this share of the page's letters (on the tuning pages the
+# article containers held 20–100 %; the one that hid an article, a teaser box, 3 %).
+CONTAINER_MIN_SHARE = 0.1
 MOSTLY_SPAM = 0.5
 # Undecodable bytes read as text: binary bodies served as text/html come out full of U+FFFD. trafilatura's
 # fallback extractors used to reject them; in fast mode the main extractor returns them, so this does.
@@ -116,7 +119,6 @@ SITE_WORDS = re.compile(
 
 _STRAY_CLOSER = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
 _CONTENT_TAG = re.compile(r"<(?:div|p|table|td|span|h[1-6]|article|section|ul|li|a|font|center|img)\b", re.IGNORECASE)
-_WORD_CHARS = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
 _WS = re.compile(r"\s+")
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>")
 _TRAILING_DATE = re.compile(r"\s*(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?.*$")
@@ -139,7 +141,8 @@ AUTHOR_EN = re.compile(r"\b(?:Author|By)\s*:\s*(?P<v>[A-Z][\w.'-]*(?: [A-Z][\w.'
 # A people.cn-style byline: the author's bare name right under the heading, then the date ("王婉 2024年10月16日09:29").
 BYLINE_NAME = re.compile(r"^\s*(?P<v>[\u4e00-\u9fff]{2,4})\s+(?:19|20)\d{2}\s*[-/.年]")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
-_NON_WORD_CHARS = re.compile(r"[^\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]+")  # the complement of _WORD_CHARS
+# Anything but a letter or digit of any script: a Russian or Korean article has as many words as a Chinese one.
+_NON_WORD_CHARS = re.compile(r"[\W_]+")
 ATTACHMENT_HREF = re.compile(r"\.(?:docx?|xlsx?|pdf|wps|et|zip|rar|7z|ofd|txt)(?:[?#]|$)", re.IGNORECASE)
 _INFO_MARK = re.compile(r"来源|來源|时间|時間|日期|发布|發布|作者|编辑|編輯|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")
 
@@ -178,8 +181,8 @@ class Extracted:
 
 
 def word_chars(text: str) -> int:
-    """How many CJK/latin/digit characters ``text`` has (those _WORD_CHARS matches), counted by deleting
-    the others: no list of one-character matches is built."""
+    """How many letters and digits (of any script) ``text`` has, counted by deleting the others: no list of
+    one-character matches is built."""
     return len(_NON_WORD_CHARS.sub("", text))
 
 
@@ -471,15 +474,22 @@ def fallback_text(tree: etree._Element, body_xpath: str | None) -> str:
     return best
 
 
-def body_container(tree: etree._Element, body_xpath: str | None) -> etree._Element | None:
-    """The registry's body container, else the first generic TRS/government one, holding enough text."""
+def body_container(tree: etree._Element, body_xpath: str | None, page_chars: int = 0) -> etree._Element | None:
+    """The registry's body container, else the first generic TRS/government one, holding enough text.
+
+    A generic match must also hold CONTAINER_MIN_SHARE of the page's ``page_chars`` letters: generic
+    names (``#content``, ``.text``) also fit a teaser box or a caption, which would hide the article.
+    """
     for xp in ((body_xpath,) if body_xpath else ()) + GENERIC_BODY_XPATHS:
         try:
             nodes = _XPATH[xp](tree) if xp in _XPATH else tree.xpath(xp)
         except etree.XPathError:
             continue
+        least = (
+            FALLBACK_BELOW_CHARS if xp == body_xpath else max(FALLBACK_BELOW_CHARS, CONTAINER_MIN_SHARE * page_chars)
+        )
         for node in nodes:
-            if isinstance(node, etree._Element) and word_chars(node.text_content()) >= FALLBACK_BELOW_CHARS:
+            if isinstance(node, etree._Element) and word_chars(node.text_content()) >= least:
                 return node
     return None
 
@@ -564,7 +574,7 @@ def extract_article(
     # trafilatura prunes the tree it is given; the metadata above is read first, the fallback re-parses.
     if DROP_LINK_BLOCKS and drop_link_blocks(tree):
         flags.append("link_blocks_removed")
-    container = body_container(tree, body_xpath) if CONTAINER_FIRST else None
+    container = body_container(tree, body_xpath, word_chars(page_text)) if CONTAINER_FIRST else None
     text = _trafilatura_text(_container_document(container) if container is not None else tree, url)
     if word_chars(text) < FALLBACK_BELOW_CHARS:
         fallback = fallback_text(parse_html(repaired), body_xpath)

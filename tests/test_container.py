@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from steps.extract import body_container, extract_article, parse_html
+from steps.extract import block_text, body_container, extract_article, parse_html, word_chars
 
 PARAS = "".join(
     f"<p>第{i}部分：市直机关工委坚持把党的政治建设摆在首位，推动机关党建和业务工作深度融合，"
@@ -37,3 +37,25 @@ def test_the_registry_xpath_wins() -> None:
     html = page(f"<div class='detail-body'>{PARAS}</div>")
     node = body_container(parse_html(html), "//div[@class='detail-body']")
     assert node is not None and node.get("class") == "detail-body"
+
+
+def test_a_generic_container_holding_a_small_share_of_the_page_is_not_trusted() -> None:
+    """A teaser box named ``content`` (200+ letters) beside a long article: the article is extracted."""
+    teaser = "<div class='content'><p>" + "本周要闻导读：机关党建工作动态一览，敬请关注后续报道。" * 9 + "</p></div>"
+    article = "<div class='main'>" + PARAS * 8 + "</div>"
+    html = page(teaser + article)
+    tree = parse_html(html)
+    assert body_container(tree, None) is not None  # by its size alone the teaser would pass
+    chars = word_chars(block_text(tree))
+    assert body_container(tree, None, chars) is None  # but it holds a tenth of the page at most
+    text = extract_article(html, "http://jgdj.example.gov.cn/a/t20240603_3.html").text
+    assert "第4部分" in text
+    assert body_container(tree, "//div[@class='content']", chars) is not None  # the registry's is trusted
+
+
+def test_an_article_in_another_script_is_an_article() -> None:
+    """Letters of any script count toward the minimum text (a Russian page was once 'no main text')."""
+    paragraph = "<p>Председатель комиссии рассказал о проверке исполнения решений и о планах на год.</p>"
+    html = f"<html><head><title>Новости</title></head><body><h1>Новости</h1>{paragraph * 3}</body></html>"
+    assert word_chars(paragraph) > 50
+    assert "Председатель комиссии" in extract_article(html, "http://example.ru/news/1.html").text
