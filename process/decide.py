@@ -119,14 +119,16 @@ def record(
             return Outcome("duplicate", url, detail, tuple(flags), art.title, art.published_at)
         repo.add_duplicate(
             session,
-            url=url,
-            canonical_url=key,
-            site=site.name,
-            title=art.title,
-            reference=reference,
-            similarity=score,
-            layer=layer,
-            run_id=run_id,
+            repo.duplicate_row(
+                url=url,
+                canonical_url=key,
+                site=site.name,
+                title=art.title,
+                reference=reference,
+                similarity=score,
+                layer=layer,
+                run_id=run_id,
+            ),
         )
         return Outcome(
             "duplicate", url, f"{layer} {score:.2f} of {reference.label}", tuple(flags), art.title, art.published_at

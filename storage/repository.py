@@ -487,8 +487,7 @@ def add_article(session: Session, item: NewArticle, run_id: int | None, *, check
     return article_id, True
 
 
-def add_duplicate(
-    session: Session,
+def duplicate_row(
     *,
     url: str,
     canonical_url: str,
@@ -498,25 +497,27 @@ def add_duplicate(
     similarity: float,
     layer: str,
     run_id: int | None,
-) -> bool:
-    """Record a duplicate once per canonical URL; False when it was already recorded."""
-    if session.scalar(select(Duplicate.id).where(Duplicate.canonical_url == canonical_url)) is not None:
-        return False
-    return insert_once(
-        session,
-        Duplicate(
-            url=url,
-            canonical_url=canonical_url,
-            site=site,
-            title=title,
-            duplicate_of_article_id=reference.article_id,
-            duplicate_of_seed=reference.seed_name,
-            similarity=round(similarity, 4),
-            layer=layer,
-            run_id=run_id,
-            recorded_at=utcnow(),
-        ),
+) -> Duplicate:
+    """The duplicates row recording that the page at ``url`` repeats ``reference``."""
+    return Duplicate(
+        url=url,
+        canonical_url=canonical_url,
+        site=site,
+        title=title,
+        duplicate_of_article_id=reference.article_id,
+        duplicate_of_seed=reference.seed_name,
+        similarity=round(similarity, 4),
+        layer=layer,
+        run_id=run_id,
+        recorded_at=utcnow(),
     )
+
+
+def add_duplicate(session: Session, row: Duplicate) -> bool:
+    """Record a duplicate (duplicate_row) once per canonical URL; False when it was already recorded."""
+    if session.scalar(select(Duplicate.id).where(Duplicate.canonical_url == row.canonical_url)) is not None:
+        return False
+    return insert_once(session, row)
 
 
 @dataclass(frozen=True)
@@ -569,17 +570,15 @@ def promote_original(
     """
     old = session.execute(select(Article).where(Article.id == article_id)).scalar_one()
     unindex_article(session, article_id, old.text_normalized)
-    former = Duplicate(
+    former = duplicate_row(
         url=old.url,
         canonical_url=old.canonical_url,
         site=old.site,
         title=old.title,
-        duplicate_of_article_id=article_id,
-        duplicate_of_seed=None,
-        similarity=round(similarity, 4),
+        reference=Reference(article_id, None, ""),
+        similarity=similarity,
         layer=layer,
         run_id=run_id,
-        recorded_at=utcnow(),
     )
     for name in ("url", "canonical_url", "site", "title", "published_at", "source", "author", "editor", "text",
                  "text_normalized", "script", "flags", "content_hash", "encoding", "extraction_version"):  # fmt: skip

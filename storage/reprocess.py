@@ -13,7 +13,15 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleVersion, Duplicate
-from storage.repository import NewArticle, Reference, add_article, index_article, unindex_article, utcnow
+from storage.repository import (
+    NewArticle,
+    Reference,
+    add_article,
+    duplicate_row,
+    index_article,
+    unindex_article,
+    utcnow,
+)
 
 VersionChange = str  # "updated" | "now_duplicate"
 
@@ -125,8 +133,9 @@ def demote_article(
     duplicates of it (the canonical document of a story is the one the corpus keeps). The caller has
     already taken it out of the indexes (unindex_article) to compare its new text."""
     keep_version(session, article_id, "now_duplicate")
-    _become_duplicate(session, article_id, item.url, item.canonical_url, item.site, item.title, reference,
-                      similarity, layer, run_id)  # fmt: skip
+    row = duplicate_row(url=item.url, canonical_url=item.canonical_url, site=item.site, title=item.title,
+                        reference=reference, similarity=similarity, layer=layer, run_id=run_id)  # fmt: skip
+    _become_duplicate(session, article_id, row)
 
 
 def demote_copy(
@@ -135,50 +144,28 @@ def demote_copy(
     """The stored article is a copy that a reprocessed article outranks as the original (the canonical
     rule of live ingestion, process/decide.outranked_copy): it becomes the original's duplicate, its text
     kept in article_versions, and its own duplicates follow it."""
-    row = session.execute(
+    old = session.execute(
         select(Article.url, Article.canonical_url, Article.site, Article.title, Article.text_normalized).where(
             Article.id == article_id
         )
     ).one()
-    unindex_article(session, article_id, row.text_normalized)
+    unindex_article(session, article_id, old.text_normalized)
     keep_version(session, article_id, "now_duplicate")
     original = Reference(article_id=original_id, seed_name=None, text_normalized="")
-    _become_duplicate(session, article_id, row.url, row.canonical_url, row.site, row.title, original,
-                      similarity, layer, run_id)  # fmt: skip
+    row = duplicate_row(url=old.url, canonical_url=old.canonical_url, site=old.site, title=old.title,
+                        reference=original, similarity=similarity, layer=layer, run_id=run_id)  # fmt: skip
+    _become_duplicate(session, article_id, row)
 
 
-def _become_duplicate(
-    session: Session,
-    article_id: int,
-    url: str,
-    canonical_url: str,
-    site: str,
-    title: str | None,
-    reference: Reference,
-    similarity: float,
-    layer: str,
-    run_id: int | None,
-) -> None:
+def _become_duplicate(session: Session, article_id: int, row: Duplicate) -> None:
+    """Replace the article by its duplicates row; the duplicates that pointed at it point where it does."""
     session.execute(
         update(Duplicate)
         .where(Duplicate.duplicate_of_article_id == article_id)
-        .values(duplicate_of_article_id=reference.article_id, duplicate_of_seed=reference.seed_name)
+        .values(duplicate_of_article_id=row.duplicate_of_article_id, duplicate_of_seed=row.duplicate_of_seed)
     )
     session.execute(delete(Article).where(Article.id == article_id))
-    session.add(
-        Duplicate(
-            url=url,
-            canonical_url=canonical_url,
-            site=site,
-            title=title,
-            duplicate_of_article_id=reference.article_id,
-            duplicate_of_seed=reference.seed_name,
-            similarity=round(similarity, 4),
-            layer=layer,
-            run_id=run_id,
-            recorded_at=utcnow(),
-        )
-    )
+    session.add(row)
     session.flush()
 
 

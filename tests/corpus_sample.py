@@ -71,24 +71,28 @@ def build_sample(engine: Engine) -> Sample:
         for n, site in ((1, "beta"), (2, "gamma")):
             repo.add_duplicate(
                 s,
-                url=f"http://127.0.0.1/{site}/repost-{n}.html",
-                canonical_url=f"http://127.0.0.1/{site}/repost-{n}.html",
-                site=site,
-                title="转载：县委组织部召开党建工作推进会",
-                reference=repo.Reference(simplified, None, ""),
-                similarity=0.93,
-                layer="minhash",
-                run_id=run.id,
+                repo.duplicate_row(
+                    url=f"http://127.0.0.1/{site}/repost-{n}.html",
+                    canonical_url=f"http://127.0.0.1/{site}/repost-{n}.html",
+                    site=site,
+                    title="转载：县委组织部召开党建工作推进会",
+                    reference=repo.Reference(simplified, None, ""),
+                    similarity=0.93,
+                    layer="minhash",
+                    run_id=run.id,
+                ),
             )
         repo.add_duplicate(
             s,
-            url="http://127.0.0.1/alpha/seed-copy.html",
-            canonical_url="http://127.0.0.1/alpha/seed-copy.html",
-            site="alpha",
-            title=None,
-            reference=repo.Reference(None, "001_seed.txt", ""),
-            similarity=1.0,
-            layer="exact",
-            run_id=run.id,
+            repo.duplicate_row(
+                url="http://127.0.0.1/alpha/seed-copy.html",
+                canonical_url="http://127.0.0.1/alpha/seed-copy.html",
+                site="alpha",
+                title=None,
+                reference=repo.Reference(None, "001_seed.txt", ""),
+                similarity=1.0,
+                layer="exact",
+                run_id=run.id,
+            ),
         )
         return Sample(simplified, traditional, undated, run.id)

@@ -84,10 +84,17 @@ def test_original_met_after_its_repost_takes_its_place(engine: Engine) -> None:
     with session_scope(engine) as s:
         article_id = s.scalar(select(Article.id))
         # a third copy, recorded while the repost was the article, must follow the swap
-        repo.add_duplicate(
-            s, url="http://mirror.invalid/x", canonical_url="http://mirror.invalid/x", site="m", title=None,
-            reference=repo.Reference(article_id, None, ""), similarity=0.9, layer="minhash", run_id=None,
-        )  # fmt: skip
+        row = repo.duplicate_row(
+            url="http://mirror.invalid/x",
+            canonical_url="http://mirror.invalid/x",
+            site="m",
+            title=None,
+            reference=repo.Reference(article_id, None, ""),
+            similarity=0.9,
+            layer="minhash",
+            run_id=None,
+        )
+        repo.add_duplicate(s, row)
     assert decide(engine, ORIGINAL) == ["duplicate"]
     articles, dups = state(engine)
     assert articles == [(f"http://127.0.0.1/{ORIGINAL[0]}", ORIGINAL[1])]

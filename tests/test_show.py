@@ -33,17 +33,35 @@ def populate(engine: Engine) -> int:
         )  # fmt: skip
         article_id, _ = repo.add_article(s, item, run.id)
         for n, layer in ((1, "exact"), (2, "containment")):
+            url = f"http://127.0.0.1/mirror/{n}.html"
             repo.add_duplicate(
-                s, url=f"http://127.0.0.1/mirror/{n}.html", canonical_url=f"http://127.0.0.1/mirror/{n}.html",
-                site="mirror", title=f"【转载】副本{n}", reference=repo.Reference(article_id, None, ""),
-                similarity=1.0 if n == 1 else 0.83, layer=layer, run_id=run.id,
-            )  # fmt: skip
+                s,
+                repo.duplicate_row(
+                    url=url,
+                    canonical_url=url,
+                    site="mirror",
+                    title=f"【转载】副本{n}",
+                    reference=repo.Reference(article_id, None, ""),
+                    similarity=1.0 if n == 1 else 0.83,
+                    layer=layer,
+                    run_id=run.id,
+                ),
+            )
         repo.sync_seeds(s, [repo.SeedInput("000_seed.txt", "sha", SEED_TEXT, "h", (5, 6))], {"000_seed.txt"})
+        url = "http://127.0.0.1/b/9.html"
         repo.add_duplicate(
-            s, url="http://127.0.0.1/b/9.html", canonical_url="http://127.0.0.1/b/9.html", site="portal",
-            title="种子转载", reference=repo.Reference(None, "000_seed.txt", ""), similarity=0.97,
-            layer="minhash", run_id=None,
-        )  # fmt: skip
+            s,
+            repo.duplicate_row(
+                url=url,
+                canonical_url=url,
+                site="portal",
+                title="种子转载",
+                reference=repo.Reference(None, "000_seed.txt", ""),
+                similarity=0.97,
+                layer="minhash",
+                run_id=None,
+            ),
+        )
     return article_id
 
 

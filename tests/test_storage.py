@@ -75,14 +75,16 @@ def test_duplicates_and_errors_are_recorded_once(engine: Engine) -> None:
         with session_scope(engine) as s:
             repo.add_duplicate(
                 s,
-                url="http://127.0.0.1/d",
-                canonical_url="http://127.0.0.1/d",
-                site="s",
-                title=None,
-                reference=ref,
-                similarity=0.9,
-                layer="minhash",
-                run_id=None,
+                repo.duplicate_row(
+                    url="http://127.0.0.1/d",
+                    canonical_url="http://127.0.0.1/d",
+                    site="s",
+                    title=None,
+                    reference=ref,
+                    similarity=0.9,
+                    layer="minhash",
+                    run_id=None,
+                ),
             )
             repo.record_page_error(
                 s,
