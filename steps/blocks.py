@@ -23,6 +23,7 @@ LIST_ITEM_SHARE = 0.75  # share of a list's items that must be one headline link
 ITEM_LINK_DENSITY = 0.7  # link characters / item characters for a headline item (the rest: a date, a bullet)
 LIST_LINK_DENSITY = 0.6  # link characters / list characters
 LINK_LINE_MAX_CHARS = 40
+LABEL_MAX_CHARS = 12  # a list's heading (相关新闻, 热门排行, Related stories): a few words, no sentence
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 _ATTACHMENT = re.compile(r"\.(?:docx?|xlsx?|pdf|wps|et|zip|rar|7z|ofd|txt)(?:[?#]|$)", re.IGNORECASE)
 _WS = re.compile(r"\s+")
@@ -80,9 +81,23 @@ def is_link_line(node: etree._Element) -> bool:
     return links == 1 and chars == len(text)
 
 
+def list_label(node: etree._Element) -> etree._Element | None:
+    """The heading a headline list hangs under: its nearest earlier sibling with text, when that is a few
+    words and no sentence. Left behind, the label of a removed list would read as a line of the article."""
+    label = node.getprevious()
+    while label is not None and not _chars(label.text_content()):
+        label = label.getprevious()
+    if label is None or not isinstance(label.tag, str) or _BLOCK_CHILDREN(label):
+        return None
+    text = label.text_content()
+    return label if _chars(text) <= LABEL_MAX_CHARS and not _SENTENCE_END.search(text) else None
+
+
 def drop_link_blocks(tree: etree._Element) -> int:
-    """Remove headline lists and link-only lines from ``tree`` in place; how many blocks were removed."""
-    doomed = [n for n in _CONTAINERS(tree) if is_headline_list(n)]
+    """Remove headline lists (with their labels) and link-only lines from ``tree`` in place; how many
+    blocks were removed."""
+    lists = [n for n in _CONTAINERS(tree) if is_headline_list(n)]
+    doomed = lists + [label for n in lists if (label := list_label(n)) is not None]
     doomed += [n for n in _LEAF_BLOCKS(tree) if is_link_line(n)]
     marked = set(doomed)
     removed = 0

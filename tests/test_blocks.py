@@ -52,3 +52,13 @@ def test_breadcrumb_split_over_lines_is_joined_and_removed() -> None:
     ]
     cleaned = clean_text("\n".join(lines))
     assert cleaned.text == "正文第一段。"
+
+
+def test_a_removed_list_takes_its_label_but_not_a_sentence_before_it() -> None:
+    labelled = f"<div class='box'><h3>热门排行</h3><b></b>{RELATED.split('<div>')[0]}</div>"
+    tree = parse_html(f"<html><body>{ARTICLE}{labelled}</body></html>")
+    assert drop_link_blocks(tree) == 2  # the list and its label
+    assert "热门排行" not in tree.text_content() and "微党课" in tree.text_content()
+    sentence = "<p>会议要求，各支部认真学习以下文件。</p>"  # a sentence, however short, is no label
+    tree = parse_html(f"<html><body>{ARTICLE}{sentence}{RELATED.split('<div>')[0]}</body></html>")
+    assert drop_link_blocks(tree) == 1 and "各支部认真学习以下文件" in tree.text_content()
