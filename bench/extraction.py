@@ -7,7 +7,7 @@ Run from the repository root::
 Pages come from three places, each page tagged with its *source*:
 
 * ``shared:<dir>``: the 45 Chinese pages of the shared bench (``<bench>/{cwced,gne,magic-html,trafilatura}``;
-  the mostly English ``aeb/`` is left out), with the date and title read by hand in
+  ``aeb/`` is read apart, below), with the date and title read by hand in
   ``bench/extraction-pages/shared-truth.json`` (the shared folder is read-only);
 * ``pages:<dir>``: pages added to this repository under ``bench/extraction-pages/<dir>/<id>.html + .json``
   (same JSON as the shared bench, plus ``published`` and ``title_truth``);
