@@ -291,7 +291,7 @@ def find_duplicate(session: Session, fp: dedup.Fingerprint, text_normalized: str
             seen.add(ref.label)
             if mine is None:
                 mine = set(fp.shingles) if fp.shingles or text_normalized is None else dedup.shingles(text_normalized)
-            sim = dedup.similarity(mine, dedup.shingles(ref.text_normalized))
+            sim = dedup.similarity(mine, dedup.reference_shingles(ref.text_normalized))
             if dedup.is_near_duplicate(sim, len(mine)) and (best is None or sim.score > best.score):
                 best = Match(ref, sim.score, layer, sim.covered >= dedup.CONTAINMENT_THRESHOLD)
     return best

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Set
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash
@@ -69,6 +71,14 @@ def _shingles_of(toks: list[str], size: int) -> set[str]:
 def shingles(text_normalized: str, size: int = SHINGLE_SIZE) -> set[str]:
     """Overlapping token n-grams; a text shorter than ``size`` tokens is one shingle."""
     return _shingles_of(tokens(text_normalized), size)
+
+
+@lru_cache(maxsize=256)
+def reference_shingles(text_normalized: str) -> frozenset[str]:
+    """shingles() of a stored reference text, remembered: a night's pages of one site meet the same few
+    candidates (formulaic texts, the site's popular articles) again and again, and rebuilding their
+    shingles was most of the deciding step's CPU (bench/pipeline.py: 16 candidates a page)."""
+    return frozenset(shingles(text_normalized))
 
 
 # The permutations of a MinHash depend only on NUM_PERM and the seed, but datasketch draws them anew
@@ -149,13 +159,13 @@ class Similarity:
         return max(self.jaccard, self.containment, self.covered)
 
 
-def similarity(new: set[str], reference: set[str]) -> Similarity:
+def similarity(new: Set[str], reference: Set[str]) -> Similarity:
     """Exact set comparison of a new text against one reference."""
     if not new or not reference:
         return Similarity(0.0, 0.0, 0.0, len(reference))
-    common = len(new & reference)
+    common = len(new & reference)  # CPython walks the smaller set
     return Similarity(
-        jaccard=common / len(new | reference),
+        jaccard=common / (len(new) + len(reference) - common),  # |new ∪ reference|, without building it
         containment=common / len(new),
         covered=common / len(reference),
         reference_size=len(reference),
