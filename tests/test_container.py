@@ -58,4 +58,4 @@ def test_an_article_in_another_script_is_an_article() -> None:
     paragraph = "<p>Председатель комиссии рассказал о проверке исполнения решений и о планах на год.</p>"
     html = f"<html><head><title>Новости</title></head><body><h1>Новости</h1>{paragraph * 3}</body></html>"
     assert word_chars(paragraph) > 50
-    assert "Председатель комиссии" in extract_article(html, "http://example.ru/news/1.html").text
+    assert "Председатель комиссии" in extract_article(html, "http://example.com/ru/news/1.html").text
