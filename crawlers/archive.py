@@ -89,9 +89,16 @@ class ArchiveWriter:
     def _open_next(self) -> IO[bytes]:
         self.close()
         safe_run = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.run)[:80] or "run"
-        path = self.dir / f"{safe_run}-{self.stamp}-{self.serial:05d}{WARC_SUFFIX}"
-        self.serial += 1
-        self._fh = path.open("ab")
+        # A file of its own ("x"): two crawls of a site started in the same second share run and stamp,
+        # and this writer counts its offsets from the file's first byte.
+        while True:
+            path = self.dir / f"{safe_run}-{self.stamp}-{self.serial:05d}{WARC_SUFFIX}"
+            self.serial += 1
+            try:
+                self._fh = path.open("xb")
+                break
+            except FileExistsError:
+                continue
         self._size = 0
         self.paths.append(path)
         info = {"software": SOFTWARE, "format": "WARC File Format 1.1", FIELD_SITE: self.site, FIELD_RUN: self.run}

@@ -21,9 +21,16 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
-from crawlers.archive import WarcArchiveMiddleware, prune
+from crawlers.archive import ArchiveWriter, WarcArchiveMiddleware, exchange_records, prune
 from crawlers.rawpages import RawPage, read_raw_pages
-from crawlers.warcpages import ArchivedResponse, NotAWarc, archived_pages, read_archive, warc_files
+from crawlers.warcpages import (
+    ArchivedResponse,
+    NotAWarc,
+    archived_pages,
+    read_archive,
+    read_response_at,
+    warc_files,
+)
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
 REPLICA_SITE = ROOT / "replica" / "site"
@@ -84,6 +91,24 @@ def test_the_bytes_as_sent_are_archived_and_read_back_decoded(tmp_path: Path) ->
     assert rebuilt.body == html  # the Content-Encoding undone
     first = next(e for e in events if isinstance(e, ArchivedResponse))
     assert first.fields == {"site": "demo", "run": "r9", "role": "article", "list-date": "2024-01-01"}
+
+
+def test_two_crawls_of_a_site_in_the_same_second_write_two_files(tmp_path: Path) -> None:
+    """Same site, run label and start second: each writer gets a file of its own, so the offsets it hands
+    over (the raw pages' body_ref) point at its records (they once pointed into the other crawl's file)."""
+    writers = [ArchiveWriter(tmp_path, "demo", "r9") for _ in range(2)]
+    writers[1].stamp = writers[0].stamp
+    where = []
+    for n, writer in enumerate(writers):
+        request = Request(f"http://127.0.0.1:9/a/t20240101_{n}.html")
+        response = HtmlResponse(request.url, body=f"<p>第{n}篇</p>".encode(), request=request)
+        where.append(writer.write(exchange_records(writer.builder, request, response, "demo", "r9")))
+    for writer in writers:
+        writer.close()
+    assert writers[0].paths != writers[1].paths
+    for n, refs in enumerate(where):
+        response_ref = refs[1]  # request, response, metadata
+        assert read_response_at(*response_ref).body == f"<p>第{n}篇</p>".encode()
 
 
 def _loaded(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
