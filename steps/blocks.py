@@ -23,6 +23,10 @@ LIST_ITEM_SHARE = 0.75  # share of a list's items that must be one headline link
 ITEM_LINK_DENSITY = 0.7  # link characters / item characters for a headline item (the rest: a date, a bullet)
 LIST_LINK_DENSITY = 0.6  # link characters / list characters
 LINK_LINE_MAX_CHARS = 40
+# A menu: links and almost nothing else (dividers, a group header, submenus break the one-headline-per-item
+# shape of a headline list, but not this).
+MENU_MIN_LINKS = 5
+MENU_LINK_DENSITY = 0.95
 LABEL_MAX_CHARS = 12  # a list's heading (相关新闻, 热门排行, Related stories): a few words, no sentence
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 _ATTACHMENT = re.compile(r"\.(?:docx?|xlsx?|pdf|wps|et|zip|rar|7z|ofd|txt)(?:[?#]|$)", re.IGNORECASE)
@@ -70,6 +74,13 @@ def is_headline_list(node: etree._Element) -> bool:
     return bool(total) and _link_chars(node)[0] / total >= LIST_LINK_DENSITY
 
 
+def is_menu(node: etree._Element) -> bool:
+    """Several links and almost no text outside them, whatever the items look like."""
+    total = _chars(node.text_content())
+    chars, links = _link_chars(node)
+    return links >= MENU_MIN_LINKS and bool(total) and chars / total >= MENU_LINK_DENSITY
+
+
 def is_link_line(node: etree._Element) -> bool:
     """A short leaf block whose whole text is one link and no sentence: "返回首页，查看更多", a next-article link."""
     if _BLOCK_CHILDREN(node):
@@ -96,7 +107,7 @@ def list_label(node: etree._Element) -> etree._Element | None:
 def drop_link_blocks(tree: etree._Element) -> int:
     """Remove headline lists (with their labels) and link-only lines from ``tree`` in place; how many
     blocks were removed."""
-    lists = [n for n in _CONTAINERS(tree) if is_headline_list(n)]
+    lists = [n for n in _CONTAINERS(tree) if is_headline_list(n) or is_menu(n)]
     doomed = lists + [label for n in lists if (label := list_label(n)) is not None]
     doomed += [n for n in _LEAF_BLOCKS(tree) if is_link_line(n)]
     marked = set(doomed)

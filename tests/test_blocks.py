@@ -62,3 +62,21 @@ def test_a_removed_list_takes_its_label_but_not_a_sentence_before_it() -> None:
     sentence = "<p>会议要求，各支部认真学习以下文件。</p>"  # a sentence, however short, is no label
     tree = parse_html(f"<html><body>{ARTICLE}{sentence}{RELATED.split('<div>')[0]}</body></html>")
     assert drop_link_blocks(tree) == 1 and "各支部认真学习以下文件" in tree.text_content()
+
+
+def test_a_menu_goes_whatever_its_items_look_like() -> None:
+    """Dividers, a group header and submenus break the headline-list shape; the links stay the whole text."""
+    menu = (
+        "<ul class='nav'><li><a href='/'>首页</a></li><li class='divider'></li><li><b>机构</b></li>"
+        "<li><a href='/jg'>机关党委</a><ul><li><a href='/jg/1'>组织科</a></li>"
+        "<li><a href='/jg/2'>宣传科</a></li></ul></li>"
+        "<li><a href='/gk'>信息公开</a></li><li><a href='/hd'>互动交流</a></li><li><a href='/dt'>工作动态</a></li>"
+        "<li><a href='/tz'>通知公告</a></li><li><a href='/dj'>党建园地</a></li><li><a href='/zt'>专题专栏</a></li>"
+        "<li><a href='/xx'>理论学习</a></li><li><a href='/lz'>廉政建设</a></li></ul>"
+    )
+    tree = parse_html(f"<html><body>{menu}{ARTICLE}</body></html>")
+    assert not is_headline_list(tree.xpath("//ul[@class='nav']")[0])
+    assert drop_link_blocks(tree) >= 1
+    text = tree.text_content()
+    assert "互动交流" not in text and "组织科" not in text
+    assert "守护母亲河" in text and "2024年度河湖长制工作要点汇总表" in text  # a link in a sentence, attachments
