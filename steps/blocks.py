@@ -13,6 +13,7 @@ they sit inside the article's container.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -30,66 +31,81 @@ MENU_LINK_DENSITY = 0.95
 LABEL_MAX_CHARS = 12  # a list's heading (相关新闻, 热门排行, Related stories): a few words, no sentence
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 _ATTACHMENT = re.compile(r"\.(?:docx?|xlsx?|pdf|wps|et|zip|rar|7z|ofd|txt)(?:[?#]|$)", re.IGNORECASE)
-_WS = re.compile(r"\s+")
 
-_CONTAINERS = etree.XPath("//ul|//ol|//dl|//table|//div[count(*) >= 3]|//tbody")
+_LIST_TAGS = frozenset(("ul", "ol", "dl", "table", "tbody"))
 _ITEM_TAGS = frozenset(("li", "tr", "dd", "dt", "p", "div"))
-_LINKS = etree.XPath(".//a[@href]")
-_LEAF_BLOCKS = etree.XPath("//p[.//a[@href]]|//div[.//a[@href]][not(.//div|.//p|.//table|.//ul|.//li)]")
+_BLOCK_TAGS = frozenset(("p", "div", "table", "ul", "ol", "li"))
 _BLOCK_CHILDREN = etree.XPath(".//p|.//div|.//table|.//ul|.//ol")
 
 
-def _chars(text: str) -> int:
-    return len(_WS.sub("", text))
+def _chars(text: str | None) -> int:
+    return len("".join(text.split())) if text else 0
 
 
-def _link_chars(node: etree._Element) -> tuple[int, int]:
-    """(characters inside non-attachment links, number of such links) under ``node``."""
-    chars = links = 0
-    for a in _LINKS(node):
-        if _ATTACHMENT.search(a.get("href", "")):
+class Counts(NamedTuple):
+    """What the rules read of one element: characters (whitespace removed) of its whole text, those inside
+    its non-attachment links, how many such links, and whether a block element is among its descendants."""
+
+    chars: int
+    link_chars: int
+    links: int
+    has_blocks: bool
+
+
+def count_tree(root: etree._Element) -> dict[etree._Element, Counts]:
+    """Counts of every element under ``root`` (itself included), in one pass from the leaves up: reading
+    each candidate's text_content() and links again cost more than trafilatura's own pass on big pages."""
+    counts: dict[etree._Element, Counts] = {}
+    for el in reversed(list(root.iter())):
+        if not isinstance(el.tag, str):
             continue
-        chars += _chars(a.text_content())
-        links += 1
-    return chars, links
+        chars, link_chars, links, has_blocks = _chars(el.text), 0, 0, False
+        for child in el:
+            if isinstance(child.tag, str):
+                c = counts[child]
+                chars += c.chars
+                link_chars += c.link_chars
+                links += c.links
+                has_blocks = has_blocks or c.has_blocks or child.tag in _BLOCK_TAGS
+            chars += _chars(child.tail)
+        href = el.get("href") if el.tag == "a" else None
+        if href is not None and not _ATTACHMENT.search(href):
+            link_chars, links = chars, 1
+        counts[el] = Counts(chars, link_chars, links, has_blocks)
+    return counts
 
 
-def _is_headline_item(item: etree._Element) -> bool:
-    total = _chars(item.text_content())
-    chars, links = _link_chars(item)
-    if links != 1 or not total:
+def _is_headline_item(c: Counts) -> bool:
+    if c.links != 1 or not c.chars:
         return False
-    return HEADLINE_MIN_CHARS <= chars <= HEADLINE_MAX_CHARS and chars / total >= ITEM_LINK_DENSITY
+    return HEADLINE_MIN_CHARS <= c.link_chars <= HEADLINE_MAX_CHARS and c.link_chars / c.chars >= ITEM_LINK_DENSITY
 
 
-def is_headline_list(node: etree._Element) -> bool:
+def is_headline_list(node: etree._Element, counts: dict[etree._Element, Counts] | None = None) -> bool:
     """Several sibling items, most of them one headline-long link, little text outside the links."""
-    items = [c for c in node if isinstance(c.tag, str) and c.tag in _ITEM_TAGS]
+    counts = counts if counts is not None else count_tree(node)
+    items = [counts[c] for c in node if isinstance(c.tag, str) and c.tag in _ITEM_TAGS]
     if len(items) < LIST_MIN_ITEMS:
         return False
     headlines = sum(_is_headline_item(i) for i in items)
     if headlines < LIST_MIN_ITEMS or headlines / len(items) < LIST_ITEM_SHARE:
         return False
-    total = _chars(node.text_content())
-    return bool(total) and _link_chars(node)[0] / total >= LIST_LINK_DENSITY
+    total = counts[node]
+    return bool(total.chars) and total.link_chars / total.chars >= LIST_LINK_DENSITY
 
 
-def is_menu(node: etree._Element) -> bool:
+def is_menu(node: etree._Element, counts: dict[etree._Element, Counts] | None = None) -> bool:
     """Several links and almost no text outside them, whatever the items look like."""
-    total = _chars(node.text_content())
-    chars, links = _link_chars(node)
-    return links >= MENU_MIN_LINKS and bool(total) and chars / total >= MENU_LINK_DENSITY
+    c = (counts if counts is not None else count_tree(node))[node]
+    return c.links >= MENU_MIN_LINKS and bool(c.chars) and c.link_chars / c.chars >= MENU_LINK_DENSITY
 
 
-def is_link_line(node: etree._Element) -> bool:
+def is_link_line(node: etree._Element, counts: dict[etree._Element, Counts] | None = None) -> bool:
     """A short leaf block whose whole text is one link and no sentence: "返回首页，查看更多", a next-article link."""
-    if _BLOCK_CHILDREN(node):
+    c = (counts if counts is not None else count_tree(node))[node]
+    if c.has_blocks or not c.chars or c.chars > LINK_LINE_MAX_CHARS or c.links != 1 or c.link_chars != c.chars:
         return False
-    text = _WS.sub("", node.text_content())
-    if not text or len(text) > LINK_LINE_MAX_CHARS or _SENTENCE_END.search(text):
-        return False
-    chars, links = _link_chars(node)
-    return links == 1 and chars == len(text)
+    return not _SENTENCE_END.search(node.text_content())
 
 
 def list_label(node: etree._Element) -> etree._Element | None:
@@ -104,12 +120,20 @@ def list_label(node: etree._Element) -> etree._Element | None:
     return label if _chars(text) <= LABEL_MAX_CHARS and not _SENTENCE_END.search(text) else None
 
 
+def _is_list(el: etree._Element, counts: dict[etree._Element, Counts]) -> bool:
+    if el.tag in _LIST_TAGS:
+        return True
+    return el.tag == "div" and sum(isinstance(c.tag, str) for c in el) >= LIST_MIN_ITEMS
+
+
 def drop_link_blocks(tree: etree._Element) -> int:
-    """Remove headline lists (with their labels) and link-only lines from ``tree`` in place; how many
-    blocks were removed."""
-    lists = [n for n in _CONTAINERS(tree) if is_headline_list(n) or is_menu(n)]
+    """Remove headline lists and menus (with their labels) and link-only lines from ``tree`` in place; how
+    many blocks were removed."""
+    counts = count_tree(tree)
+    lists = [el for el in counts if _is_list(el, counts) and (is_headline_list(el, counts) or is_menu(el, counts))]
     doomed = lists + [label for n in lists if (label := list_label(n)) is not None]
-    doomed += [n for n in _LEAF_BLOCKS(tree) if is_link_line(n)]
+    leaves = (el for el in counts if el.tag in ("p", "div") and counts[el].links)
+    doomed += [el for el in leaves if is_link_line(el, counts)]
     marked = set(doomed)
     removed = 0
     for node in doomed:

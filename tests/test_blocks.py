@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from steps.blocks import drop_link_blocks, is_headline_list
+from steps.blocks import count_tree, drop_link_blocks, is_headline_list
 from steps.clean import clean_text, join_breadcrumbs
 from steps.extract import parse_html
 
@@ -80,3 +80,14 @@ def test_a_menu_goes_whatever_its_items_look_like() -> None:
     text = tree.text_content()
     assert "互动交流" not in text and "组织科" not in text
     assert "守护母亲河" in text and "2024年度河湖长制工作要点汇总表" in text  # a link in a sentence, attachments
+
+
+def test_the_counts_of_one_pass_are_those_of_each_element_read_alone() -> None:
+    tree = parse_html(f"<html><body>{ARTICLE}{RELATED}<p>尾注 <a href='/x'>链接</a> 文字</p></body></html>")
+    counts = count_tree(tree)
+    for el in tree.iter():
+        links = [a for a in el.iter("a") if not a.get("href", "").endswith((".pdf", ".docx", ".xls"))]
+        squash = "".join(el.text_content().split())
+        assert counts[el].chars == len(squash)
+        assert counts[el].links == len(links)
+        assert counts[el].link_chars == sum(len("".join(a.text_content().split())) for a in links)
