@@ -77,3 +77,11 @@ def test_an_article_inside_a_compilation_covers_it_but_a_formulaic_sentence_does
         dedup.shingles(seed("000") + "为深入学习贯彻习近平新时代中国特色社会主义思想和党的二十大精神"), sentence
     )
     assert inside.covered == 1.0 and not dedup.is_near_duplicate(inside, 500)
+
+
+def test_shingles_are_the_token_windows_joined() -> None:
+    text = "市直机关工委召开党建工作推进会 Party building 2024 年度 要点 一二三"
+    toks = dedup.tokens(text)
+    for size in (1, 2, 5, len(toks), len(toks) + 3):
+        expected = {"\x1f".join(toks[i : i + size]) for i in range(max(1, len(toks) - size + 1))}
+        assert dedup.shingles(text, size) == expected
