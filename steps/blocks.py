@@ -120,7 +120,7 @@ def list_label(node: etree._Element) -> etree._Element | None:
     return label if _chars(text) <= LABEL_MAX_CHARS and not _SENTENCE_END.search(text) else None
 
 
-def _is_list(el: etree._Element, counts: dict[etree._Element, Counts]) -> bool:
+def _is_list(el: etree._Element) -> bool:
     if el.tag in _LIST_TAGS:
         return True
     return el.tag == "div" and sum(isinstance(c.tag, str) for c in el) >= LIST_MIN_ITEMS
@@ -130,7 +130,7 @@ def drop_link_blocks(tree: etree._Element) -> int:
     """Remove headline lists and menus (with their labels) and link-only lines from ``tree`` in place; how
     many blocks were removed."""
     counts = count_tree(tree)
-    lists = [el for el in counts if _is_list(el, counts) and (is_headline_list(el, counts) or is_menu(el, counts))]
+    lists = [el for el in counts if _is_list(el) and (is_headline_list(el, counts) or is_menu(el, counts))]
     doomed = lists + [label for n in lists if (label := list_label(n)) is not None]
     leaves = (el for el in counts if el.tag in ("p", "div") and counts[el].links)
     doomed += [el for el in leaves if is_link_line(el, counts)]
