@@ -331,7 +331,24 @@ def _complete(title: str, candidates: list[str]) -> str:
     return title
 
 
-def find_title(tree: etree._Element, page_title: str | None) -> str | None:
+def printed_head(page_title: str, stripped: str, printed: str) -> str:
+    """``stripped`` (``<title>`` minus its suffix), or, when the page's text does not print it, the longest
+    head of ``<title>`` cut at a separator that the text does print.
+
+    ``中华人民共和国监察法-纪检``: a bare hyphen is often part of a title ("1-10月"), so the suffix rule keeps
+    it; the page's own heading settles it. ``printed`` is the body's text with whitespace removed.
+    """
+    if not printed or _squash(stripped) in printed:
+        return stripped
+    cuts = [m.start() for m in TITLE_SEPARATORS.finditer(page_title)]
+    for cut in reversed(cuts):
+        head = page_title[:cut].strip()
+        if len(head) >= 4 and len(head) < len(stripped) and _squash(head) in printed:
+            return head
+    return stripped
+
+
+def find_title(tree: etree._Element, page_title: str | None, page_text: str = "") -> str | None:
     """The article heading, complete and without its subtitle.
 
     The CMS's title field (``ArticleTitle``, og:title) wins; then a heading that appears in ``<title>`` (the
@@ -339,10 +356,19 @@ def find_title(tree: etree._Element, page_title: str | None) -> str | None:
     ``<h1>`` with a subtitle, its first line); then the first ``<h1>``, then the first element whose class
     names a title and which is no link; then ``<title>`` minus suffix. A heading cut with "..." is
     completed from og:title or ``<title>``.
+
+    ``page_text`` (the body's text) is evidence about ``<title>``: a ``<title>`` the page never prints is no
+    article heading (科普中国-辟谣文章 names the site and the column), so a title-class element is preferred
+    to it, as to a ``<title>`` that names a site; and of an ambiguous ``<title>``, the head the page
+    prints is taken (printed_head).
     """
     squashed_page = _squash(page_title or "")
     site_parts = {_squash(p) for p in title_parts(page_title or "")[1:]}
     stripped_page = strip_title_suffix(page_title) if page_title else None
+    printed = _squash(page_text)
+    unprinted = bool(printed) and stripped_page is not None and _squash(stripped_page) not in printed
+    if page_title and stripped_page:
+        stripped_page = printed_head(page_title, stripped_page, printed)
     metas = [t for xp in TITLE_META_XPATHS for v in _XPATH[xp](tree) if (t := _one_line(str(v)))]
     complete_from = [strip_title_suffix(t) for t in metas] + ([stripped_page] if stripped_page else [])
     for meta in metas:  # og:title sometimes repeats <title> with its suffix
@@ -375,7 +401,7 @@ def find_title(tree: etree._Element, page_title: str | None) -> str | None:
                     first_heading = text
                 elif first_loose is None and xp == LOOSE_HEADING_XPATH:
                     first_loose = text
-    site_like = stripped_page is None or bool(SITE_WORDS.search(stripped_page))
+    site_like = stripped_page is None or bool(SITE_WORDS.search(stripped_page)) or unprinted
     chosen = best or first_heading or (first_loose if site_like else None) or stripped_page
     return _complete(chosen, complete_from) if chosen else None
 
@@ -566,11 +592,11 @@ def extract_article(
             found = []
         if found:
             title = _one_line(str(found[0]) if isinstance(found[0], str) else found[0].text_content())
-    if not title:
-        title = find_title(tree, page_title)
     body_nodes = _XPATH["//body"](tree)
     # Whitespace collapsed, so that a heading broken over lines in the markup is still found in the text.
     page_text = _WS.sub(" ", block_text(body_nodes[0] if body_nodes else tree))
+    if not title:
+        title = find_title(tree, page_title, page_text)
     zone = info_zone(page_text, title)
     tail = page_text[-3000:]
 

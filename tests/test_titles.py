@@ -47,3 +47,41 @@ def test_title_class_heading_when_page_title_is_only_the_site() -> None:
 def test_untouched_when_heading_and_title_agree() -> None:
     html = f"<html><head><title>{FULL} - 某某市人民政府</title></head><body><h1>{FULL}</h1></body></html>"
     assert title_of(html) == FULL
+
+
+def title_with_text(html: str) -> str | None:
+    """As extract_article calls it: with the body's text, the evidence about ``<title>``."""
+    tree = parse_html(html)
+    titles = tree.xpath("//title")
+    body = tree.xpath("//body")[0].text_content()
+    return find_title(tree, titles[0].text_content() if titles else None, body)
+
+
+def test_bare_hyphen_suffix_is_cut_where_the_page_prints_the_head() -> None:
+    # A VSB-style 纪检 column: <title>文章-栏目</title>, the heading in an unclassed table cell.
+    html = (
+        "<html><head><title>中华人民共和国监察法-纪检</title></head><body><table><tr><td>"
+        "<span>中华人民共和国监察法</span></td></tr></table><p>《中华人民共和国监察法》是……</p></body></html>"
+    )
+    assert title_with_text(html) == "中华人民共和国监察法"
+    # Without the page's text the bare hyphen stays ambiguous ("1-10月"), and the whole <title> is kept.
+    assert title_of(html) == "中华人民共和国监察法-纪检"
+
+
+def test_bare_hyphen_inside_a_printed_title_is_kept() -> None:
+    html = (
+        "<html><head><title>全市1-10月经济运行情况</title></head><body>"
+        "<div>全市1-10月经济运行情况</div><p>全市1</p></body></html>"
+    )
+    assert title_with_text(html) == "全市1-10月经济运行情况"
+
+
+def test_title_class_heading_when_page_title_is_never_printed() -> None:
+    # <title> names the site and the column (科普中国-辟谣文章), which the page itself never prints.
+    html = (
+        "<html><head><title>科普中国-辟谣文章</title></head><body><div class='logo'>科普中国</div>"
+        "<div class='rumor-title'>徒手抓子弹真的存在吗？</div><div class='rumor-info'>2024-05-01</div>"
+        "<p>正文</p></body></html>"
+    )
+    assert title_with_text(html) == "徒手抓子弹真的存在吗？"
+    assert title_of(html) == "科普中国-辟谣文章"  # without the evidence, as before
