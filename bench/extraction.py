@@ -19,6 +19,10 @@ Pages come from three places, each page tagged with its *source*:
   since nobody listed their boilerplate, their leaks are measured as output lines found nowhere in the
   ground truth (``extra_lines``).
 
+* ``extra:<dir>`` (only with ``--extra-dir DIR``): pages kept outside the repository in ``DIR/<dir>/``, same
+  layout; third-party pages fetched by a developer may not be committed, yet they can check, once, how the
+  rules fare on pages none of them was written from. They are reported apart, in neither half.
+
 ``bench/extraction-pages/split.json`` assigns every source to the **tuning** or the **held-out** half. The
 split was fixed by source before any rule was written against it, so that a rule tuned on some pages is
 judged on pages of other repositories and sites; a rule is kept only if the held-out half improves.
@@ -171,6 +175,17 @@ def load_pages(bench_dir: Path, fixture_dir: Path) -> list[Page]:
     return pages
 
 
+def load_extra(extra_dir: Path) -> list[Page]:
+    """Pages kept outside the repository (``--extra-dir``), in the shared bench's layout plus ``published`` and
+    ``title_truth``: ``<extra>/<source>/<id>.html + .json``. Third-party pages a developer fetched may not be
+    committed; measured here, they are a check on pages no rule was written from."""
+    return [
+        _page(f"{source_dir.name}/{meta_path.stem}", f"extra:{source_dir.name}", meta_path, {})
+        for source_dir in sorted(p for p in extra_dir.iterdir() if p.is_dir())
+        for meta_path in sorted(source_dir.glob("*.json"))
+    ]
+
+
 def aeb_half(url: str) -> str:
     """A site's half of the AEB pages: the first hex digit of sha256(host) below 8 is tuning. Fixed by the
     host, so every page of a site (and its template) falls in the same half."""
@@ -196,13 +211,16 @@ def load_aeb(bench_dir: Path) -> list[Page]:
     truth_path = bench_dir / "aeb" / "ground-truth.json"
     if not truth_path.is_file():
         return []
+    titles_path = PAGES_DIR / "aeb-titles.json"
+    titles = json.loads(titles_path.read_text("utf-8")) if titles_path.is_file() else {}
     pages = []
     for digest, truth in sorted(json.loads(truth_path.read_text("utf-8")).items()):
         raw = gzip.decompress((bench_dir / "aeb" / "html" / f"{digest}.html.gz").read_bytes())
         body = truth["articleBody"]
         name = f"aeb/{(urlsplit(truth['url']).hostname or '')}-{digest[:8]}"
+        title = (titles.get(digest) or {}).get("title")
         pages.append(
-            Page(name, f"aeb:{aeb_half(truth['url'])}", raw, truth["url"], body, passages(body), [], None, None)
+            Page(name, f"aeb:{aeb_half(truth['url'])}", raw, truth["url"], body, passages(body), [], title, None)
         )
     return pages
 
@@ -359,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", action="store_true", help="list every tuning-half miss, page by page")
     parser.add_argument("--show-heldout", action="store_true", help="with --pages, list held-out misses too")
     parser.add_argument("--repeat", type=int, default=1, help="time each page this many times, keep the fastest")
+    parser.add_argument("--extra-dir", type=Path, help="also score pages kept outside the repository, reported apart")
     args = parser.parse_args(argv)
     if args.whole_page:
         extract_mod.CONTAINER_FIRST = False
@@ -369,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     groups = {
         "Chinese pages (shared bench, fixtures)": [p for p in pages if not p.source.startswith("aeb:")],
         "AEB pages (mostly English, split by site)": [p for p in pages if p.source.startswith("aeb:")],
+        "Extra pages (--extra-dir, outside the repository)": load_extra(args.extra_dir) if args.extra_dir else [],
     }
     every: dict[str, tuple[Score, Score]] = {}
     for group, members in groups.items():
