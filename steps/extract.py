@@ -85,10 +85,9 @@ GENERIC_BODY_XPATHS = (
     "//div[contains(@class,'pages_content') or @id='UCAP-CONTENT']",
     "//div[@id='content' or @class='content' or @id='text' or @class='text']",
 )
-TITLE_META_XPATHS = (
-    "//meta[@name='ArticleTitle']/@content",
-    "//meta[@property='og:title']/@content",
-)
+CMS_TITLE_XPATH = "//meta[@name='ArticleTitle']/@content"  # TRS and kin: the CMS's own title field
+SOCIAL_TITLE_XPATH = "//meta[@property='og:title']/@content"  # written for sharing: often not the heading
+TITLE_META_XPATHS = (CMS_TITLE_XPATH, SOCIAL_TITLE_XPATH)
 _TITLE_CLASS = (
     "[contains(concat(' ', normalize-space(@class), ' '), ' title ') or @id='title' or @class='tit'"
     " or contains(@class,'article-title') or contains(@class,'article_title')]"
@@ -191,6 +190,15 @@ def word_chars(text: str) -> int:
 
 def _squash(text: str) -> str:
     return _WS.sub("", text)
+
+
+_QUOTES = str.maketrans({c: "'" for c in "‘’‚‛"} | {c: '"' for c in "“”„‟«»"})
+
+
+def _fold(text: str) -> str:
+    """For comparing title candidates: whitespace removed, case and curly quotes folded (og:title often
+    carries straight quotes where the heading prints curly ones)."""
+    return _squash(text).casefold().translate(_QUOTES)
 
 
 def repair_stray_closers(html: str) -> tuple[str, bool]:
@@ -348,14 +356,26 @@ def printed_head(page_title: str, stripped: str, printed: str) -> str:
     return stripped
 
 
+def _meta_titles(tree: etree._Element, xpath: str, squashed_page: str, site_parts: set[str]) -> list[str]:
+    titles = []
+    for value in _XPATH[xpath](tree):
+        title = _one_line(str(value))
+        if title and _squash(title) == squashed_page:  # og:title sometimes repeats <title> with its suffix
+            title = strip_title_suffix(title)
+        if title and 4 <= len(title) <= MAX_TITLE_CHARS and _squash(title) not in site_parts:
+            titles.append(title)
+    return titles
+
+
 def find_title(tree: etree._Element, page_title: str | None, page_text: str = "") -> str | None:
     """The article heading, complete and without its subtitle.
 
-    The CMS's title field (``ArticleTitle``, og:title) wins; then a heading that appears in ``<title>`` (the
-    longest such, never a part of ``<title>`` that is the site name, such as an ``<h1>`` logo; for an
-    ``<h1>`` with a subtitle, its first line); then the first ``<h1>``, then the first element whose class
-    names a title and which is no link; then ``<title>`` minus suffix. A heading cut with "..." is
-    completed from og:title or ``<title>``.
+    The CMS's title field (``ArticleTitle``) wins; then a heading that appears in ``<title>`` or og:title
+    (the longest such, never a part of ``<title>`` that is the site name, such as an ``<h1>`` logo; for an
+    ``<h1>`` with a subtitle, its first line); then og:title, which is written for sharing and may differ
+    from what the page prints; then the first ``<h1>``, then the first element whose class names a title
+    and which is no link; then ``<title>`` minus suffix. A heading cut with "..." is completed from
+    og:title or ``<title>``.
 
     ``page_text`` (the body's text) is evidence about ``<title>``: a ``<title>`` the page never prints is no
     article heading (科普中国-辟谣文章 names the site and the column), so a title-class element is preferred
@@ -369,13 +389,13 @@ def find_title(tree: etree._Element, page_title: str | None, page_text: str = ""
     unprinted = bool(printed) and stripped_page is not None and _squash(stripped_page) not in printed
     if page_title and stripped_page:
         stripped_page = printed_head(page_title, stripped_page, printed)
-    metas = [t for xp in TITLE_META_XPATHS for v in _XPATH[xp](tree) if (t := _one_line(str(v)))]
-    complete_from = [strip_title_suffix(t) for t in metas] + ([stripped_page] if stripped_page else [])
-    for meta in metas:  # og:title sometimes repeats <title> with its suffix
-        if _squash(meta) == squashed_page:
-            meta = strip_title_suffix(meta)
-        if 4 <= len(meta) <= MAX_TITLE_CHARS and _squash(meta) not in site_parts and not ELLIPSIS.search(meta):
+    cms = _meta_titles(tree, CMS_TITLE_XPATH, squashed_page, site_parts)
+    social = _meta_titles(tree, SOCIAL_TITLE_XPATH, squashed_page, site_parts)
+    complete_from = [strip_title_suffix(t) for t in cms + social] + ([stripped_page] if stripped_page else [])
+    for meta in cms:
+        if not ELLIPSIS.search(meta):
             return meta
+    agree_with = [_fold(t) for t in (page_title, *social) if t]
     best: str | None = None
     first_heading: str | None = None
     first_loose: str | None = None
@@ -390,7 +410,7 @@ def find_title(tree: etree._Element, page_title: str | None, page_text: str = ""
             if squashed_page and _squash(text) == squashed_page:  # a copy of <title> (share widgets), suffix and all
                 text = strip_title_suffix(text)
             for candidate in (text, main):
-                if candidate and squashed_page and _squash(candidate) in squashed_page:
+                if candidate and any(_fold(candidate) in agreed for agreed in agree_with):
                     if best is None or len(candidate) > len(best):
                         best = candidate
                     break
@@ -401,8 +421,13 @@ def find_title(tree: etree._Element, page_title: str | None, page_text: str = ""
                     first_heading = text
                 elif first_loose is None and xp == LOOSE_HEADING_XPATH:
                     first_loose = text
+    if best:
+        return _complete(best, complete_from)
+    for meta in social:
+        if not ELLIPSIS.search(meta):
+            return meta
     site_like = stripped_page is None or bool(SITE_WORDS.search(stripped_page)) or unprinted
-    chosen = best or first_heading or (first_loose if site_like else None) or stripped_page
+    chosen = first_heading or (first_loose if site_like else None) or stripped_page
     return _complete(chosen, complete_from) if chosen else None
 
 

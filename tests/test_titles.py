@@ -85,3 +85,31 @@ def test_title_class_heading_when_page_title_is_never_printed() -> None:
     )
     assert title_with_text(html) == "徒手抓子弹真的存在吗？"
     assert title_of(html) == "科普中国-辟谣文章"  # without the evidence, as before
+
+
+def test_heading_that_agrees_with_page_title_wins_over_a_different_og_title() -> None:
+    # og:title is written for sharing; the reader sees the <h1>, which <title> repeats.
+    html = (
+        "<html><head><title>Taylor Swift is allowed to play her music at the AMAs after all - BBC News</title>"
+        "<meta property='og:title' content=\"Taylor Swift's AMA row seems to be over\"></head><body>"
+        "<h1>Taylor Swift is allowed to play her music at the AMAs after all</h1><p>Text.</p></body></html>"
+    )
+    assert title_of(html) == "Taylor Swift is allowed to play her music at the AMAs after all"
+
+
+def test_heading_agrees_with_og_title_despite_curly_quotes() -> None:
+    html = (
+        "<html><head><title>Latest news</title>"
+        "<meta property='og:title' content=\"'We had some issues,' exec says on Disney+ glitches\"></head><body>"
+        "<h1>Other story in a sidebar teaser</h1>"
+        "<h1>\u2018We had some issues,\u2019 exec says on Disney+ glitches</h1><p>Text.</p></body></html>"
+    )
+    assert title_of(html) == "\u2018We had some issues,\u2019 exec says on Disney+ glitches"
+
+
+def test_cms_title_field_still_wins() -> None:
+    html = (
+        f"<html><head><title>栏目首页_某某党建网</title><meta name='ArticleTitle' content='{FULL}'></head>"
+        "<body><h1>栏目首页</h1><p>正文</p></body></html>"
+    )
+    assert title_of(html) == FULL
