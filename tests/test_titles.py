@@ -113,3 +113,12 @@ def test_cms_title_field_still_wins() -> None:
         "<body><h1>栏目首页</h1><p>正文</p></body></html>"
     )
     assert title_of(html) == FULL
+
+
+def test_printed_h1_wins_over_a_social_og_title_when_neither_agrees_with_page_title() -> None:
+    html = (
+        "<html><head><title>The Real Deal</title>"
+        "<meta property='og:title' content='WeWork employees to be laid off this week'></head><body>"
+        "<h1>Major WeWork layoffs to begin today</h1><p>Text.</p></body></html>"
+    )
+    assert title_of(html) == "Major WeWork layoffs to begin today"
