@@ -21,7 +21,8 @@ Pages come from three places, each page tagged with its *source*:
 
 * ``extra:<dir>`` (only with ``--extra-dir DIR``): pages kept outside the repository in ``DIR/<dir>/``, same
   layout; third-party pages fetched by a developer may not be committed, yet they can check, once, how the
-  rules fare on pages none of them was written from. They are reported apart, in neither half.
+  rules fare on pages none of them was written from. They are reported as a group of their own, split into
+  halves by source like the rest.
 
 ``bench/extraction-pages/split.json`` assigns every source to the **tuning** or the **held-out** half. The
 split was fixed by source before any rule was written against it, so that a rule tuned on some pages is

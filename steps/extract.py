@@ -356,6 +356,14 @@ def printed_head(page_title: str, stripped: str, printed: str) -> str:
     return stripped
 
 
+def _site_parts(tree: etree._Element, page_title: str) -> set[str]:
+    """The parts of ``<title>`` after its first that name a column or the site (``文章标题_栏目_站点``), less
+    any part the page's title metadata names: ``站点 | 文章标题`` puts the site first, and its
+    ``ArticleTitle`` tells which part is the article's."""
+    declared = {_squash(str(v)) for xp in TITLE_META_XPATHS for v in _XPATH[xp](tree)}
+    return {p for p in map(_squash, title_parts(page_title)[1:]) if p not in declared}
+
+
 def _meta_titles(tree: etree._Element, xpath: str, squashed_page: str, site_parts: set[str]) -> list[str]:
     titles = []
     for value in _XPATH[xpath](tree):
@@ -384,7 +392,7 @@ def find_title(tree: etree._Element, page_title: str | None, page_text: str = ""
     prints is taken (printed_head).
     """
     squashed_page = _squash(page_title or "")
-    site_parts = {_squash(p) for p in title_parts(page_title or "")[1:]}
+    site_parts = _site_parts(tree, page_title or "")
     stripped_page = strip_title_suffix(page_title) if page_title else None
     printed = _squash(page_text)
     unprinted = bool(printed) and stripped_page is not None and _squash(stripped_page) not in printed

@@ -122,3 +122,16 @@ def test_printed_h1_wins_over_a_social_og_title_when_neither_agrees_with_page_ti
         "<h1>Major WeWork layoffs to begin today</h1><p>Text.</p></body></html>"
     )
     assert title_of(html) == "Major WeWork layoffs to begin today"
+
+
+def test_site_first_page_title_does_not_hide_the_declared_article_title() -> None:
+    # 信息公开 pages of a county government: <title>站点 | 文章标题</title>, ArticleTitle names the article.
+    html = (
+        "<html><head><title>万载县人民政府 | 万载县2015年国民经济和社会发展统计公报</title>"
+        "<meta name='SiteName' content='万载县人民政府'>"
+        "<meta name='ArticleTitle' content='万载县2015年国民经济和社会发展统计公报'></head><body>"
+        "<div class='site-title'>万载县人民政府</div>"
+        "<h1 class='article-title'>万载县2015年国民经济和社会发展统计公报</h1>"
+        "<div>发布日期：2017-05-15 10:49:00</div><p>2015年，全县人民……</p></body></html>"
+    )
+    assert title_of(html) == "万载县2015年国民经济和社会发展统计公报"
