@@ -41,7 +41,14 @@ from lxml import etree
 
 from steps.blocks import drop_link_blocks
 from steps.clean import clean_text, is_spam_block, strip_pinyin
-from steps.dates import find_published_date, header_date, htmldate_date, htmldate_document
+from steps.dates import (
+    date_in_text,
+    find_published_date,
+    header_date,
+    htmldate_date,
+    htmldate_document,
+    visible_text,
+)
 from steps.furniture import remove_furniture
 
 MIN_TEXT_CHARS = 50  # fewer letters/digits than this is not an article
@@ -667,11 +674,15 @@ def extract_article(
 
     # html="" tells find_published_date that ``zone`` is the info zone (a bare date there is the byline's)
     # and keeps htmldate out of it; htmldate then runs here on the page itself, only when nothing else dated it.
-    published = find_published_date(cut_at_body(zone, body), url, html="")
+    zone_text = cut_at_body(zone, body)
+    published = find_published_date(zone_text, url, html="")
     in_header = header_date(header_area(page_text, title, body))
     if in_header and (
         published is None
         or (published.date() == in_header.date() and (published.hour, published.minute, published.second) == (0, 0, 0))
+        # a bare day after the heading that is later than the header's labelled one dates something the page
+        # links to (关联稿件: a later 图文解读), not the page
+        or (in_header < published and date_in_text(visible_text(zone_text)) is None)
     ):
         published = in_header  # the header's 发布日期 with its time of day, rather than the URL's bare day
     published = (

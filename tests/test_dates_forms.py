@@ -84,3 +84,28 @@ def test_htmldate_last_resort_skips_dated_lists() -> None:
 def test_extract_finds_no_sidebar_date_for_an_undated_article() -> None:
     art = extract_article(page("", tail=RELATED), "http://www.example.gov.cn/art/12345.html")
     assert art.published_at is None
+
+
+def test_labelled_header_date_beats_a_later_related_link_date_after_the_heading() -> None:
+    # A county 信息公开 page: 生成日期 in the metadata box above the heading; between heading and body a
+    # 关联稿件 link to a later 图文解读, with its own day.
+    html = (
+        "<html><head><title>万载县2022年国民经济和社会发展统计公报</title></head><body>"
+        "<table><tr><td>索 引 号：</td><td>014742224A/2023-0043406</td></tr>"
+        "<tr><td>生成日期：</td><td>2023-05-11</td></tr><tr><td>公开方式：</td><td>主动公开</td></tr></table>"
+        "<h1>万载县2022年国民经济和社会发展统计公报</h1><div>访问量：1632</div>"
+        "<ul><li>关联稿件：<a href='/t/1.html'>图文解读：《万载县2022年国民经济和社会发展统计公报》</a>"
+        "<span>2023-07-12</span></li></ul>"
+        f"<div class='article'>{BODY}</div></body></html>"
+    )
+    found = extract_article(html, "http://www.example.gov.cn/art/1.html").published_at
+    assert found is not None and found.date() == date(2023, 5, 11)
+
+
+def test_bare_byline_day_beats_a_later_today_banner() -> None:
+    # The other way round: a labelled "today" banner later than the byline's bare day must not win.
+    html = page("<div>日期：2024年11月26日 星期二</div>", title="区委组织部开展主题党日活动").replace(
+        "<div class='article'>", "<div>王婉 2024年10月16日09:29</div><div class='article'>"
+    )
+    found = extract_article(html, "http://www.example.gov.cn/art/2.html").published_at
+    assert found is not None and found.date() == date(2024, 10, 16)
