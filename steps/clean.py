@@ -279,6 +279,8 @@ def is_boilerplate(line: str, kept_lines: int = 0) -> bool:
     cells = _cells(line)
     if not cells:
         return True  # a row of empty cells
+    if len(cells) > 1 and not line.startswith(("|", "｜")) and _is_furniture(line, kept_lines):
+        return True  # a "|" inside a line of text (下一篇：“养新”党建|支部风采…) makes no table row
     if kept_lines < HEAD_LINES and not line.startswith(("|", "｜")) and is_nav_bar(line):
         return True
     if (

@@ -198,3 +198,11 @@ def test_single_cell_table_rows_are_unwrapped() -> None:
     assert clean_text("| 本报讯 区纪委监委近日组织新任科级干部开展廉政教育活动。 |").text == (
         "本报讯 区纪委监委近日组织新任科级干部开展廉政教育活动。"
     )
+
+
+def test_a_bar_inside_a_line_of_text_makes_no_table_row() -> None:
+    # A next-article link whose title holds a "|": the whole line is the 下一篇 furniture, whatever its cells.
+    assert is_boilerplate("下一篇：“养新”党建|支部风采：学科竞赛，筑梦育新人[ 05-23 ]", kept_lines=20)
+    # A table row is still judged cell by cell: a real cell of text keeps it.
+    assert not is_boilerplate("| 下一篇：某某 | 全县实现生产总值262.6亿元，同比增长5.3％。 |", kept_lines=20)
+    assert not is_boilerplate("警示教育 | 浙江省纪委监委公开通报5起违反中央八项规定精神问题", kept_lines=20)
