@@ -412,10 +412,13 @@ def find_title(tree: etree._Element, page_title: str | None, page_text: str = ""
         if not ELLIPSIS.search(meta):
             return meta
     agree_with = [_fold(t) for t in (page_title, *social) if t]
+    complete = {_fold(t) for t in complete_from}  # <title> and og:title without their suffixes
     best: str | None = None
     first_heading: str | None = None
     first_loose: str | None = None
     for xp in (*HEADING_XPATHS, LOOSE_HEADING_XPATH):
+        if (best and _fold(best) in complete) or (xp == LOOSE_HEADING_XPATH and (best or first_heading)):
+            break  # nothing longer can agree; loose headings only stand in for a missing heading
         for node in _XPATH[xp](tree):
             text = _one_line(node.text_content())
             if not text or not 4 <= len(text) <= MAX_TITLE_CHARS or _squash(text) in site_parts:
@@ -597,10 +600,10 @@ def _drop_title_line(text: str, title: str | None) -> str:
         return text
     lines = text.split("\n")
     target = _squash(title)
-    for i, line in enumerate(lines[:3]):
-        if _squash(line.strip("|")) == target:
-            return "\n".join(lines[:i] + lines[i + 1 :])
-    return text
+    # every copy among the first lines: templates print the heading twice (a title and a "subtitle" box
+    # that repeats it), and a copy left there would be taken for the body's start
+    head = [line for line in lines[:3] if _squash(line.strip("|")) != target]
+    return "\n".join(head + lines[3:])
 
 
 def extract_article(

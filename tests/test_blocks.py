@@ -87,7 +87,22 @@ def test_the_counts_of_one_pass_are_those_of_each_element_read_alone() -> None:
     counts = count_tree(tree)
     for el in tree.iter():
         links = [a for a in el.iter("a") if not a.get("href", "").endswith((".pdf", ".docx", ".xls"))]
-        squash = "".join(el.text_content().split())
-        assert counts[el].chars == len(squash)
+        assert counts[el].chars == letters(el.text_content())
         assert counts[el].links == len(links)
-        assert counts[el].link_chars == sum(len("".join(a.text_content().split())) for a in links)
+        assert counts[el].link_chars == sum(letters(a.text_content()) for a in links)
+
+
+def letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def test_dates_and_bullets_beside_a_link_are_no_text_outside_it() -> None:
+    # Sohu's 相关新闻: "<li><span>09-03-06</span>·<a>short headline</a></li>"; counted as characters, the
+    # date and bullet put each entry below the headline link density and the list stayed.
+    items = "".join(
+        f"<li><span>09-0{i}-06</span>·<a href='/n{i}.shtml'>布兰妮复出巡演疑假唱{i}</a></li>" for i in range(1, 6)
+    )
+    tree = parse_html(f"<html><body>{ARTICLE}<div class='list14'><ul>{items}</ul></div></body></html>")
+    assert is_headline_list(tree.xpath("//div[@class='list14']/ul")[0])
+    drop_link_blocks(tree)
+    assert "布兰妮" not in tree.text_content() and "守护母亲河" in tree.text_content()

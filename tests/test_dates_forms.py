@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from steps.clean import is_boilerplate
 from steps.dates import arabic_dates, header_date, htmldate_document, split_date
-from steps.extract import extract_article
+from steps.extract import _drop_title_line, extract_article
 
 BODY = "".join(
     f"<p>第{i}段：区委组织部组织全体党员干部开展主题党日活动，深入学习党的二十届三中全会精神，"
@@ -109,3 +110,35 @@ def test_bare_byline_day_beats_a_later_today_banner() -> None:
     )
     found = extract_article(html, "http://www.example.gov.cn/art/2.html").published_at
     assert found is not None and found.date() == date(2024, 10, 16)
+
+
+def test_heading_printed_twice_is_no_body_start_and_its_info_line_dates_the_page() -> None:
+    # A school's 党建 column (PowerEasy-style): <h2 class=title> and a "subtitle" <h3> repeating it, then
+    # 文章来源：作者：发布时间：… ; left in the body, the repeated heading was taken for the body's start
+    # and the info zone before it was empty.
+    title = "献礼建党百年 凝聚奋斗力量 ——我校金笛老师荣获微型党课比赛一等奖"
+    html = (
+        f"<html><head><title>{title}--党建引领-某某中学</title></head><body><div class='printArea'>"
+        f"<h2 class='title'>{title}</h2><h3 class='subTitle'><span>{title}</span></h3>"
+        "<div class='property'><span>文章来源：</span> <span>作者：</span> <span>发布时间：2021年03月31日</span>"
+        " <span>点击数：12 次</span></div>"
+        f"<div class='conTxt'>{BODY}</div></div></body></html>"
+    )
+    art = extract_article(html, "http://www.example.edu.cn/Item/13033.aspx")
+    assert art.published_at is not None and art.published_at.date() == date(2021, 3, 31)
+    assert title.replace(" ", "") not in art.text.replace(" ", "")
+    assert "文章来源" not in art.text
+
+
+def test_every_copy_of_the_heading_at_the_body_head_goes() -> None:
+    heading = "献礼建党百年 凝聚奋斗力量"
+    body = f"{heading}\n献礼建党百年  凝聚奋斗力量\n为热烈庆祝中国共产党百年华诞……\n{heading}"
+    assert _drop_title_line(body, "献礼建党百年 凝聚奋斗力量").split("\n") == [
+        "为热烈庆祝中国共产党百年华诞……",
+        "献礼建党百年 凝聚奋斗力量",  # further down it is a sentence of the article, quoted
+    ]
+
+
+def test_info_line_with_an_article_source_label_is_furniture() -> None:
+    assert is_boilerplate("文章来源： 作者： 发布时间：2021年03月31日 点击数：", kept_lines=0)
+    assert is_boilerplate("稿件来源：市委组织部 发布日期：2024-05-16", kept_lines=1)
