@@ -129,6 +129,33 @@ def _is_list(el: etree._Element) -> bool:
     return el.tag == "div" and sum(isinstance(c.tag, str) for c in el) >= LIST_MIN_ITEMS
 
 
+_INLINE_TAGS = frozenset(("a", "b", "strong", "font", "span", "em", "i"))
+
+
+def headline_runs(node: etree._Element, counts: dict[etree._Element, Counts]) -> list[etree._Element]:
+    """Headline links that follow one another as lines of ``node`` (``<a>…</a><br><b><a>…</a></b><br>``),
+    LIST_MIN_ITEMS or more in a run: a related-news list without list markup, as older CMSs print one at
+    the foot of the body. Between them only ``<br>`` and no letters: a link with text around it is part of
+    a sentence."""
+    found: list[etree._Element] = []
+    run: list[etree._Element] = []
+    for child in node:
+        if not isinstance(child.tag, str):
+            continue
+        c = counts[child]
+        if child.tag in _INLINE_TAGS and _is_headline_item(c) and c.link_chars == c.chars:
+            run.append(child)
+        elif child.tag != "br":
+            run = []
+        if _chars(child.tail):
+            run = []
+        elif len(run) == LIST_MIN_ITEMS and run[-1] is child:
+            found.extend(run)
+        elif len(run) > LIST_MIN_ITEMS and run[-1] is child:
+            found.append(child)
+    return found
+
+
 def drop_link_blocks(tree: etree._Element) -> int:
     """Remove headline lists and menus (with their labels) and link-only lines from ``tree`` in place; how
     many blocks were removed."""
@@ -137,6 +164,8 @@ def drop_link_blocks(tree: etree._Element) -> int:
     doomed = lists + [label for n in lists if (label := list_label(n)) is not None]
     leaves = (el for el in counts if el.tag in ("p", "div") and counts[el].links)
     doomed += [el for el in leaves if is_link_line(el, counts)]
+    lined = (el for el in counts if el.tag in ("p", "div", "td") and counts[el].links >= LIST_MIN_ITEMS)
+    doomed += [link for el in lined for link in headline_runs(el, counts)]
     marked = set(doomed)
     removed = 0
     for node in doomed:

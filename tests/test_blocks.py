@@ -106,3 +106,21 @@ def test_dates_and_bullets_beside_a_link_are_no_text_outside_it() -> None:
     assert is_headline_list(tree.xpath("//div[@class='list14']/ul")[0])
     drop_link_blocks(tree)
     assert "布兰妮" not in tree.text_content() and "守护母亲河" in tree.text_content()
+
+
+def test_headline_links_on_lines_of_their_own_go_even_without_list_markup() -> None:
+    # 人民网, 2009: after the body, related articles as bold links separated by <br>.
+    line = "<b><a href='http://politics.example.cn/GB/{i}.html'><font color='#0000ff'>{text}</font></a></b><br><br>"
+    run = "".join(line.format(i=i, text=f"相关评论第{i}篇：计件反腐是指标思维下的政绩") for i in range(1, 5))
+    tree = parse_html(f"<html><body><div id='p_content'>{ARTICLE}<br><br>{run}</div></body></html>")
+    drop_link_blocks(tree)
+    text = tree.text_content()
+    assert "计件反腐" not in text and "守护母亲河" in text
+
+
+def test_links_inside_sentences_are_no_run() -> None:
+    links = "、".join(f"<a href='/d{i}.html'>关于进一步加强基层党组织建设的第{i}号通知</a>" for i in range(1, 5))
+    html = f"<html><body><div id='c'><p>请各单位认真学习{links}等文件精神。</p>{ARTICLE}</div></body></html>"
+    tree = parse_html(html)
+    drop_link_blocks(tree)
+    assert "第4号通知" in tree.text_content()
