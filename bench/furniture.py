@@ -96,6 +96,21 @@ def bench_sites(bench_dir: Path) -> dict[str, list[SitePage]]:
     return {site: pages for site, pages in by_host.items() if len(pages) >= 2}
 
 
+def extra_sites(extra_dir: Path) -> dict[str, list[SitePage]]:
+    """Pages kept outside the repository (bench/extraction.py --extra-dir), one site per host, or per the
+    page id's first part where a page has no URL (``sxyz-party-day-2021-06`` -> ``sxyz``)."""
+    by_site: dict[str, list[SitePage]] = defaultdict(list)
+    for meta_path in sorted(extra_dir.glob("*/*.json")):
+        meta = json.loads(meta_path.read_text("utf-8"))
+        url = meta.get("url") or f"http://{meta_path.stem.split('-')[0]}.invalid/"
+        site = urlsplit(url).hostname or meta_path.stem
+        raw = meta_path.with_suffix(".html").read_bytes()
+        by_site[f"extra:{site}"].append(
+            SitePage(meta_path.stem, extract(raw, url), meta["must_contain"], meta["must_not_contain"])
+        )
+    return {site: pages for site, pages in by_site.items() if len(pages) >= 2}
+
+
 def report(site: str, pages: list[SitePage]) -> tuple[int, int]:
     """Print one site's figures; (lines removed, article lines removed)."""
     removed_total = wrong = 0
@@ -123,12 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bench-dir", type=Path, default=ROOT.parent / "shared" / "extraction-bench")
     parser.add_argument("--plain", action="store_true", help="learn from plain trafilatura output instead")
+    parser.add_argument("--extra-dir", type=Path, help="also the sites of pages kept outside the repository")
     args = parser.parse_args(argv)
     global PLAIN
     PLAIN = args.plain
     sites = replica_sites()
     if args.bench_dir.is_dir():
         sites |= bench_sites(args.bench_dir)
+    if args.extra_dir:
+        sites |= extra_sites(args.extra_dir)
     totals = [report(site, pages) for site, pages in sites.items()]
     print(f"\nall sites: {sum(t[0] for t in totals)} lines removed, {sum(t[1] for t in totals)} of them article text")
     return 0
