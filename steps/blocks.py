@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 from lxml import etree
 
+from steps.clean import is_spam_block
+
 HEADLINE_MIN_CHARS = 6  # shorter link texts are navigation words (首页, 更多), which trafilatura already drops
 HEADLINE_MAX_CHARS = 120  # English headlines run to 100 characters (the bench's AEB pages); Chinese ones to ~60
 LIST_MIN_ITEMS = 3
@@ -153,6 +155,8 @@ def headline_runs(node: etree._Element, counts: dict[etree._Element, Counts]) ->
             found.extend(run)
         elif len(run) > LIST_MIN_ITEMS and run[-1] is child:
             found.append(child)
+    if found and is_spam_block(" | ".join(link.text_content() for link in found)):
+        return []  # injected spam links (see drop_link_blocks)
     return found
 
 
@@ -166,6 +170,10 @@ def drop_link_blocks(tree: etree._Element) -> int:
     doomed += [el for el in leaves if is_link_line(el, counts)]
     lined = (el for el in counts if el.tag in ("p", "div", "td") and counts[el].links >= LIST_MIN_ITEMS)
     doomed += [link for el in lined for link in headline_runs(el, counts)]
+    # An injected block of spam links (hacked pages) is left to clean_text, which removes it and flags the
+    # page "spam_removed": the flag is how a hacked mirror is noticed, and counting letters made such
+    # "a | b | c" blocks menus.
+    doomed = [el for el in doomed if not is_spam_block(" | ".join(el.itertext()))]
     marked = set(doomed)
     removed = 0
     for node in doomed:

@@ -124,3 +124,16 @@ def test_links_inside_sentences_are_no_run() -> None:
     tree = parse_html(html)
     drop_link_blocks(tree)
     assert "第4号通知" in tree.text_content()
+
+
+SPAM = ["日韩精选无码", "天堂在线观看中文字幕", "日韩va中文字幕无码电影", "国产爆乳无码视频在线", "人妻精品久久无码区"]
+
+
+def test_injected_spam_links_are_left_for_clean_text_to_flag() -> None:
+    # A hacked mirror's SEO block: the "spam_removed" flag clean_text sets is how it is noticed.
+    inline = "| ".join(f"<a href='http://sp{i}.example.net/'>{t}</a>" for i, t in enumerate(SPAM))
+    listed = "".join(f"<li><a href='http://sp{i}.example.net/'>{t}</a></li>" for i, t in enumerate(SPAM))
+    for block in (f"<div class='links'>{inline}</div>", f"<ul class='links'>{listed}</ul>"):
+        tree = parse_html(f"<html><body>{ARTICLE}{block}</body></html>")
+        drop_link_blocks(tree)
+        assert "日韩精选无码" in tree.text_content(), block
