@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from steps.clean import is_spam_block
+from steps.clean import SPAM_HINT, is_spam_block
 
 HEADLINE_MIN_CHARS = 6  # shorter link texts are navigation words (首页, 更多), which trafilatura already drops
 HEADLINE_MAX_CHARS = 120  # English headlines run to 100 characters (the bench's AEB pages); Chinese ones to ~60
@@ -44,7 +44,9 @@ _BLOCK_CHILDREN = etree.XPath(".//p|.//div|.//table|.//ul|.//ol")
 def _chars(text: str | None) -> int:
     """Letters, of any script: the dates, bullets and brackets around a list entry's link ("09-03-06·",
     "[05-23]") are no text outside it, and counting them put short dated headlines below the link density."""
-    return len(_NOT_LETTER.sub("", text)) if text else 0
+    if not text or text.isspace():  # most text nodes are indentation: skip the regex
+        return 0
+    return len(_NOT_LETTER.sub("", text))
 
 
 class Counts(NamedTuple):
@@ -155,9 +157,13 @@ def headline_runs(node: etree._Element, counts: dict[etree._Element, Counts]) ->
             found.extend(run)
         elif len(run) > LIST_MIN_ITEMS and run[-1] is child:
             found.append(child)
-    if found and is_spam_block(" | ".join(link.text_content() for link in found)):
+    if found and SPAM_HINT.search(node.text_content()) and is_spam_block(" | ".join(a.text_content() for a in found)):
         return []  # injected spam links (see drop_link_blocks)
     return found
+
+
+def _is_spam_links(node: etree._Element) -> bool:
+    return bool(SPAM_HINT.search(node.text_content())) and is_spam_block(" | ".join(node.itertext()))
 
 
 def drop_link_blocks(tree: etree._Element) -> int:
@@ -173,7 +179,7 @@ def drop_link_blocks(tree: etree._Element) -> int:
     # An injected block of spam links (hacked pages) is left to clean_text, which removes it and flags the
     # page "spam_removed": the flag is how a hacked mirror is noticed, and counting letters made such
     # "a | b | c" blocks menus.
-    doomed = [el for el in doomed if not is_spam_block(" | ".join(el.itertext()))]
+    doomed = [el for el in doomed if not _is_spam_links(el)]
     marked = set(doomed)
     removed = 0
     for node in doomed:

@@ -142,6 +142,9 @@ SPAM_KEYWORDS = (
     "时时彩", "時時彩", "六合彩", "葡京", "威尼斯人", "真人娱乐", "棋牌", "体育投注", "bet365", "开户",
 )  # fmt: skip
 SPAM_SEPARATORS = re.compile(r"\s*[|｜]\s*")
+# A quick first look for is_spam_block's callers that hold big texts (link blocks): the keywords that are
+# no common substring of English words ("av" is in "have").
+SPAM_HINT = re.compile("|".join(re.escape(k) for k in SPAM_KEYWORDS if not k.isascii() or k == "bet365"))
 MIN_SPAM_SEGMENTS = 5
 MAX_SPAM_SEGMENT_CHARS = 30  # spam phrases are short; a table row of real sentences is not spam
 MIN_SPAM_SHARE = 0.5
