@@ -33,7 +33,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import lxml.html
 import trafilatura
@@ -382,6 +382,47 @@ def _meta_titles(tree: etree._Element, xpath: str, squashed_page: str, site_part
     return titles
 
 
+class _Headings(NamedTuple):
+    agreeing: str | None  # the longest heading that <title> or og:title contains
+    first_h1: str | None  # else the first <h1> that names no site
+    first_loose: str | None  # else the first title-class element that is no link
+
+
+def _headings(
+    tree: etree._Element, squashed_page: str, site_parts: set[str], agree_with: list[str], complete: set[str]
+) -> _Headings:
+    """The page's heading candidates, in document order of each kind (``<h1>``, title classes, ``<h2>``,
+    ``<h3>``, loose title classes); the search stops once nothing better can be found."""
+    best: str | None = None
+    first_heading: str | None = None
+    first_loose: str | None = None
+    for xp in (*HEADING_XPATHS, LOOSE_HEADING_XPATH):
+        if (best and _fold(best) in complete) or (xp == LOOSE_HEADING_XPATH and (best or first_heading)):
+            break  # nothing longer can agree; loose headings only stand in for a missing heading
+        for node in _XPATH[xp](tree):
+            text = _one_line(node.text_content())
+            if not text or not 4 <= len(text) <= MAX_TITLE_CHARS or _squash(text) in site_parts:
+                continue
+            if _INFO_MARK.match(text):
+                continue
+            main = _main_line(node) if xp == "//h1" else None
+            if squashed_page and _squash(text) == squashed_page:  # a copy of <title> (share widgets), suffix and all
+                text = strip_title_suffix(text)
+            for candidate in (text, main):
+                if candidate and any(_fold(candidate) in agreed for agreed in agree_with):
+                    if best is None or len(candidate) > len(best):
+                        best = candidate
+                    break
+            else:
+                if SITE_WORDS.search(text):
+                    continue
+                if first_heading is None and xp == "//h1":
+                    first_heading = text
+                elif first_loose is None and xp == LOOSE_HEADING_XPATH:
+                    first_loose = text
+    return _Headings(best, first_heading, first_loose)
+
+
 def find_title(tree: etree._Element, page_title: str | None, page_text: str = "") -> str | None:
     """The article heading, complete and without its subtitle.
 
@@ -413,33 +454,7 @@ def find_title(tree: etree._Element, page_title: str | None, page_text: str = ""
             return meta
     agree_with = [_fold(t) for t in (page_title, *social) if t]
     complete = {_fold(t) for t in complete_from}  # <title> and og:title without their suffixes
-    best: str | None = None
-    first_heading: str | None = None
-    first_loose: str | None = None
-    for xp in (*HEADING_XPATHS, LOOSE_HEADING_XPATH):
-        if (best and _fold(best) in complete) or (xp == LOOSE_HEADING_XPATH and (best or first_heading)):
-            break  # nothing longer can agree; loose headings only stand in for a missing heading
-        for node in _XPATH[xp](tree):
-            text = _one_line(node.text_content())
-            if not text or not 4 <= len(text) <= MAX_TITLE_CHARS or _squash(text) in site_parts:
-                continue
-            if _INFO_MARK.match(text):
-                continue
-            main = _main_line(node) if xp == "//h1" else None
-            if squashed_page and _squash(text) == squashed_page:  # a copy of <title> (share widgets), suffix and all
-                text = strip_title_suffix(text)
-            for candidate in (text, main):
-                if candidate and any(_fold(candidate) in agreed for agreed in agree_with):
-                    if best is None or len(candidate) > len(best):
-                        best = candidate
-                    break
-            else:
-                if SITE_WORDS.search(text):
-                    continue
-                if first_heading is None and xp == "//h1":
-                    first_heading = text
-                elif first_loose is None and xp == LOOSE_HEADING_XPATH:
-                    first_loose = text
+    best, first_heading, first_loose = _headings(tree, squashed_page, site_parts, agree_with, complete)
     printed_heading = best or first_heading
     if printed_heading:
         return _complete(printed_heading, complete_from)
