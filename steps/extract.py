@@ -363,18 +363,18 @@ def printed_head(page_title: str, stripped: str, printed: str) -> str:
     return stripped
 
 
-def _site_parts(tree: etree._Element, page_title: str) -> set[str]:
+def _site_parts(page_title: str, declared: list[str]) -> set[str]:
     """The parts of ``<title>`` after its first that name a column or the site (``文章标题_栏目_站点``), less
     any part the page's title metadata names: ``站点 | 文章标题`` puts the site first, and its
     ``ArticleTitle`` tells which part is the article's."""
-    declared = {_squash(str(v)) for xp in TITLE_META_XPATHS for v in _XPATH[xp](tree)}
-    return {p for p in map(_squash, title_parts(page_title)[1:]) if p not in declared}
+    named = {_squash(v) for v in declared}
+    return {p for p in map(_squash, title_parts(page_title)[1:]) if p not in named}
 
 
-def _meta_titles(tree: etree._Element, xpath: str, squashed_page: str, site_parts: set[str]) -> list[str]:
+def _meta_titles(values: list[str], squashed_page: str, site_parts: set[str]) -> list[str]:
     titles = []
-    for value in _XPATH[xpath](tree):
-        title = _one_line(str(value))
+    for value in values:
+        title = _one_line(value)
         if title and _squash(title) == squashed_page:  # og:title sometimes repeats <title> with its suffix
             title = strip_title_suffix(title)
         if title and 4 <= len(title) <= MAX_TITLE_CHARS and _squash(title) not in site_parts:
@@ -440,14 +440,15 @@ def find_title(tree: etree._Element, page_title: str | None, page_text: str = ""
     prints is taken (printed_head).
     """
     squashed_page = _squash(page_title or "")
-    site_parts = _site_parts(tree, page_title or "")
+    metas = {xp: [str(v) for v in _XPATH[xp](tree)] for xp in TITLE_META_XPATHS}  # read once
+    site_parts = _site_parts(page_title or "", metas[CMS_TITLE_XPATH] + metas[SOCIAL_TITLE_XPATH])
     stripped_page = strip_title_suffix(page_title) if page_title else None
     printed = _squash(page_text)
     unprinted = bool(printed) and stripped_page is not None and _squash(stripped_page) not in printed
     if page_title and stripped_page:
         stripped_page = printed_head(page_title, stripped_page, printed)
-    cms = _meta_titles(tree, CMS_TITLE_XPATH, squashed_page, site_parts)
-    social = _meta_titles(tree, SOCIAL_TITLE_XPATH, squashed_page, site_parts)
+    cms = _meta_titles(metas[CMS_TITLE_XPATH], squashed_page, site_parts)
+    social = _meta_titles(metas[SOCIAL_TITLE_XPATH], squashed_page, site_parts)
     complete_from = [strip_title_suffix(t) for t in cms + social] + ([stripped_page] if stripped_page else [])
     for meta in cms:
         if not ELLIPSIS.search(meta):
