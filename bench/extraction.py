@@ -1,8 +1,9 @@
-"""Extraction benchmark: extract_article beside plain trafilatura, on a tuning half and a held-out half.
+"""Extraction benchmark: extract_article beside plain trafilatura and newspaper3k, on tuning and held-out halves.
 
 Run from the repository root::
 
     .venv/bin/python bench/extraction.py [--bench-dir ../shared/extraction-bench] [--fallbacks] [--pages] [--repeat 5]
+    .venv/bin/python bench/extraction.py --extra-dir /work/pool [--only-extra] [--no-newspaper] --repeat 3
 
 Pages come from three places, each page tagged with its *source*:
 
@@ -22,13 +23,15 @@ Pages come from three places, each page tagged with its *source*:
 * ``extra:<dir>`` (only with ``--extra-dir DIR``): pages kept outside the repository in ``DIR/<dir>/``, same
   layout; third-party pages fetched by a developer may not be committed, yet they can check, once, how the
   rules fare on pages none of them was written from. They are reported as a group of their own, split into
-  halves by source like the rest.
+  halves by source like the rest, or, when ``DIR/split.json`` exists (the public pool that ``bench/pool.py``
+  builds), by each page's ``site`` as that file decides; then every source (repository) is also reported per
+  half on its own rows.
 
 ``bench/extraction-pages/split.json`` assigns every source to the **tuning** or the **held-out** half. The
 split was fixed by source before any rule was written against it, so that a rule tuned on some pages is
 judged on pages of other repositories and sites; a rule is kept only if the held-out half improves.
 
-Measures per half, for extract_article and for the plain library:
+Measures per half, for extract_article, the plain library and newspaper3k (one row each):
 
 * must_contain found / must_not_contain leaked (whitespace removed on both sides, as the bench README says);
   plain = ``trafilatura.extract(raw_bytes)`` with default settings;
@@ -39,7 +42,11 @@ Measures per half, for extract_article and for the plain library:
 * lines not in the truth: output lines of 25+ characters of which less than half is in the upstream ``text``
   (a nav line, a related headline, a disclaimer), over all output lines of 25+ characters;
 * CPU milliseconds per page (process time) of the text extraction, after an untimed warm-up on each side;
-  ``--repeat N`` keeps the fastest of N runs of each page (the machine is shared: slow runs are noise).
+  ``--repeat N`` keeps the fastest of N runs of each page (the machine is shared: slow runs are noise);
+  reported as p50, p99 (nearest rank: with fewer than 100 pages it is the slowest page) and max, and the
+  10 slowest pages of each group are listed with their size, beside the peers' CPU on the same page;
+* the issue's two hard lines per half: pages where trafilatura returns text and the project none, and pages
+  where htmldate has the right day and the project not.
 
 ``--whole-page`` gives trafilatura the whole page even when a body container matches (the setting before
 2026-11-26). ``--fallbacks`` runs extract_article with trafilatura's fallback extractors (``fast=False``, the setting
@@ -53,12 +60,13 @@ import gzip
 import hashlib
 import html as html_lib
 import json
+import math
 import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -68,6 +76,7 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 from htmldate import find_date  # noqa: E402
+from newspaper import Article as NewspaperArticle  # noqa: E402
 
 import steps.extract as extract_mod  # noqa: E402
 from steps.decode import decode_html  # noqa: E402
@@ -109,6 +118,7 @@ class Page:
     must_not_contain: list[str]
     title: str | None  # exact title, where known
     date: str | None  # YYYY-MM-DD, where the page prints one
+    half: Half | None = None  # fixed by a pool's own split.json (by site), else by the source in split.json
 
 
 @dataclass
@@ -135,6 +145,8 @@ class Score:
     output_lines: int = 0
     misses: list[str] = field(default_factory=list)
     dates: dict[str, str | None] = field(default_factory=dict)  # page name -> the day found
+    page_cpu: dict[str, float] = field(default_factory=dict)  # page name -> seconds (fastest of --repeat)
+    empty: set[str] = field(default_factory=set)  # pages where the extractor returned no text at all
 
 
 def _page(name: str, source: str, meta_path: Path, truth: dict[str, str | None]) -> Page:
@@ -179,12 +191,21 @@ def load_pages(bench_dir: Path, fixture_dir: Path) -> list[Page]:
 def load_extra(extra_dir: Path) -> list[Page]:
     """Pages kept outside the repository (``--extra-dir``), in the shared bench's layout plus ``published`` and
     ``title_truth``: ``<extra>/<source>/<id>.html + .json``. Third-party pages a developer fetched may not be
-    committed; measured here, they are a check on pages no rule was written from."""
-    return [
-        _page(f"{source_dir.name}/{meta_path.stem}", f"extra:{source_dir.name}", meta_path, {})
-        for source_dir in sorted(p for p in extra_dir.iterdir() if p.is_dir())
-        for meta_path in sorted(source_dir.glob("*.json"))
-    ]
+    committed; measured here, they are a check on pages no rule was written from.
+
+    A pool with its own ``<extra>/split.json`` (bench/pool.py writes one) splits by *site*: each page's JSON
+    names its ``site`` and the pool's split gives that site's half, fixed before any rule was written."""
+    pool_split = extra_dir / "split.json"
+    decided = json.loads(pool_split.read_text("utf-8")).get("decided", {}) if pool_split.is_file() else {}
+    pages = []
+    for source_dir in sorted(p for p in extra_dir.iterdir() if p.is_dir()):
+        for meta_path in sorted(source_dir.glob("*.json")):
+            page = _page(f"{source_dir.name}/{meta_path.stem}", f"extra:{source_dir.name}", meta_path, {})
+            site = json.loads(meta_path.read_text("utf-8")).get("site")
+            if decided:
+                page.half = decided[site]["half"] if site in decided else "unassigned"
+            pages.append(page)
+    return pages
 
 
 def aeb_half(url: str) -> str:
@@ -226,10 +247,12 @@ def load_aeb(bench_dir: Path) -> list[Page]:
     return pages
 
 
-def half_of(source: str, split: dict[str, list[str]]) -> Half:
+def half_of(page: Page, split: dict[str, list[str]]) -> Half:
+    if page.half is not None:
+        return page.half
     halves: tuple[Half, Half] = ("tuning", "heldout")
     for half in halves:
-        if source in split[half]:
+        if page.source in split[half]:
             return half
     return "unassigned"
 
@@ -245,6 +268,22 @@ def run_project(page: Page) -> Output:
 
 def run_plain(page: Page) -> Output:
     return Output(trafilatura.extract(page.raw) or "")
+
+
+def run_newspaper(page: Page) -> Output:
+    """newspaper3k's plain article extraction (no download: the saved page is its input). Chinese pages are
+    parsed with ``language="zh"`` (its Chinese stopwords and jieba segmentation score the paragraphs); AEB pages
+    keep the default, which reads the page's own language declaration."""
+    decoded = decode_html(page.raw).text
+    language = {} if page.source.startswith("aeb:") else {"language": "zh"}
+    art = NewspaperArticle(page.url, fetch_images=False, memoize_articles=False, **language)
+    try:
+        art.download(input_html=decoded)
+        art.parse()
+    except Exception:  # newspaper raises on pages it cannot parse: that is an empty extraction
+        return Output("")
+    day = art.publish_date.date().isoformat() if art.publish_date else None
+    return Output(art.text or "", art.title or None, day)
 
 
 def plain_meta(page: Page) -> Output:
@@ -263,48 +302,69 @@ WARMUP_PAGES = 3  # untimed first calls: imports, dictionaries and caches load o
 
 def score(
     pages: list[Page], run: Callable[[Page], Output], meta: Callable[[Page], Output] | None = None, repeat: int = 1
-) -> Score:
-    s = Score()
+) -> dict[str, Score]:
+    """Each page's own Score (``total`` adds them up), so that one run serves every grouping: half, source."""
     for page in pages[:WARMUP_PAGES]:
         run(page)
+    scores = {}
     for page in pages:
         times = []
         for _ in range(repeat):  # the fastest of several runs: the machine is shared, slow runs are noise
             start = time.process_time()
             out = run(page)
             times.append(time.process_time() - start)
-        s.cpu += min(times)
-        s.pages += 1
         if meta is not None:
             extra = meta(page)
             out.title, out.date = extra.title, extra.date
-        text = squash(out.text)
-        if page.truth_text:
-            s.f1.append(f1(out.text, page.truth_text))
-            extra_found, lines = extra_lines(out.text, page.truth_text)
-            s.extra_lines += len(extra_found)
-            s.output_lines += lines
-        hits = sum(squash(m) in text for m in page.must_contain)
-        leaked = [m for m in page.must_not_contain if squash(m) in text]
-        s.hits += hits
-        s.musts += len(page.must_contain)
-        s.leaks += len(leaked)
-        s.nots += len(page.must_not_contain)
-        if hits < len(page.must_contain) or leaked:
-            s.misses.append(f"{page.name}: body {hits}/{len(page.must_contain)}, leaked {leaked}")
-        if page.title:
-            s.titles_known += 1
-            if out.title and squash(out.title) == squash(page.title):
-                s.titles_ok += 1
+        scores[page.name] = score_page(page, out, min(times))
+    return scores
+
+
+def score_page(page: Page, out: Output, cpu: float) -> Score:
+    s = Score(cpu=cpu, pages=1, page_cpu={page.name: cpu}, dates={page.name: out.date})
+    if not out.text.strip():
+        s.empty.add(page.name)
+    text = squash(out.text)
+    if page.truth_text:
+        s.f1.append(f1(out.text, page.truth_text))
+        extra_found, lines = extra_lines(out.text, page.truth_text)
+        s.extra_lines += len(extra_found)
+        s.output_lines += lines
+    hits = sum(squash(m) in text for m in page.must_contain)
+    leaked = [m for m in page.must_not_contain if squash(m) in text]
+    s.hits, s.musts = hits, len(page.must_contain)
+    s.leaks, s.nots = len(leaked), len(page.must_not_contain)
+    if hits < len(page.must_contain) or leaked:
+        s.misses.append(f"{page.name}: body {hits}/{len(page.must_contain)}, leaked {leaked}")
+    if page.title:
+        s.titles_known += 1
+        if out.title and squash(out.title) == squash(page.title):
+            s.titles_ok += 1
+        else:
+            s.misses.append(f"{page.name}: title {out.title!r} != {page.title!r}")
+    if page.date:
+        s.dates_known += 1
+        if out.date == page.date:
+            s.dates_ok += 1
+        else:
+            s.misses.append(f"{page.name}: date {out.date} != {page.date}")
+    return s
+
+
+def total(scores: Iterable[Score]) -> Score:
+    """The sum of page Scores: counts add, lists and maps join."""
+    s = Score()
+    for one in scores:
+        for f in fields(Score):
+            mine, theirs = getattr(s, f.name), getattr(one, f.name)
+            if isinstance(mine, dict):
+                mine.update(theirs)
+            elif isinstance(mine, set):
+                mine |= theirs
+            elif isinstance(mine, list):
+                mine.extend(theirs)
             else:
-                s.misses.append(f"{page.name}: title {out.title!r} != {page.title!r}")
-        s.dates[page.name] = out.date
-        if page.date:
-            s.dates_known += 1
-            if out.date == page.date:
-                s.dates_ok += 1
-            else:
-                s.misses.append(f"{page.name}: date {out.date} != {page.date}")
+                setattr(s, f.name, mine + theirs)
     return s
 
 
@@ -328,13 +388,34 @@ def extra_lines(output: str, truth: str) -> tuple[list[str], int]:
     return extra, len(long_lines)
 
 
-def _pct(ok: int, total: int) -> str:
-    return f"{ok}/{total} ({100 * ok / total:.0f}%)" if total else "n/a"
+def _pct(ok: int, of: int) -> str:
+    return f"{ok}/{of} ({100 * ok / of:.0f}%)" if of else "n/a"
 
 
-def _rows(s: Score) -> list[str]:
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (with fewer than 100 pages, p99 is the slowest page)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else 0.0
+
+
+def _cpu(s: Score) -> list[str]:
+    ms = [1000 * v for v in s.page_cpu.values()]
+    return [f"{percentile(ms, q):.1f}" for q in (0.5, 0.99, 1.0)]
+
+
+COLUMNS = ("pages", "body kept", "leaked", "title right", "date right", "not in truth", "F1", "empty")
+COLUMNS += ("CPU p50", "p99", "max ms")
+EXTRACTORS = ("project", "trafilatura", "newspaper3k")
+ABOUT = (
+    "project = steps.extract.extract_article; trafilatura = trafilatura.extract(raw) with its metadata title and "
+    "htmldate.find_date's day (whole page); newspaper3k = Article.parse() (language zh on Chinese pages), its "
+    "title and publish_date. not in truth = output lines of 25+ chars mostly absent from the upstream text; "
+    "empty = pages with no text at all; CPU = process time per page, ms (fastest of --repeat)"
+)
+
+
+def _cells(s: Score) -> list[str]:
     mean_f1 = f"{sum(s.f1) / len(s.f1):.3f}" if s.f1 else "n/a"
-    cpu = f"{1000 * s.cpu / s.pages:.1f}" if s.pages else "n/a"
     return [
         str(s.pages),
         _pct(s.hits, s.musts),
@@ -343,30 +424,91 @@ def _rows(s: Score) -> list[str]:
         _pct(s.dates_ok, s.dates_known),
         _pct(s.extra_lines, s.output_lines),
         mean_f1,
-        cpu,
+        str(len(s.empty)),
+        *_cpu(s),
     ]
 
 
-LABELS = (
-    "pages",
-    "body kept",
-    "boilerplate leaked",
-    "title right",
-    "date right",
-    "lines not in truth",
-    "bigram F1 (mean)",
-    "CPU ms/page",
-)
+def print_table(rows: list[tuple[str, Score]]) -> None:
+    """One row per (group, extractor), one column per measure: the groups of a pool are many, the measures few."""
+    cells = [[label, *_cells(sc)] for label, sc in rows]
+    heads = ["", *COLUMNS]
+    widths = [max(len(r[i]) for r in [heads, *cells]) for i in range(len(heads))]
+    print("  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(heads, widths, strict=True))))
+    for r in cells:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
 
 
-def print_halves(results: dict[str, tuple[Score, Score]]) -> None:
-    heads = [f"{half}: project" for half in results] + [f"{half}: plain" for half in results]
-    columns = [_rows(p) for p, _ in results.values()] + [_rows(q) for _, q in results.values()]
-    width = max(len(label) for label in LABELS)
-    print(f"{'':{width}}  " + "  ".join(f"{h:>18}" for h in heads))
-    for i, label in enumerate(LABELS):
-        print(f"{label:{width}}  " + "  ".join(f"{c[i]:>18}" for c in columns))
-    print("plain = trafilatura.extract(raw) for text and CPU; trafilatura's metadata title; htmldate.find_date date")
+Results = dict[str, dict[str, Score]]  # extractor -> page name -> that page's Score
+
+
+def group_rows(label: str, names: list[str], results: Results) -> list[tuple[str, Score]]:
+    return [(f"{label} {ex}", total(results[ex][n] for n in names)) for ex in results]
+
+
+def print_gaps(label: str, names: list[str], pages: dict[str, Page], results: Results) -> None:
+    """The issue's two hard lines: no page lost where trafilatura finds text, no fewer dates than htmldate."""
+    project, plain = results["project"], results["trafilatura"]
+    lost = [n for n in names if n in project[n].empty and n not in plain[n].empty]
+    truth = {n: pages[n].date for n in names if pages[n].date}
+    behind = [n for n, d in truth.items() if project[n].dates[n] != d and plain[n].dates[n] == d]
+    none = [n for n in behind if project[n].dates[n] is None]
+    print(
+        f"{label}: project empty where trafilatura has text: {len(lost)} {lost or ''}; htmldate right where the "
+        f"project is not: {len(behind)} page(s), {len(none)} with no date"
+    )
+
+
+def print_slowest(names: list[str], pages: dict[str, Page], results: Results, top: int = 10) -> None:
+    print(f"\nslowest {top} pages (project CPU, ms; then trafilatura's and newspaper3k's on the same page):")
+    ranked = sorted(names, key=lambda n: -results["project"][n].cpu)[:top]
+    for n in ranked:
+        others = "  ".join(f"{ex} {1000 * results[ex][n].cpu:7.1f}" for ex in results if ex != "project")
+        print(f"  {1000 * results['project'][n].cpu:8.1f}  {len(pages[n].raw) / 1024:7.0f} KB  {others}  {n}")
+
+
+def run_all(pages: list[Page], repeat: int, peers: bool) -> Results:
+    results = {"project": score(pages, run_project, repeat=repeat)}
+    results["trafilatura"] = score(pages, run_plain, plain_meta, repeat=repeat)
+    if peers:
+        results["newspaper3k"] = score(pages, run_newspaper, repeat=repeat)
+    return results
+
+
+def report_group(group: str, members: list[Page], split: dict[str, list[str]], args: argparse.Namespace) -> Results:
+    results = run_all(members, args.repeat, not args.no_newspaper)
+    by_name = {p.name: p for p in members}
+    halves: dict[str, list[str]] = {}
+    for page in members:
+        halves.setdefault(half_of(page, split), []).append(page.name)
+    print(f"\n### {group}")
+    rows = [row for half, names in halves.items() for row in group_rows(half, names, results)]
+    sources = sorted({p.source for p in members})
+    if len(sources) > 1 and group.startswith("Extra"):  # a pool: per source (repository) and per half as well
+        for source in sources:
+            for half, names in halves.items():
+                picked = [n for n in names if by_name[n].source == source]
+                if picked:
+                    rows += group_rows(f"{source.removeprefix('extra:')}/{half}", picked, results)
+    print_table(rows)
+    for half, names in halves.items():
+        print_gaps(half, names, by_name, results)
+    print_slowest([p.name for p in members], by_name, results)
+    return results
+
+
+def print_misses(group: str, members: list[Page], split: dict[str, list[str]], results: Results, held: bool) -> None:
+    """Misses page by page; the held-out half's stay unseen unless asked for: rules are written from tuning."""
+    for half in ("tuning", "heldout", "unassigned"):
+        names = [p.name for p in members if half_of(p, split) == half]
+        if not names:
+            continue
+        if half == "heldout" and not held:
+            print(f"\n== {group}: heldout misses not listed (--show-heldout lists them, to diagnose a regression)")
+            continue
+        for ex, scores in results.items():
+            print(f"\n== {group}: {half}: {ex} misses")
+            print("\n".join(f"  {m}" for n in names for m in scores[n].misses) or "  none")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -379,51 +521,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-heldout", action="store_true", help="with --pages, list held-out misses too")
     parser.add_argument("--repeat", type=int, default=1, help="time each page this many times, keep the fastest")
     parser.add_argument("--extra-dir", type=Path, help="also score pages kept outside the repository, reported apart")
+    parser.add_argument("--no-newspaper", action="store_true", help="leave newspaper3k out (it is the slowest peer)")
+    parser.add_argument("--only-extra", action="store_true", help="with --extra-dir, score only those pages")
     args = parser.parse_args(argv)
     if args.whole_page:
         extract_mod.CONTAINER_FIRST = False
     if args.fallbacks:
         extract_mod.TRAFILATURA_OPTIONS["fast"] = False
+    if args.extra_dir and not args.extra_dir.is_dir():
+        print(f"error: --extra-dir {args.extra_dir} is not a directory", file=sys.stderr)
+        return 2
     split = json.loads((PAGES_DIR / "split.json").read_text("utf-8"))["halves"]
-    pages = load_pages(args.bench_dir, args.fixtures)
+    pages = [] if args.only_extra else load_pages(args.bench_dir, args.fixtures)
     groups = {
         "Chinese pages (shared bench, fixtures)": [p for p in pages if not p.source.startswith("aeb:")],
         "AEB pages (mostly English, split by site)": [p for p in pages if p.source.startswith("aeb:")],
         "Extra pages (--extra-dir, outside the repository)": load_extra(args.extra_dir) if args.extra_dir else [],
     }
-    every: dict[str, tuple[Score, Score]] = {}
+    print(ABOUT)
     for group, members in groups.items():
-        by_half: dict[str, list[Page]] = {"tuning": [], "heldout": [], "unassigned": []}
-        for page in members:
-            by_half[half_of(page.source, split)].append(page)
-        results = {
-            half: (score(ps, run_project, repeat=args.repeat), score(ps, run_plain, plain_meta, repeat=args.repeat))
-            for half, ps in by_half.items()
-            if ps
-        }
-        if not results:
+        if not members:
             continue
-        print(f"\n### {group}")
-        print_halves(results)
-        for half, (project, plain) in results.items():
-            truth = {p.name: p.date for p in by_half[half] if p.date}
-            behind = [n for n, d in truth.items() if project.dates.get(n) != d and plain.dates.get(n) == d]
-            none = [n for n in behind if project.dates.get(n) is None]
-            if truth:
-                print(
-                    f"{half}: htmldate right where the project is not: {len(behind)} page(s), {len(none)} with no date"
-                )
-            every[f"{group}: {half}"] = (project, plain)
-    results = every
-    if args.pages:  # the held-out half's pages stay unseen unless asked for: rules are written from tuning misses
-        for half, (project, plain) in results.items():
-            if half.endswith("heldout") and not args.show_heldout:
-                print("\n== heldout: misses not listed (--show-heldout lists them, for diagnosing a regression)")
-                continue
-            print(f"\n== {half}: project misses")
-            print("\n".join(f"  {m}" for m in project.misses) or "  none")
-            print(f"== {half}: plain misses")
-            print("\n".join(f"  {m}" for m in plain.misses) or "  none")
+        results = report_group(group, members, split, args)
+        if args.pages:
+            print_misses(group, members, split, results, args.show_heldout)
     return 0
 
 

@@ -227,7 +227,11 @@ def title_truth(page: Visible, src: Source) -> tuple[str | None, str]:
     if src.title_label:
         return src.title_label.strip(), "the source's title label"
     head = squash(page.title)
-    candidates = [h for h in page.headings if len(squash(h)) >= 4 and head.startswith(squash(h))]
+    candidates = [
+        h
+        for h in page.headings
+        if len(squash(h)) >= 4 and head.startswith(squash(h)) and not h.rstrip().endswith(("...", "…"))
+    ]  # a heading cut short with "..." is a teaser of the title, not the title
     if src.truth and src.truth_has_title_line:
         first = src.truth.strip().split("\n")[0].strip()
         if any(squash(first) == squash(h) for h in page.headings) or head.startswith(squash(first)):
@@ -482,7 +486,18 @@ GNE_SITES = {
     "gamersky": "gamersky.com",
     "readhub": "readhub.cn",
     "thepaper": "thepaper.cn",
+    "baijiahao": "baidu.com",
+    "cjn": "cjn.cn",
+    "csdn": "csdn.net",
+    "ednchina": "ednchina.com",
+    "hexun": "hexun.com",
+    "huanqiu": "huanqiu.com",
+    "stcn": "stcn.com",
+    "wechat": "qq.com",
+    "mydrivers": "mydrivers.com",
+    "xds": "xds",  # 厦门市鑫鼎盛 (the page names no domain of its own)
 }
+GERAPY_SITES = {"china_news1": "chinanews.com", "ifeng_news1": "ifeng.com", "netease_news1": "163.com"}
 GNE_ENTRY = re.compile(r">{5,}(\S+?)>{5,}\s*(\{.*?\})\s*<{5,}", re.DOTALL)
 
 
@@ -513,12 +528,72 @@ def gne(mirror: Path) -> list[Source]:
     return out
 
 
+def readability(mirror: Path) -> list[Source]:
+    """mozilla/readability's Chinese test pages: ``source.html`` with ``expected.html``, the article its maintainers
+    accept as Readability's output (a tool's checked output, not an independent human label)."""
+    repo = Repo(mirror, "mozilla/readability")
+    out = []
+    for folder in sorted({p.rsplit("/", 1)[0] for p in repo.files("test/test-pages")}):
+        meta_path = f"{folder}/expected-metadata.json"
+        if meta_path not in repo.files(folder):
+            continue
+        meta = json.loads(repo.read(meta_path))
+        if not is_chinese(f"{meta.get('title') or ''}{meta.get('excerpt') or ''}"):
+            continue
+        expected = visible(repo.read(f"{folder}/expected.html").decode("utf-8", "replace"))
+        raw = repo.read(f"{folder}/source.html")
+        out.append(
+            Source(
+                "readability",
+                repo.name,
+                f"{folder}/source.html",
+                raw,
+                url_in_page(raw),
+                "\n".join(line.text for line in expected.lines),
+                ground_truth="text: the visible text of expected.html (Readability's output as its maintainers "
+                "accept it in their tests); must_* by bench/pool.py's rules",
+            )
+        )
+    return out
+
+
+SPANS = ROOT / "bench" / "pool-spans.json"
+
+
+def hand(mirror: Path) -> list[Source]:
+    """Pages whose repository ships no main text, with the article's span marked by hand in SPANS."""
+    out = []
+    for name, spans in json.loads(SPANS.read_text("utf-8"))["spans"].items():
+        repo = Repo(mirror, name)
+        for path, (first, last) in spans.items():
+            raw = repo.read(path)
+            lines = visible(decode_html(raw).text).lines
+            source = "gne" if name.startswith("GeneralNewsExtractor/") else "gerapy"
+            out.append(
+                Source(
+                    source,
+                    repo.name,
+                    path,
+                    raw,
+                    url_in_page(raw),
+                    "\n".join(line.text for line in lines[first : last + 1]),
+                    site_hint=GNE_SITES.get(path.split("/")[1]) if source == "gne" else GERAPY_SITES[Path(path).stem],
+                    ground_truth="text: the visible lines from the article's first to its last line, the span "
+                    "marked by hand (bench/pool-spans.json) by a helper reading the page, no extractor run; no "
+                    "upstream label; must_* by bench/pool.py's rules",
+                )
+            )
+    return out
+
+
 READERS = {
     "cwced": cwced,
     "magic-html": magic_html,
     "trafilatura": trafilatura_eval,
     "newspaper4k": newspaper4k,
     "gne": gne,
+    "hand": hand,
+    "readability": readability,
 }
 
 
@@ -570,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             name, meta = made
             known.add(str(meta["html_sha256"]))
-            target = args.out / source / f"{name}.html"
+            target = args.out / src.source / f"{name}.html"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(src.raw)
             target.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", "utf-8")
