@@ -146,6 +146,7 @@ class Score:
     misses: list[str] = field(default_factory=list)
     dates: dict[str, str | None] = field(default_factory=dict)  # page name -> the day found
     page_cpu: dict[str, float] = field(default_factory=dict)  # page name -> seconds (fastest of --repeat)
+    page_first: dict[str, float] = field(default_factory=dict)  # page name -> seconds of its first (cold) run
     empty: set[str] = field(default_factory=set)  # pages where the extractor returned no text at all
 
 
@@ -317,6 +318,7 @@ def score(
             extra = meta(page)
             out.title, out.date = extra.title, extra.date
         scores[page.name] = score_page(page, out, min(times))
+        scores[page.name].page_first[page.name] = times[0]
     return scores
 
 
@@ -467,6 +469,18 @@ def print_slowest(names: list[str], pages: dict[str, Page], results: Results, to
         print(f"  {1000 * results['project'][n].cpu:8.1f}  {len(pages[n].raw) / 1024:7.0f} KB  {others}  {n}")
 
 
+def print_cold(names: list[str], results: Results, top: int = 5) -> None:
+    """Pages whose first run costs far more than their fastest: a one-time cost (a library loading data on first
+    use) that the fastest-of-N figure hides, yet a process extracting one page pays in full."""
+    project = results["project"]
+    cold = sorted(names, key=lambda n: project[n].cpu - project[n].page_first[n])[:top]
+    cold = [n for n in cold if project[n].page_first[n] > 5 * project[n].cpu + 0.05]
+    if cold:
+        print("first runs far above the fastest (one-time costs; project CPU ms, first run / fastest):")
+        for n in cold:
+            print(f"  {1000 * project[n].page_first[n]:8.1f} / {1000 * project[n].cpu:6.1f}  {n}")
+
+
 def run_all(pages: list[Page], repeat: int, peers: bool) -> Results:
     results = {"project": score(pages, run_project, repeat=repeat)}
     results["trafilatura"] = score(pages, run_plain, plain_meta, repeat=repeat)
@@ -494,6 +508,7 @@ def report_group(group: str, members: list[Page], split: dict[str, list[str]], a
     for half, names in halves.items():
         print_gaps(half, names, by_name, results)
     print_slowest([p.name for p in members], by_name, results)
+    print_cold([p.name for p in members], results)
     return results
 
 
