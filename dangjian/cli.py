@@ -267,6 +267,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from crawlers import stats as keys
     from crawlers.registry import load_registry, parse_placeholders, select_sites
     from crawlers.report import crawl_report, format_crawl_report
+    from storage.atomic import check_target
+    from storage.export import sqlite_files
 
     if args.since and args.until and args.since > args.until:
         raise ValueError(f"--since {args.since} is after --until {args.until}")
@@ -274,8 +276,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     (site,) = select_sites(load_registry(args.registry, variables), [args.site])
     with tempfile.TemporaryDirectory(prefix="dangjian-crawl-") as tmp:
         out = Path(args.out) if args.out else Path(tmp) / f"{site.name}.jsonl"
-        if args.out:
-            out.unlink(missing_ok=True)  # the report is about this crawl only
+        if args.out:  # the report is about this crawl only: start from an empty file, never unlink a device
+            check_target(out, sqlite_files(args.database_url))  # or the database (as root: /dev/null)
+            out.unlink(missing_ok=True)
         stats_path = Path(tmp) / "stats.json"
         log_path = Path(tmp) / "crawl.log"
         cmd = [sys.executable, "-m", "crawlers.run", "--site", site.name, "--out", str(out), "--stats", str(stats_path)]

@@ -30,12 +30,12 @@ from pathlib import Path
 from types import UnionType
 from typing import IO, Any, Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine, make_url
 
 from steps.chinatime import CHINA_TZ
 from storage.atomic import atomic_write
 from storage.corpus import BATCH_ROWS, ArticleRecord, CorpusFilter, DuplicateRecord, iter_articles, iter_duplicates
-from storage.db import make_engine, session_scope
+from storage.db import database_url, make_engine, session_scope
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -80,7 +80,7 @@ def export(
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     dup_out = duplicates_path(out) if with_duplicates else None
-    protect = sqlite_files(engine)
+    protect = sqlite_files(engine.url)
     options = WriteOptions(bom=bom, raw_formulas=raw_formulas)
     with ExitStack() as files:  # both targets checked before the database is read or a byte written
         part = files.enter_context(atomic_write(out, protect))
@@ -93,12 +93,13 @@ def export(
     return ExportResult(out, rows, dup_out, dups)
 
 
-def sqlite_files(engine: Engine) -> list[Path]:
-    """The SQLite file the export reads from (none for PostgreSQL or an in-memory database)."""
-    url = engine.url
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+def sqlite_files(url: URL | str | None) -> list[Path]:
+    """The SQLite file behind ``url`` (none for PostgreSQL or an in-memory database): what a file written
+    by a command must never replace."""
+    resolved = make_url(database_url(url)) if not isinstance(url, URL) else url
+    if resolved.get_backend_name() != "sqlite" or resolved.database in (None, "", ":memory:"):
         return []
-    return [Path(str(url.database))]
+    return [Path(str(resolved.database))]
 
 
 def export_run(

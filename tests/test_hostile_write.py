@@ -122,6 +122,22 @@ def test_export_refuses_to_replace_what_is_not_a_regular_file(
         assert not (tmp_path / "out.part").exists()
 
 
+def test_crawl_out_never_deletes_a_device_node_or_the_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`crawl --out FILE` unlinked FILE to start afresh: as root, `--out /dev/null` deleted the device
+    node, and `--out` naming the database deleted the corpus. Both refused now, before any request."""
+    url = corpus(tmp_path / "corpus.db")
+    node = tmp_path / "null"
+    _char_device(node)
+    registry = ["--registry", str(PROJECT_ROOT / "replica" / "sites.yaml"), "--var", "base_url=http://127.0.0.1:9"]
+    for out, words in ((node, "is a character device"), (tmp_path / "corpus.db", "is the database being read")):
+        argv = ["--database-url", url, "crawl", "--site", "replica-djgz", "--out", str(out), *registry]
+        line = _one_line_error(capsys, lambda: main(argv))  # noqa: B023  (called at once)
+        assert words in line
+    assert stat.S_ISCHR(os.stat(node).st_mode) and article_count(url) == 1
+
+
 @pytest.mark.parametrize("target", ["corpus.db", "corpus.db-wal", "corpus.db-journal", "link-to-db", "dups"])
 def test_export_over_the_database_keeps_the_corpus(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str
