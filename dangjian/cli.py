@@ -67,6 +67,11 @@ def _delay(value: str) -> float:
     return seconds
 
 
+def print_json(dumped: str) -> None:
+    """JSON of crawled content on the terminal: control and bidi characters as \\uXXXX, the same data."""
+    print(terminal.json_text(dumped))
+
+
 def format_summary(results: dict[str, dict[str, Any]]) -> str:
     """A plain table: one row per site, then one error line per failed site."""
     header = ["site", "status", *SUMMARY_COLUMNS]
@@ -112,7 +117,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise unavailable from exc
     results = run_results(state)
     if args.json:
-        print(terminal.json_text(json.dumps(results, ensure_ascii=False, default=str, indent=1)))
+        print_json(json.dumps(results, ensure_ascii=False, default=str, indent=1))
     else:
         print(terminal.text(format_summary(results)))
     if results and all(r.get("status") == "failed" for r in results.values()):
@@ -140,25 +145,23 @@ def cmd_extract(args: argparse.Namespace) -> int:
     html = body.decode(args.encoding, errors="replace") if args.encoding else decode_html(body).text
     art = extract_article(html, args.url)
     norm = normalize_text(art.text)
-    print(
-        terminal.json_text(
-            json.dumps(
-                {
-                    "url": art.url,
-                    "title": art.title,
-                    "published_at": art.published_at.isoformat() if art.published_at else None,
-                    "source": art.source,
-                    "author": art.author,
-                    "editor": art.editor,
-                    "text": art.text,
-                    "text_normalized": norm.text_normalized,
-                    "script": norm.script,
-                    "language": norm.language,
-                    "flags": art.flags,
-                },
-                ensure_ascii=False,
-                indent=None if args.compact else 1,
-            )
+    print_json(
+        json.dumps(
+            {
+                "url": art.url,
+                "title": art.title,
+                "published_at": art.published_at.isoformat() if art.published_at else None,
+                "source": art.source,
+                "author": art.author,
+                "editor": art.editor,
+                "text": art.text,
+                "text_normalized": norm.text_normalized,
+                "script": norm.script,
+                "language": norm.language,
+                "flags": art.flags,
+            },
+            ensure_ascii=False,
+            indent=None if args.compact else 1,
         )
     )
     return 0
@@ -218,7 +221,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
     registry = load_registry(args.registry, parse_placeholders(args.var))
     if args.json:
-        print(terminal.json_text(json.dumps([s.to_dict() for s in registry.values()], ensure_ascii=False, indent=1)))
+        print_json(json.dumps([s.to_dict() for s in registry.values()], ensure_ascii=False, indent=1))
         return 0
     for site in registry.values():
         flag = "" if site.enabled else "  (disabled)"
@@ -301,7 +304,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         stats = json.loads(stats_path.read_text(encoding="utf-8"))
         report = crawl_report(stats, out)
     if args.json:
-        print(terminal.json_text(json.dumps({"site": site.name, **report}, ensure_ascii=False, indent=1)))
+        print_json(json.dumps({"site": site.name, **report}, ensure_ascii=False, indent=1))
     else:
         print(terminal.text(format_crawl_report(site.name, report)))
     if not stats.get(keys.LIST_PAGES_OK):
