@@ -385,10 +385,7 @@ def test_probe_delay_is_checked_when_parsed(capsys: pytest.CaptureFixture[str], 
     """`--delay inf` waited 150 s before failing; now any delay outside 0–60 s is refused at once."""
     line = _one_line_error(capsys, lambda: main(["probe", f"--delay={value}", "http://127.0.0.1:9/"]))
     assert "argument --delay: expected seconds from 0 to 60" in line
-
-
-def test_probe_delay_in_range_is_accepted() -> None:
     from dangjian.cli import build_parser
 
-    for value, seconds in (("0", 0.0), ("2.5", 2.5), ("60", 60.0)):
-        assert build_parser().parse_args(["probe", "--delay", value, "http://127.0.0.1:9/"]).delay == seconds
+    for ok, seconds in (("0", 0.0), ("2.5", 2.5), ("60", 60.0)):  # and the sane range still parses
+        assert build_parser().parse_args(["probe", "--delay", ok, "http://127.0.0.1:9/"]).delay == seconds
