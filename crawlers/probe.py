@@ -23,6 +23,7 @@ import yaml
 
 from crawlers.probefindings import Findings, read_findings
 from crawlers.registry import DEFAULT_REGISTRY, RegistryError, SiteConfig, load_registry, parse_site
+from storage.atomic import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESS_TIMEOUT_S = 120.0  # the whole subprocess; each target is also bounded by probe_run.TIME_BUDGET_S
@@ -198,14 +199,9 @@ def append_entry(text: str, registry: Path | str | None = None, variables: dict[
         raise RegistryError(f"site {entry['name']!r} is already in {path}: choose another --name")
     current = path.read_text(encoding="utf-8")
     new = current + ("" if current.endswith("\n") else "\n") + "\n" + text
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(new, encoding="utf-8")
-    try:
-        load_registry(tmp, variables)
-    except RegistryError:
-        tmp.unlink()
-        raise
-    os.replace(tmp, path)
+    with atomic_write(path) as part:  # a registry that does not load is never renamed into place
+        part.write_text(new, encoding="utf-8")
+        load_registry(part, variables)
     return str(entry["name"])
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 from datetime import date
@@ -24,6 +23,7 @@ from crawlers.lifeline import set_parent_death_signal
 from crawlers.registry import RegistryError, SiteConfig, load_registry, parse_placeholders, validate_max_pages
 from crawlers.resolver import ALLOW_SETTING
 from crawlers.spiders.portal import PortalSpider
+from storage.atomic import atomic_write
 
 
 def crawl_settings(
@@ -66,9 +66,8 @@ def read_validators(path: Path) -> dict[str, dict[str, str]]:
 def write_validators(path: Path, validators: dict[str, dict[str, str]]) -> None:
     """Rewrite the ``--validators`` file atomically (a crash never leaves half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(validators, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_write(path) as part:
+        part.write_text(json.dumps(validators, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def _max_pages(value: str) -> int:

@@ -72,6 +72,7 @@ def serve(url: str | None, host: str, port: int, immutable: bool = False) -> int
     path = sqlite_file(url)
     if not pm.is_registered(datasette_plugin):
         pm.register(datasette_plugin, name="dangjian")
+    datasette_plugin.quiet_refusals()
     with tempfile.TemporaryDirectory(prefix="dangjian-browse-") as tmp:
         meta = Path(tmp) / "metadata.json"
         meta.write_text(json.dumps(metadata(path), ensure_ascii=False), encoding="utf-8")

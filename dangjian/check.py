@@ -11,6 +11,7 @@ import json
 
 from crawlers.probe import CheckResult, check
 from crawlers.registry import load_registry, parse_placeholders, select_sites
+from dangjian.terminal import json_text, line
 
 EXIT_DRIFT = 1
 
@@ -22,12 +23,12 @@ def report_lines(results: list[CheckResult]) -> list[str]:
         if r.ok:
             titles = sum(1 for a in f.articles if a.complete)
             lines.append(
-                f"ok     {r.site}: {len(f.article_urls)} article links, {f.entry_list_links} list links, "
+                f"ok     {line(r.site)}: {len(f.article_urls)} article links, {f.entry_list_links} list links, "
                 f"{titles}/{len(f.articles)} articles with title and date"
             )
             continue
-        lines.append(f"DRIFT  {r.site}: {r.url}")
-        lines += [f"       - {p}" for p in r.problems]
+        lines.append(f"DRIFT  {line(r.site)}: {line(r.url)}")
+        lines += [f"       - {line(p)}" for p in r.problems]  # problems quote what the portal served
     return lines
 
 
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     results = check(select_sites(registry, args.site or None))
     if args.json:
         out = [{"site": r.site, "url": r.url, "ok": r.ok, "problems": r.problems} for r in results]
-        print(json.dumps(out, ensure_ascii=False, indent=1))
+        print(json_text(json.dumps(out, ensure_ascii=False, indent=1)))
     else:
         print("\n".join(report_lines(results)))
     return 0 if all(r.ok for r in results) else EXIT_DRIFT

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from dangjian import terminal
 
 EXIT_USAGE = 2
 EXIT_ALL_SITES_FAILED = 3
@@ -49,6 +53,25 @@ def _day(value: str) -> str:
     return value
 
 
+MAX_PROBE_DELAY_S = 60.0
+
+
+def _delay(value: str) -> float:
+    """Seconds between the probe's requests: a finite number from 0 to 60 (``inf`` waited 150 s, then failed)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= MAX_PROBE_DELAY_S:  # False for nan; inf and negatives are out of range
+        raise argparse.ArgumentTypeError(f"expected seconds from 0 to {MAX_PROBE_DELAY_S:g}, got {value!r}")
+    return seconds
+
+
+def print_json(dumped: str) -> None:
+    """JSON of crawled content on the terminal: control and bidi characters as \\uXXXX, the same data."""
+    print(terminal.json_text(dumped))
+
+
 def format_summary(results: dict[str, dict[str, Any]]) -> str:
     """A plain table: one row per site, then one error line per failed site."""
     header = ["site", "status", *SUMMARY_COLUMNS]
@@ -61,7 +84,7 @@ def format_summary(results: dict[str, dict[str, Any]]) -> str:
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in table]
     for name, r in results.items():
         if r.get("status") == "failed":
-            lines.append(f"error: {name}: {r.get('message') or 'failed'}")
+            lines.append(f"error: {name}: {terminal.line(r.get('message') or 'failed')}")
     return "\n".join(lines)
 
 
@@ -94,9 +117,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise unavailable from exc
     results = run_results(state)
     if args.json:
-        print(json.dumps(results, ensure_ascii=False, default=str, indent=1))
+        print_json(json.dumps(results, ensure_ascii=False, default=str, indent=1))
     else:
-        print(format_summary(results))
+        print(terminal.text(format_summary(results)))
     if results and all(r.get("status") == "failed" for r in results.values()):
         return EXIT_ALL_SITES_FAILED
     return 0
@@ -122,7 +145,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     html = body.decode(args.encoding, errors="replace") if args.encoding else decode_html(body).text
     art = extract_article(html, args.url)
     norm = normalize_text(art.text)
-    print(
+    print_json(
         json.dumps(
             {
                 "url": art.url,
@@ -198,16 +221,16 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
     registry = load_registry(args.registry, parse_placeholders(args.var))
     if args.json:
-        print(json.dumps([s.to_dict() for s in registry.values()], ensure_ascii=False, indent=1))
+        print_json(json.dumps([s.to_dict() for s in registry.values()], ensure_ascii=False, indent=1))
         return 0
     for site in registry.values():
         flag = "" if site.enabled else "  (disabled)"
-        print(f"{site.name:<16} {site.title}{flag}")
+        print(f"{site.name:<16} {terminal.line(site.title)}{flag}")  # probe --write puts a page's title there
         for url in site.start_urls:
-            print(f"{'':<16} {url}")
+            print(f"{'':<16} {terminal.line(url)}")
         for label, urls in (("sitemap", site.sitemap_urls), ("feed", site.feed_urls)):
             for url in urls:
-                print(f"{'':<16} {label}: {url}")
+                print(f"{'':<16} {label}: {terminal.line(url)}")
         extras = []
         if site.sitemaps_from_robots:
             extras.append("sitemaps from robots.txt")
@@ -247,6 +270,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from crawlers import stats as keys
     from crawlers.registry import load_registry, parse_placeholders, select_sites
     from crawlers.report import crawl_report, format_crawl_report
+    from storage.atomic import check_target
+    from storage.export import sqlite_files
 
     if args.since and args.until and args.since > args.until:
         raise ValueError(f"--since {args.since} is after --until {args.until}")
@@ -254,8 +279,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     (site,) = select_sites(load_registry(args.registry, variables), [args.site])
     with tempfile.TemporaryDirectory(prefix="dangjian-crawl-") as tmp:
         out = Path(args.out) if args.out else Path(tmp) / f"{site.name}.jsonl"
-        if args.out:
-            out.unlink(missing_ok=True)  # the report is about this crawl only
+        if args.out:  # the report is about this crawl only: start from an empty file, never unlink a device
+            check_target(out, sqlite_files(args.database_url))  # or the database (as root: /dev/null)
+            out.unlink(missing_ok=True)
         stats_path = Path(tmp) / "stats.json"
         log_path = Path(tmp) / "crawl.log"
         cmd = [sys.executable, "-m", "crawlers.run", "--site", site.name, "--out", str(out), "--stats", str(stats_path)]
@@ -272,14 +298,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
         if proc.returncode != 0 or not stats_path.exists():
             tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
-            print(f"error: crawl of {site.name} exited with {proc.returncode}: {' | '.join(tail)}", file=sys.stderr)
+            tail_text = terminal.line(" | ".join(tail))
+            print(f"error: crawl of {site.name} exited with {proc.returncode}: {tail_text}", file=sys.stderr)
             return 1
         stats = json.loads(stats_path.read_text(encoding="utf-8"))
         report = crawl_report(stats, out)
     if args.json:
-        print(json.dumps({"site": site.name, **report}, ensure_ascii=False, indent=1))
+        print_json(json.dumps({"site": site.name, **report}, ensure_ascii=False, indent=1))
     else:
-        print(format_crawl_report(site.name, report))
+        print(terminal.text(format_crawl_report(site.name, report)))
     if not stats.get(keys.LIST_PAGES_OK):
         print(f"error: {site.name}: no list page could be fetched", file=sys.stderr)
         return EXIT_ALL_SITES_FAILED
@@ -324,7 +351,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     corpus = corpus_filter(args.site, args.since, args.until)
     engine = make_engine(args.database_url, reader=True)
     try:
-        done = export(engine, args.format, Path(args.out), corpus, with_duplicates=args.with_duplicates, bom=args.bom)
+        done = export(
+            engine,
+            args.format,
+            Path(args.out),
+            corpus,
+            with_duplicates=args.with_duplicates,
+            bom=args.bom,
+            raw_formulas=args.csv_raw_formulas,
+        )
     finally:
         engine.dispose()
     print(f"{done.rows} article(s) → {done.path}")
@@ -363,7 +398,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         archive_dir=Path(args.archive_dir) if args.archive_dir else None,
     )
-    print(reports_json(reports) if args.json else format_reports(reports))
+    print(terminal.json_text(reports_json(reports)) if args.json else terminal.text(format_reports(reports)))
     return 0
 
 
@@ -375,14 +410,14 @@ def cmd_import_warc(args: argparse.Namespace) -> int:
     report = import_warcs(
         args.paths, args.database_url, args.registry, parse_placeholders(args.var), args.site or None, args.seeds
     )
-    print(format_import(report))
+    print(terminal.text(format_import(report)))
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     from dangjian.show import show
 
-    print(show(args.key, args.database_url))
+    print(terminal.text(show(args.key, args.database_url)))
     return 0
 
 
@@ -452,7 +487,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("probe", help="read a column's list page and print a registry entry for it")
     p.add_argument("url", help="the column's list page")
     p.add_argument("--name", default=None, help="entry name (default: from the host and the column path)")
-    p.add_argument("--delay", type=float, default=2.0, help="seconds between requests (also the entry's delay)")
+    p.add_argument(
+        "--delay", type=_delay, default=2.0, help="seconds between requests, 0 to 60 (also the entry's delay)"
+    )
     p.add_argument("--write", action="store_true", help="append the entry to the registry after validating it")
     registry_args(p)
     p.set_defaults(func=cmd_probe)
@@ -475,6 +512,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--with-duplicates", action="store_true", help="also write the duplicate records to PATH's NAME.duplicates.EXT"
     )
     p.add_argument("--bom", action="store_true", help="CSV: start with a UTF-8 byte-order mark (for Excel)")
+    p.add_argument(
+        "--csv-raw-formulas",
+        action="store_true",
+        help="CSV: keep cells starting with = + - @ TAB CR as they are (by default they get a leading ' so a "
+        "spreadsheet shows them as text instead of running them as formulas)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("search", help="find articles containing a phrase (either script)")
@@ -542,6 +585,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    logging.lastResort = terminal.TerminalLogHandler()  # warnings quoting crawled text (import-warc's) printed safe
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
@@ -551,7 +595,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PREFECT_UNAVAILABLE
     except _user_errors() as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {terminal.line(message)}", file=sys.stderr)  # messages may quote a page or a URL
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

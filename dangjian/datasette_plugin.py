@@ -3,17 +3,23 @@
 - ``dangjian_fold(q)``: the phrase folded like the stored texts (steps.normalize.normalize_text), so the
   search page finds a simplified text from a traditional query and the reverse;
 - ``dangjian_fts_phrase(q)``: the same, quoted as one FTS5 phrase (storage.search.fts5_phrase);
-- cells of an ``article`` column link to that article's page, ``month`` cells to that month's articles.
+- cells of an ``article`` column link to that article's page, ``month`` cells to that month's articles;
+- a refused request (a write or invalid SQL on the query page, a 403, a 404) is one line in the server's
+  log. Datasette's own handler prints every exception with rich, locals included (~130 lines for one
+  refused query: anyone who can reach the page floods the log); ``quiet_refusals`` turns that off, and a
+  real server error (500) still gets Python's plain traceback from the same handler.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 from urllib.parse import urlencode
 
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
+from dangjian.terminal import line
 from steps.normalize import normalize_text
 from storage.search import fts5_phrase
 
@@ -45,4 +51,26 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
     if column == "month" and isinstance(value, str) and "site" in row.keys():  # noqa: SIM118
         query = urlencode({"site": row["site"], "month": value})
         return Markup(f'<a href="{base}/articles?{query}">{escape(value)}</a>')
+    return None
+
+
+def quiet_refusals() -> None:
+    """Stop Datasette's default exception handler printing rich tracebacks with locals (it checks its
+    module's ``rich`` at each call); refusals are then logged by ``handle_exception`` below."""
+    import datasette.handle_exception as default_handler
+
+    default_handler.rich = None
+
+
+@hookimpl
+def handle_exception(datasette: Any, request: Any, exception: BaseException) -> None:
+    """One log line per refused request; the default handler (called after this one) renders the page."""
+    status = getattr(exception, "status", 500)
+    if not isinstance(status, int) or status >= 500:
+        return None  # a bug: the default handler prints its traceback
+    message = getattr(exception, "message", None) or (exception.args[0] if exception.args else type(exception).__name__)
+    query = f"?{request.query_string}" if request.query_string else ""
+    print(
+        f"refused {request.method} {line(request.path + query)}: {status} {line(message)}", file=sys.stderr, flush=True
+    )
     return None

@@ -11,6 +11,7 @@ import json
 from dataclasses import asdict
 
 from dangjian.corpus import in_china
+from dangjian.terminal import json_text, line
 from steps.normalize import normalize_text
 from storage.corpus import CorpusFilter
 from storage.db import make_engine, session_scope
@@ -35,18 +36,24 @@ def run_search(database_url: str | None, phrase: str, corpus: CorpusFilter, limi
 
 
 def format_hit(rank: int, hit: SearchHit) -> str:
+    """One hit as text; every crawled field through terminal.line (the passage's newlines become spaces)."""
     published = in_china(hit.published_at)
     when = published.strftime("%Y-%m-%d %H:%M %z") if published else "date unknown"
-    lines = [f"{rank:>3}. {hit.title or '(no title)'}", f"     {hit.site}  {when}  article:{hit.article_id}"]
-    lines.append(f"     {hit.url}")
-    lines.append(f"     {hit.passage}".replace("\n", " "))
+    lines = [
+        f"{rank:>3}. {line(hit.title or '(no title)')}",
+        f"     {line(hit.site)}  {when}  article:{hit.article_id}",
+    ]
+    lines.append(f"     {line(hit.url)}")
+    passage = hit.passage.replace("\n", " ")
+    lines.append(f"     {line(passage)}")
     if hit.duplicate_urls:
-        lines.append(f"     + {len(hit.duplicate_urls)} duplicate(s): {', '.join(hit.duplicate_urls[:3])}")
+        urls = ", ".join(line(u) for u in hit.duplicate_urls[:3])
+        lines.append(f"     + {len(hit.duplicate_urls)} duplicate(s): {urls}")
     return "\n".join(lines)
 
 
 def format_result(result: SearchResult) -> str:
-    head = f"{len(result.hits)} article(s) containing {result.phrase!r} ({result.method})"
+    head = f"{len(result.hits)} article(s) containing {line(repr(result.phrase))} ({result.method})"
     return "\n".join([head, *(format_hit(i, hit) for i, hit in enumerate(result.hits, 1))])
 
 
@@ -58,4 +65,5 @@ def result_json(result: SearchResult) -> str:
         row["published_at"] = published.isoformat() if published else None
         row["duplicate_urls"] = list(hit.duplicate_urls)
         hits.append(row)
-    return json.dumps({"phrase": result.phrase, "method": result.method, "hits": hits}, ensure_ascii=False, indent=1)
+    dumped = json.dumps({"phrase": result.phrase, "method": result.method, "hits": hits}, ensure_ascii=False, indent=1)
+    return json_text(dumped)

@@ -12,6 +12,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
+from dangjian.terminal import line
 from steps.chinatime import CHINA_TZ
 from steps.urls import canonical_url, storage_key
 from storage.clusters import Cluster, find_cluster
@@ -43,23 +44,24 @@ def check_schema(url: str) -> None:
 
 
 def format_cluster(cluster: Cluster) -> str:
+    """The cluster as lines of text; every crawled field through terminal.line (it is printed as is)."""
     c = cluster.canonical
     if c.kind == "article":
         lines = [
-            f"{c.label}  {c.title or '(no title)'}",
+            f"{line(c.label)}  {line(c.title or '(no title)')}",
             f"  published  {china_time(c.published_at, with_time=False)} (China time)",
-            f"  site       {c.site}",
-            f"  source     {c.source or '-'}",
-            f"  url        {c.url}",
+            f"  site       {line(c.site)}",
+            f"  source     {line(c.source or '-')}",
+            f"  url        {line(c.url)}",
             f"  stored     {china_time(c.fetched_at)}",
         ]
     else:
-        lines = [f"seed file {c.label}", f"  indexed    {china_time(c.fetched_at)}"]
+        lines = [f"seed file {line(c.label)}", f"  indexed    {china_time(c.fetched_at)}"]
     lines.append(f"folded into it: {len(cluster.copies)} cop{'y' if len(cluster.copies) == 1 else 'ies'}")
     for copy in cluster.copies:
         lines.append(
-            f"  - {copy.url}" + (f"  {copy.title}" if copy.title else "") + "\n"
-            f"      site {copy.site}  layer {copy.layer}  similarity {copy.similarity:.2f}  "
+            f"  - {line(copy.url)}" + (f"  {line(copy.title)}" if copy.title else "") + "\n"
+            f"      site {line(copy.site)}  layer {copy.layer}  similarity {copy.similarity:.2f}  "
             f"recorded {china_time(copy.recorded_at)}" + (f"  run {copy.run_id}" if copy.run_id else "")
         )
     return "\n".join(lines)

@@ -8,6 +8,11 @@ in text formats, a ``timestamp[us, tz=Asia/Shanghai]`` column in Parquet (the in
 Duplicates (``--with-duplicates``) go to a second file beside the first, ``NAME.duplicates.EXT``: a flat
 table per kind of record is what pandas, duckdb and Excel read best, and seed duplicates have no article
 to nest under.
+
+CSV is what a spreadsheet opens, and a spreadsheet runs a cell that starts like a formula: crawled text
+such as ``=HYPERLINK(…)`` or ``+1+cmd|…`` would. CSV cells starting with ``= + - @``, TAB or CR therefore
+get a leading ``'`` (OWASP's advice; Excel shows the text and hides the quote) unless ``raw_formulas``.
+JSON lines and Parquet stay exact.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import csv
 import json
 import typing
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, fields
 from datetime import datetime
 from itertools import islice
@@ -24,15 +30,23 @@ from pathlib import Path
 from types import UnionType
 from typing import IO, Any, Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine, make_url
 
 from steps.chinatime import CHINA_TZ
+from storage.atomic import atomic_write
 from storage.corpus import BATCH_ROWS, ArticleRecord, CorpusFilter, DuplicateRecord, iter_articles, iter_duplicates
-from storage.db import make_engine, session_scope
+from storage.db import database_url, make_engine, session_scope
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv", "parquet")
 Record = ArticleRecord | DuplicateRecord
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    bom: bool = False  # CSV: a UTF-8 byte-order mark first, which is how Excel knows it is UTF-8
+    raw_formulas: bool = False  # CSV: leave cells that start like a formula as they are
 
 
 @dataclass(frozen=True)
@@ -56,27 +70,36 @@ def export(
     *,
     with_duplicates: bool = False,
     bom: bool = False,
+    raw_formulas: bool = False,
 ) -> ExportResult:
     """Write the selected articles (and their duplicates) to ``out``; one read transaction, one snapshot.
 
-    Files are written under a ``.part`` name and renamed when complete, so a reader (or a glob of the
-    nightly files) never sees half an export.
+    Files are written under a ``.part`` name and renamed when complete (storage/atomic.py), so a reader
+    (or a glob of the nightly files) never sees half an export; a target that is not a regular file, or
+    is the database being read, is refused before anything is written.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     dup_out = duplicates_path(out) if with_duplicates else None
-    with session_scope(engine) as session:
-        rows = write_records(iter_articles(session, corpus), ArticleRecord, _part(out), fmt, bom=bom)
-        dups = 0
-        if dup_out:
-            dups = write_records(iter_duplicates(session, corpus), DuplicateRecord, _part(dup_out), fmt, bom=bom)
-    for done in (out, dup_out):
-        if done:
-            _part(done).replace(done)
+    protect = sqlite_files(engine.url)
+    options = WriteOptions(bom=bom, raw_formulas=raw_formulas)
+    with ExitStack() as files:  # both targets checked before the database is read or a byte written
+        part = files.enter_context(atomic_write(out, protect))
+        dup_part = files.enter_context(atomic_write(dup_out, protect)) if dup_out else None
+        with session_scope(engine) as session:
+            rows = write_records(iter_articles(session, corpus), ArticleRecord, part, fmt, options)
+            dups = 0
+            if dup_part:
+                dups = write_records(iter_duplicates(session, corpus), DuplicateRecord, dup_part, fmt, options)
     return ExportResult(out, rows, dup_out, dups)
 
 
-def _part(path: Path) -> Path:
-    return path.with_name(path.name + ".part")
+def sqlite_files(url: URL | str | None) -> list[Path]:
+    """The SQLite file behind ``url`` (none for PostgreSQL or an in-memory database): what a file written
+    by a command must never replace."""
+    resolved = make_url(database_url(url)) if not isinstance(url, URL) else url
+    if resolved.get_backend_name() != "sqlite" or resolved.database in (None, "", ":memory:"):
+        return []
+    return [Path(str(resolved.database))]
 
 
 def export_run(
@@ -107,13 +130,15 @@ def export_run(
 # --- writers ----------------------------------------------------------------------------------------
 
 
-def write_records(records: Iterable[Record], kind: type[Record], out: Path, fmt: ExportFormat, *, bom: bool) -> int:
-    writers: dict[ExportFormat, Callable[[Iterable[Record], type[Record], Path, bool], int]] = {
+def write_records(
+    records: Iterable[Record], kind: type[Record], out: Path, fmt: ExportFormat, options: WriteOptions = WriteOptions()
+) -> int:
+    writers: dict[ExportFormat, Callable[[Iterable[Record], type[Record], Path, WriteOptions], int]] = {
         "jsonl": _write_jsonl,
         "csv": _write_csv,
         "parquet": _write_parquet,
     }
-    return writers[fmt](records, kind, out, bom)
+    return writers[fmt](records, kind, out, options)
 
 
 def column_names(kind: type[Record]) -> tuple[str, ...]:
@@ -130,7 +155,7 @@ def _text_rows(records: Iterable[Record], kind: type[Record]) -> Iterator[list[o
         yield [_text_value(v) for v in values(record)]
 
 
-def _write_jsonl(records: Iterable[Record], kind: type[Record], out: Path, bom: bool) -> int:
+def _write_jsonl(records: Iterable[Record], kind: type[Record], out: Path, options: WriteOptions) -> int:
     names, count = column_names(kind), 0
     with out.open("w", encoding="utf-8", newline="\n") as f:
         for row in _text_rows(records, kind):
@@ -140,15 +165,21 @@ def _write_jsonl(records: Iterable[Record], kind: type[Record], out: Path, bom: 
     return count
 
 
-def _write_csv(records: Iterable[Record], kind: type[Record], out: Path, bom: bool) -> int:
-    """RFC 4180 CSV, UTF-8; with ``bom`` a byte-order mark first, which is how Excel knows it is UTF-8."""
+def formula_guard(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, with a leading ``'`` so it is shown as text."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def _write_csv(records: Iterable[Record], kind: type[Record], out: Path, options: WriteOptions) -> int:
+    """RFC 4180 CSV, UTF-8 (with ``options.bom``, a byte-order mark first), formula-like cells guarded."""
     count = 0
     f: IO[str]
-    with out.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
+    with out.open("w", encoding="utf-8-sig" if options.bom else "utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(column_names(kind))
         for row in _text_rows(records, kind):
-            writer.writerow(["" if v is None else v for v in row])
+            cells = ["" if v is None else v for v in row]
+            writer.writerow(cells if options.raw_formulas else [formula_guard(v) for v in cells])
             count += 1
     return count
 
@@ -173,7 +204,7 @@ def arrow_schema(kind: type[Record]) -> Any:
     return pa.schema(columns)
 
 
-def _write_parquet(records: Iterable[Record], kind: type[Record], out: Path, bom: bool) -> int:
+def _write_parquet(records: Iterable[Record], kind: type[Record], out: Path, options: WriteOptions) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 

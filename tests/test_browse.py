@@ -164,3 +164,29 @@ def test_pages_load_chinese_renders_and_search_finds_the_article(
 
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in log and " 500 " not in log, log
+
+
+def test_a_refused_query_is_one_log_line_without_a_traceback(served: tuple[str, Path]) -> None:
+    """Datasette printed a rich traceback with local variables (~130 lines) for every refused query:
+    anyone reaching the page could flood the log. Now one line each, naming the request and the reason."""
+    import urllib.error
+    from urllib.parse import quote
+
+    base, log_path = served
+    refused = ["DELETE FROM articles", "SELEC nonsense", "ATTACH DATABASE '/tmp/x.db' AS x"]
+    for sql in refused:
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(f"{base}/corpus?sql={quote(sql)}", timeout=10)
+        assert error.value.code == 400
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(f"{base}/nosuchdb/nosuchtable.json", timeout=10)
+    assert error.value.code == 404
+    with urllib.request.urlopen(f"{base}/corpus/articles.json", timeout=10) as ok:
+        assert ok.status == 200
+    time.sleep(0.5)  # the server writes its log as it answers: let the last line land
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" not in log and "locals" not in log, log
+    lines = [line for line in log.splitlines() if line.startswith("refused ")]
+    assert len(lines) == len(refused) + 1, log
+    assert lines[0] == "refused GET /corpus?sql=DELETE%20FROM%20articles: 400 Statement must be a SELECT"
+    assert len(log.splitlines()) < 30, log

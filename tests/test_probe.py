@@ -251,7 +251,7 @@ def test_append_entry_refuses_an_entry_the_loader_rejects(tmp_path: Path) -> Non
     bad = "  - name: broken\n    start_urls: ['http://127.0.0.1/x/']\n    article_url_patterns: ['(']\n"
     with pytest.raises(RegistryError, match="bad regular expression"):
         append_entry(bad, registry, {"base_url": "http://127.0.0.1:1"})
-    assert registry.read_text(encoding="utf-8") == before and not (tmp_path / "sites.yaml.tmp").exists()
+    assert registry.read_text(encoding="utf-8") == before and not (tmp_path / "sites.yaml.part").exists()
 
 
 # --- check ----------------------------------------------------------------------------------------
