@@ -20,6 +20,7 @@ from typing import Any
 EXIT_USAGE = 2
 EXIT_ALL_SITES_FAILED = 3
 EXIT_PREFECT_UNAVAILABLE = 4
+EXIT_RECORDS_LOST = 5  # import-warc, reprocess: unreadable WARC records were skipped (the rest is stored)
 
 
 class PrefectUnavailable(RuntimeError):
@@ -364,7 +365,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
         archive_dir=Path(args.archive_dir) if args.archive_dir else None,
     )
     print(reports_json(reports) if args.json else format_reports(reports))
-    return 0
+    return EXIT_RECORDS_LOST if any(r.losses.total for r in reports) else 0
 
 
 def cmd_import_warc(args: argparse.Namespace) -> int:
@@ -376,7 +377,7 @@ def cmd_import_warc(args: argparse.Namespace) -> int:
         args.paths, args.database_url, args.registry, parse_placeholders(args.var), args.site or None, args.seeds
     )
     print(format_import(report))
-    return 0
+    return EXIT_RECORDS_LOST if report.records_lost else 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:

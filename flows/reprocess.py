@@ -2,6 +2,8 @@
 
 Prefect layer only: it calls process.reprocess.reprocess_sites (the same function as ``dangjian reprocess``)
 and publishes what changed as the flow run's artifacts (a markdown report and a table of changes).
+Unreadable archive records (skipped, the rest reprocessed) fail the flow run, with the files named:
+the UI's analogue of the command's non-zero exit.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
+from prefect.states import Completed, Failed, State
 
 from process.reprocess import ReprocessReport, format_reports, reprocess_sites
 
@@ -42,7 +45,7 @@ def reprocess(
     registry_vars: dict[str, str] | None = None,
     database_url: str | None = None,
     archive_dir: str | None = None,
-) -> dict[str, dict[str, Any]]:
+) -> State[dict[str, dict[str, Any]]]:
     """Run today's extraction, normalization and dedup over the archived responses; nothing is fetched."""
     reports = reprocess_sites(
         database_url,
@@ -65,4 +68,8 @@ def reprocess(
         key="reprocess-changes",
         description=f"{len(rows)} change(s)",
     )
-    return {r.site: {"counts": r.counts, "dry_run": r.dry_run} for r in reports}
+    result = {r.site: {"counts": r.counts, "dry_run": r.dry_run, "unreadable": r.losses.total} for r in reports}
+    lost = [line for r in reports for line in r.losses.lines()]
+    if lost:
+        return Failed(message="records lost: " + " | ".join(lost), data=result)
+    return Completed(data=result)

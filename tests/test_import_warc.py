@@ -7,6 +7,7 @@ import io
 import json
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,38 @@ def test_a_warc_from_another_writer_is_stored_once_and_the_rest_counted(
     assert main(import_args(db_url, warc)) == 0  # the same file again: nothing stored twice
     assert "new 0, duplicate 0" in capsys.readouterr().out
     assert counts(db_url)[:2] == (12, 2)
+
+
+def gzip_members(data: bytes) -> list[bytes]:
+    """The gzip members of a record-per-member WARC file, as written."""
+    members, at = [], 0
+    while at < len(data):
+        inflate = zlib.decompressobj(31)
+        inflate.decompress(data[at:])
+        end = len(data) - len(inflate.unused_data)
+        members.append(data[at:end])
+        at = end
+    return members
+
+
+def test_unreadable_records_are_skipped_counted_named_and_the_import_fails(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A damaged gzip member and a response for a file: URI in the middle of the file: every other
+    record is still imported, the two are counted and their file named, and the exit code says so."""
+    warc = tmp_path / "foreign.warc.gz"
+    n = write_foreign_warc(warc)
+    members = gzip_members(warc.read_bytes())  # warcinfo, then the n article responses, then the rest
+    damaged = members[3][:60] + bytes(b ^ 0x5A for b in members[3][60:76]) + members[3][76:]
+    file_uri = gzip.compress(gzip.decompress(members[4]).replace(BASE.encode(), b"file://", 1))
+    warc.write_bytes(b"".join([*members[:3], damaged, file_uri, *members[4:]]))
+
+    assert main(import_args(db_url, warc)) == 5
+    out, err = capsys.readouterr()
+    assert f"replica-djgz: {n - 1} page(s)" in out and "skipped: 2 (unreadable record)" in out
+    assert f"{warc}: 2 unreadable record(s) skipped (first at byte {sum(map(len, members[:3]))}" in out
+    assert sum(counts(db_url)[:2]) == n - 1  # every article but the damaged one, stored or folded
+    assert err == ""  # no warcio or zlib line per block
 
 
 def test_bad_input_is_a_one_line_error(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
