@@ -380,6 +380,14 @@ def cmd_import_warc(args: argparse.Namespace) -> int:
     return EXIT_RECORDS_LOST if report.records_lost else 0
 
 
+def cmd_runs(args: argparse.Namespace) -> int:
+    """The latest runs, a killed one shown as such (dangjian/runs.py); read-only."""
+    from dangjian.runs import format_runs, latest_runs
+
+    print(format_runs(latest_runs(args.database_url, args.limit, args.site)))
+    return 0
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from dangjian.show import show
 
@@ -506,6 +514,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", default=None, type=Path, help="seed corpus folder (default: seeds/)")
     registry_args(p)
     p.set_defaults(func=cmd_import_warc)
+
+    p = sub.add_parser("runs", help="list the latest runs (ingest, import-warc, reprocess) and their status")
+    p.add_argument("--site", default=None, metavar="NAME", help="only this site's runs")
+    p.add_argument("--limit", type=_positive, default=20, help="at most N runs (default 20)")
+    p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser("show", help="print an article and every copy folded into it (read-only)")
     p.add_argument("key", metavar="URL|ID", help="article id, article or duplicate URL, or seed file name")

@@ -34,6 +34,7 @@ from process.run import SiteSummary, process_pages
 from process.seeds import sync_seed_corpus
 from storage import repository as repo
 from storage.db import make_engine, session_scope
+from storage.liveness import heartbeat_while
 from storage.migrate import upgrade
 
 UNREADABLE = "unreadable record"
@@ -129,9 +130,11 @@ def import_warcs(
 
 def _import_site(engine: Engine, site: SiteConfig, refs: list[tuple[Path, int]]) -> SiteSummary:
     with session_scope(engine) as session:
+        repo.mark_stale_runs_interrupted(session, None)  # a killed import's or reprocess's run, say
         run_id = repo.start_run(session, "import-warc", site.name, None, None).id
     pages = (foreign_page(read_response_at(path, offset), site.name) for path, offset in refs)
-    summary = process_pages(engine, pages, site, run_id)
+    with heartbeat_while(engine, [run_id]):
+        summary = process_pages(engine, pages, site, run_id)
     with session_scope(engine) as session:
         # Not "completed": that status sets the nightly run's incremental window, and an import of an
         # old file says nothing about what the site published since its last crawl.

@@ -63,6 +63,7 @@ from steps.urls import canonical_url, storage_key
 from storage import repository as repo
 from storage import reprocess as store
 from storage.db import make_engine, session_scope
+from storage.liveness import heartbeat_while
 from storage.migrate import check_database, upgrade
 
 log = logging.getLogger(__name__)
@@ -318,13 +319,15 @@ def reprocess_site(
     run_id = None
     if not dry_run:
         with session_scope(engine) as session:
+            repo.mark_stale_runs_interrupted(session, None)  # a killed import's or reprocess's run, say
             run_id = repo.start_run(
                 session, label, site.name, since.isoformat() if since else None, until.isoformat() if until else None
             ).id
     losses = Losses()
     pages = archived_site_pages(archive_root, site.name, since, until, losses)
     try:
-        report = reprocess_pages(engine, pages, site, run_id, dry_run=dry_run, processes=processes)
+        with heartbeat_while(engine, [run_id] if run_id is not None else []):
+            report = reprocess_pages(engine, pages, site, run_id, dry_run=dry_run, processes=processes)
         report.losses = losses
     except BaseException:
         if run_id is not None:
