@@ -63,6 +63,8 @@ def format_summary(results: dict[str, dict[str, Any]]) -> str:
     for name, r in results.items():
         if r.get("status") == "failed":
             lines.append(f"error: {name}: {r.get('message') or 'failed'}")
+        if r.get("left_for_later"):  # never completed, so in no table: the next run fetches them
+            lines.append(f"{name}: left for later: {r['left_for_later']}")
     return "\n".join(lines)
 
 

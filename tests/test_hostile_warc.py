@@ -15,6 +15,7 @@ import sys
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
@@ -173,3 +174,49 @@ def test_a_header_line_that_inflates_to_256_mib_costs_kilobytes_and_is_skipped(t
     assert got["unreadable"] == [len(first)]
     assert got["grown_kib"] < 32 * 1024, got  # the line is never held: 256 MiB inflated, < 32 MiB of memory
     assert got["seconds"] < 20, got
+
+
+# --- a crawl closed early leaves pages for later: the summary says how many (issue #24) -------------------
+
+
+def test_a_crawl_closed_by_a_tiny_max_bytes_says_what_it_left_for_later(
+    replica: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real crawl of the loopback replica with max_bytes far below one article: the articles it
+    queued or cut never reach articles, duplicates or page_errors, so the report counts them instead."""
+    import re
+
+    from dangjian.cli import main
+
+    root = Path(__file__).resolve().parent.parent
+    registry = tmp_path / "sites.yaml"
+    text = (root / "replica" / "sites.yaml").read_text("utf-8")
+    registry.write_text(text.replace("    max_pages: 200\n", "    max_pages: 200\n    max_bytes: 3000\n", 1), "utf-8")
+    argv = ["crawl", "--registry", str(registry), "--var", f"base_url={replica.base_url}", "--site", "replica-djgz"]
+
+    assert main([*argv, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+
+    assert report["finish_reason"] == "closespider_maxbytes"
+    listed = set(re.findall(r'href="\./(\d{6}/t\d{8}_\d+\.html)"', (root / "replica/site/djgz/index.html").read_text()))
+    assert listed, "the replica's first list page links articles"
+    recorded = report["articles"] + len(report["errors"]) + report["attachments"]
+    assert recorded < len(listed)  # the crawl closed before it fetched them all
+    # every article linked from the page read is either recorded or left for later (so are list pages)
+    assert report["left_for_later"] >= len(listed) - recorded > 0
+    assert main(argv) == 0
+    assert f"left for later: {report['left_for_later']}" in capsys.readouterr().out
+
+
+def test_the_run_report_and_the_ingest_summary_say_what_was_left_for_later() -> None:
+    from crawlers import stats as keys
+    from dangjian.cli import format_summary
+    from flows.report import run_markdown
+    from process.run import SiteSummary
+
+    stats = {"scheduler/enqueued": 9, "scheduler/dequeued": 4, keys.CUT_AFTER_MAX_BYTES: 2}
+    summary = SiteSummary(site="demo", pages_fetched=3, left_for_later=keys.left_for_later(stats))
+    assert summary.left_for_later == 7  # 5 still queued, 2 cut by the max_bytes stop
+    assert "- **demo**: left for later: 7" in run_markdown("Nightly", {"demo": summary})
+    assert "demo: left for later: 7" in format_summary({"demo": {"status": "completed", "left_for_later": 7}})
+    assert "left for later" not in run_markdown("Nightly", {"demo": SiteSummary(site="demo")})
