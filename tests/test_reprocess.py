@@ -371,3 +371,29 @@ def test_a_dry_run_never_creates_fills_or_migrates_a_database(
         assert err.startswith("error: ") and err.count("\n") == 1 and "dangjian db upgrade" in err, err
     assert not missing.exists() and empty.stat().st_size == 0
     assert behind.read_bytes() == before and current_revision(f"sqlite:///{behind}") == "0007_archive"
+
+
+@pytest.mark.slow
+def test_the_reprocess_flow_fails_naming_the_file_when_archive_records_were_lost(
+    prefect_api: None, tmp_path: Path
+) -> None:
+    """The Prefect deployment's analogue of the command's exit code: the flow run ends Failed, its message
+    names the file, and every readable page was still reprocessed."""
+    from flows.reprocess import RecordsLost, reprocess
+
+    paths = [a["path"] for a in EXPECTED["articles"][:3]]
+    file = write_archive(tmp_path / "archive", paths)
+    damage_response_of(file, "http://127.0.0.1:9" + paths[0])
+    db_url = f"sqlite:///{tmp_path / 'flow.db'}"
+    state = reprocess(
+        sites=[SITE.name],
+        registry_path=str(ROOT / "replica" / "sites.yaml"),
+        registry_vars={"base_url": "http://127.0.0.1:9"},
+        database_url=db_url,
+        archive_dir=str(tmp_path / "archive"),
+        return_state=True,
+    )
+    assert state.is_failed() and f"{file}: 1 unreadable record(s) skipped" in (state.message or "")
+    with pytest.raises(RecordsLost) as lost:
+        state.result()
+    assert lost.value.results[SITE.name]["counts"]["new"] == 2 and lost.value.results[SITE.name]["unreadable"] == 1
