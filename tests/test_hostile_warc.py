@@ -172,7 +172,8 @@ def test_a_header_line_that_inflates_to_256_mib_costs_kilobytes_and_is_skipped(t
     got = json.loads(done.stdout)
     assert got["urls"] == [f"{BASE}t20240101_0.html", f"{BASE}t20240101_1.html"]
     assert got["unreadable"] == [len(first)]
-    assert got["grown_kib"] < 32 * 1024, got  # the line is never held: 256 MiB inflated, < 32 MiB of memory
+    # the line is never held: at most one 16 KiB block inflated (deflate: ~1000:1), whatever the bomb size
+    assert got["grown_kib"] < 64 * 1024, got
     assert got["seconds"] < 20, got
 
 
