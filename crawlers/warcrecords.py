@@ -21,6 +21,7 @@ from typing import IO, Any, TypeVar
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import DecompressingBufferedReader
+from warcio.exceptions import ArchiveLoadFailed
 
 MAX_HEADER_LINE = 64 * 1024  # one WARC or HTTP header line (real ones are < 8 KiB)
 MAX_HEADER_BLOCK = 256 * 1024  # the WARC plus HTTP header block of one record, and blank lines after it
@@ -189,6 +190,15 @@ def next_record_start(fh: IO[bytes], after: int, gz: bool) -> int | None:
         tail = buf[-(len(marker) - 1) :]
 
 
+NOT_PER_RECORD_GZIP = "the file is one gzip stream, not one gzip member per record: `warcio recompress` fixes it"
+
+
+def _one_gzip_stream(exc: Exception) -> bool:
+    """warcio's error for a WARC gzipped whole (``gzip file.warc``): its records after the first cannot be
+    told apart without decompressing everything before them."""
+    return isinstance(exc, ArchiveLoadFailed) and "non-chunked gzip" in str(exc)
+
+
 def read_records(path: Path, handle: Callable[[Any, Records], T]) -> Iterator[T | Unreadable]:
     """``handle(record, iterator)`` of every record of the file, in file order, or an Unreadable for a
     record that failed (in warcio or in ``handle``), the reading resumed after it.
@@ -202,7 +212,7 @@ def read_records(path: Path, handle: Callable[[Any, Records], T]) -> Iterator[T 
         while start is not None:
             fh.seek(start)
             records = Records(fh)
-            it, start = iter(records), None
+            it, begun, start = iter(records), start, None
             while True:
                 at = records.offset
                 try:
@@ -216,6 +226,10 @@ def read_records(path: Path, handle: Callable[[Any, Records], T]) -> Iterator[T 
                     if not seen and not _starts_record(fh, 0, gz):
                         raise NotAWarc(f"{path}: not a WARC file ({first_line(exc)})") from exc
                     seen = True
+                    if _one_gzip_stream(exc):  # no member boundary to resume at (and no offset to trust)
+                        yield Unreadable(str(path), 0, NOT_PER_RECORD_GZIP, cut=True)
+                        break
+                    at = max(at, begun)  # each resumption strictly after the last: the loop ends
                     start = next_record_start(fh, at, gz)
                     yield Unreadable(str(path), at, first_line(exc), cut=start is None)
                     break

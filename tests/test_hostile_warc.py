@@ -221,3 +221,17 @@ def test_the_run_report_and_the_ingest_summary_say_what_was_left_for_later() -> 
     assert "- **demo**: left for later: 7" in run_markdown("Nightly", {"demo": summary})
     assert "demo: left for later: 7" in format_summary({"demo": {"status": "completed", "left_for_later": 7}})
     assert "left for later" not in run_markdown("Nightly", {"demo": SiteSummary(site="demo")})
+
+
+def test_a_warc_gzipped_whole_is_read_as_far_as_it_can_and_says_how_to_fix_it(tmp_path: Path) -> None:
+    """``gzip file.warc`` (one stream, not a member per record): the first record, then one Unreadable
+    that says what to run, instead of a warning and a silent end."""
+    urls = [f"{BASE}t20240101_{i}.html" for i in range(3)]
+    path = tmp_path / "whole.warc.gz"
+    path.write_bytes(gzip.compress(b"".join(record(url, body(i), False) for i, url in enumerate(urls))))
+
+    events = list(read_archive(path))
+
+    assert [e.url for e in events if isinstance(e, ArchivedResponse)] == urls[:1]
+    (lost,) = [e for e in events if isinstance(e, Unreadable)]
+    assert lost.cut and "warcio recompress" in lost.reason
