@@ -235,3 +235,17 @@ def test_a_warc_gzipped_whole_is_read_as_far_as_it_can_and_says_how_to_fix_it(tm
     assert [e.url for e in events if isinstance(e, ArchivedResponse)] == urls[:1]
     (lost,) = [e for e in events if isinstance(e, Unreadable)]
     assert lost.cut and "warcio recompress" in lost.reason
+
+
+def test_a_target_uri_with_spaces_is_read_without_a_line_per_record(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    members = [record(f"{BASE}t20240101 {i}.html", body(i), True) for i in range(3)]
+    path = tmp_path / "spaces.warc.gz"
+    write(path, members)
+
+    with caplog.at_level("DEBUG"):
+        read = [e.url for e in read_archive(path) if isinstance(e, ArchivedResponse)]
+
+    assert read == [f"{BASE}t20240101%20{i}.html" for i in range(3)]
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("warcio")]
