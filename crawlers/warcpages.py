@@ -131,7 +131,7 @@ def _read_all(record: object, stream: object, limit: int = MAX_BODY_BYTES) -> by
     while raw.read(1 << 16):  # what a content decoder left unread (a gzip trailer, or the rest of a bomb)
         pass
     if getattr(raw, "limit", 0) > 0:
-        raise CutShort(f"record of {record.rec_headers.get_header('WARC-Target-URI')} is incomplete")  # type: ignore[attr-defined]
+        raise CutShort("the record ends before its Content-Length")
     return data
 
 

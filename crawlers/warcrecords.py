@@ -23,6 +23,7 @@ from typing import IO, Any, TypeVar
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import DecompressingBufferedReader
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeadersParserException
 
 MAX_HEADER_LINE = 64 * 1024  # one WARC or HTTP header line (real ones are < 8 KiB)
 MAX_HEADER_BLOCK = 256 * 1024  # the WARC plus HTTP header block of one record, and blank lines after it
@@ -88,9 +89,16 @@ class Losses:
         return out
 
 
-def first_line(exc: BaseException) -> str:
-    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+def reason(exc: BaseException) -> str:
+    """Why a record failed, in our own words: warcio's messages quote the record's bytes (binary data,
+    terminal control sequences), which must not reach the summary line."""
+    if isinstance(exc, BadRecord):
+        return str(exc)
+    if isinstance(exc, ArchiveLoadFailed):
+        return "no WARC record header where a record should start (a Content-Length that lies, or damage)"
+    if isinstance(exc, StatusAndHeadersParserException):
+        return "an unreadable HTTP status line or header"
+    return f"an unreadable record ({type(exc).__name__})"
 
 
 class _BoundedReader(DecompressingBufferedReader):
@@ -236,14 +244,14 @@ def read_records(path: Path, handle: Callable[[Any, Records], T]) -> Iterator[T 
                     _finish(record, records, errors)
                 except Exception as exc:
                     if not seen and not _starts_record(fh, 0, gz):
-                        raise NotAWarc(f"{path}: not a WARC file ({first_line(exc)})") from exc
+                        raise NotAWarc(f"{path}: not a WARC file ({reason(exc)})") from exc
                     seen = True
                     if _one_gzip_stream(exc):  # no member boundary to resume at (and no offset to trust)
                         yield Unreadable(str(path), 0, NOT_PER_RECORD_GZIP, cut=True)
                         break
                     at = max(at, begun)  # each resumption strictly after the last: the loop ends
                     start = next_record_start(fh, at, gz)
-                    yield Unreadable(str(path), at, first_line(exc), cut=start is None)
+                    yield Unreadable(str(path), at, reason(exc), cut=start is None)
                     break
                 seen = True
                 yield result

@@ -124,6 +124,7 @@ def test_unreadable_records_are_skipped_counted_named_and_the_import_fails(
     assert f"{warc}: 2 unreadable record(s) skipped (first at byte {sum(map(len, members[:3]))}" in out
     assert sum(counts(db_url)[:2]) == n - 1  # every article but the damaged one, stored or folded
     assert err == ""  # no warcio or zlib line per block
+    assert out.isprintable() or all(line.isprintable() for line in out.splitlines())  # no record bytes quoted
 
 
 def test_bad_input_is_a_one_line_error(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
