@@ -43,6 +43,7 @@ def crawl_report(stats: dict[str, Any], raw_path: Path | str) -> dict[str, Any]:
             "outside_window": stats.get(keys.ARTICLES_OUTSIDE_WINDOW, 0),
             "forbidden_by_robots": stats.get("robotstxt/forbidden", 0),
         },
+        "left_for_later": keys.left_for_later(stats),
         "errors": errors,
     }
 
@@ -64,4 +65,9 @@ def format_crawl_report(site: str, report: dict[str, Any]) -> str:
         f"errors        {len(report['errors'])}",
     ]
     lines += [f"  {e['reason']}  {e['url']}" for e in report["errors"]]
+    if report["left_for_later"]:
+        lines.append(
+            f"left for later: {report['left_for_later']} (queued or cut when the crawl closed: no record, "
+            "the next run fetches them)"
+        )
     return "\n".join(lines)

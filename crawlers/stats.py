@@ -7,6 +7,9 @@ flow's "did any list page work?" test reads LIST_PAGES_OK.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 PREFIX = "dangjian/"
 
 LIST_PAGES_OK = "dangjian/list_pages_ok"
@@ -38,6 +41,14 @@ LIST_PAGES_CUT = "dangjian/list_pages_cut"
 DISCOVERED_OVER_MAX = "dangjian/discovered_urls_over_max_pages"
 MAX_BYTES_REACHED = "dangjian/max_bytes_reached"
 CUT_AFTER_MAX_BYTES = "dangjian/cut_after_max_bytes"
+
+
+def left_for_later(stats: Mapping[str, Any]) -> int:
+    """Requests the crawl never completed, so they left no record (article, duplicate or page error): still
+    in the scheduler's queue when the crawl closed (max_pages, max_bytes, a shutdown) plus the responses
+    the max_bytes stop cut at their headers. The next run fetches them; the summary must say so."""
+    queued = int(stats.get("scheduler/enqueued", 0) or 0) - int(stats.get("scheduler/dequeued", 0) or 0)
+    return max(0, queued) + int(stats.get(CUT_AFTER_MAX_BYTES, 0) or 0)
 
 
 def articles_from(source: str) -> str:

@@ -5,10 +5,12 @@ exactly as the crawl's JSON-lines hand-off does. warcio reads the records; ``con
 undoes the Content-Encoding the server applied, so the bytes handed on are the ones the spider
 saw (byte-identical, checked by tests/test_archive.py).
 
-A file cut short (a crawl killed mid-write) yields every complete record and then stops with a
-warning: the records before the cut are intact gzip members, and a record is complete when its
-content reaches its Content-Length. Digests are not checked: writers disagree on how to compute
-the payload digest of a chunked response, and a mismatch would stop an import halfway.
+A record that cannot be read (a damaged gzip member, a Content-Length that lies, a response for a
+``file:`` URI, a header bomb, the last record of a file cut short) comes out as an ``Unreadable``
+event, and the reading resumes at the next record (crawlers/warcrecords.py): one bad record costs
+that record, never the rest of the file; the caller says so in one line per file. Digests are not
+checked: writers disagree on how to compute the payload digest of a chunked response, and a mismatch
+would stop an import halfway.
 """
 
 from __future__ import annotations
@@ -18,15 +20,18 @@ import json
 import logging
 import os
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader
+from warcio.statusandheaders import StatusAndHeadersParser
 
 from crawlers.rawpages import RawPage
+from crawlers.warcrecords import BadRecord, CutShort, NotAWarc, Records, Unreadable, read_records
+
+__all__ = ["NotAWarc", "Unreadable"]
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +62,6 @@ def decode_payload(raw: bytes, content_encoding: str | None) -> bytes | None:
         return _bounded_read(BufferedReader(io.BytesIO(raw), decomp_type=encoding), MAX_BODY_BYTES)
     except (OSError, zlib.error, ValueError):
         return None
-
-
-class NotAWarc(ValueError):
-    """A file that is not a readable WARC (or ARC) file."""
 
 
 @dataclass
@@ -107,10 +108,6 @@ def warc_files(paths: Iterable[Path | str]) -> list[Path]:
     return found
 
 
-class _CutShort(Exception):
-    """The record ends before its Content-Length: the file was cut while this record was written."""
-
-
 def _bounded_read(stream: object, limit: int) -> bytes | None:
     """At most ``limit`` bytes of a (decoding) stream; None when there is more: a gzip bomb, or a body
     the crawl's DOWNLOAD_MAXSIZE would have refused, is never inflated in memory."""
@@ -125,16 +122,16 @@ def _bounded_read(stream: object, limit: int) -> bytes | None:
 
 
 def _read_all(record: object, stream: object, limit: int = MAX_BODY_BYTES) -> bytes | None:
-    """Read a record's content (None: larger than ``limit``); raise _CutShort when the file ended
+    """Read a record's content (None: larger than ``limit``); raise CutShort when the file ended
     inside the record."""
     if record.rec_headers.get_header("Content-Length") is None:  # type: ignore[attr-defined]
-        raise _CutShort("a record whose headers were cut (no Content-Length)")
+        raise CutShort("a record whose headers were cut (no Content-Length)")
     data = _bounded_read(stream, limit)
     raw = record.raw_stream  # type: ignore[attr-defined]
     while raw.read(1 << 16):  # what a content decoder left unread (a gzip trailer, or the rest of a bomb)
         pass
     if getattr(raw, "limit", 0) > 0:
-        raise _CutShort(f"record of {record.rec_headers.get_header('WARC-Target-URI')} is incomplete")  # type: ignore[attr-defined]
+        raise CutShort("the record ends before its Content-Length")
     return data
 
 
@@ -147,17 +144,37 @@ def _fields(payload: bytes) -> dict[str, str]:
     return out
 
 
-def _response(record: object, path: Path, records: ArchiveIterator) -> ArchivedResponse:
-    rec_headers = record.rec_headers  # type: ignore[attr-defined]
+_HTTP_PARSER = StatusAndHeadersParser([], verify=False)
+
+
+def _http_headers(record: object) -> object:
+    """The record's HTTP status and headers. warcio parses them only for a target URI that starts with
+    a lower-case ``http:``/``https:``; a scheme is case-insensitive, so ``HTTP://`` is parsed here. A
+    response of another scheme (``file:``, ``ftp:``) holding an HTTP message is no page: BadRecord."""
     http = record.http_headers  # type: ignore[attr-defined]
-    if http is None and (rec_headers.get_header("Content-Type") or "").startswith("application/http"):
-        raise _CutShort("an HTTP response record without its status line and headers")
+    rec_headers = record.rec_headers  # type: ignore[attr-defined]
+    if http is not None or not (rec_headers.get_header("Content-Type") or "").startswith("application/http"):
+        return http
+    uri = rec_headers.get_header("WARC-Target-URI") or ""
+    if uri.split(":", 1)[0].lower() not in ("http", "https"):
+        raise BadRecord(f"an HTTP response for a {uri.split(':', 1)[0][:20]!r} URI")
+    try:
+        http = _HTTP_PARSER.parse(record.raw_stream)  # type: ignore[attr-defined]
+    except EOFError as exc:
+        raise CutShort("an HTTP response record without its status line and headers") from exc
+    record.http_headers = http  # type: ignore[attr-defined]
+    return http
+
+
+def _response(record: object, path: Path, records: object) -> ArchivedResponse:
+    rec_headers = record.rec_headers  # type: ignore[attr-defined]
+    http = _http_headers(record)
     status = None
     headers: dict[str, str] = {}
     if http is not None:
-        code = http.get_statuscode()
+        code = http.get_statuscode()  # type: ignore[attr-defined]
         status = int(code) if code and code.isdigit() else None
-        headers = {name.lower(): value for name, value in http.headers}
+        headers = {name.lower(): value for name, value in http.headers}  # type: ignore[attr-defined]
     try:
         body = _read_all(record, record.content_stream())  # type: ignore[attr-defined]
     except (OSError, zlib.error, ValueError) as exc:  # a body the server mis-encoded
@@ -174,7 +191,7 @@ def _response(record: object, path: Path, records: ArchiveIterator) -> ArchivedR
         body=body or b"",
         truncated=bool(rec_headers.get_header("WARC-Truncated")) or too_large,
         path=str(path),
-        offset=records.get_record_offset(),  # after the body: asking first would read past it
+        offset=records.get_record_offset(),  # type: ignore[attr-defined]  # after the body: asking first reads past it
     )
 
 
@@ -192,54 +209,63 @@ def _item(payload: bytes) -> ArchivedItem | None:
         return None
 
 
-def read_archive(path: Path) -> Iterator[ArchivedResponse | ArchivedItem]:
-    """Responses (with their metadata fields) and items of one WARC file, in file order.
+@dataclass
+class _Metadata:
+    target_uri: str
+    content_type: str
+    payload: bytes
 
-    Raises NotAWarc when the file does not start with a WARC/ARC record; a cut later on ends the
-    stream with a warning.
+
+def _event(path: Path) -> Callable[[object, object], ArchivedResponse | _Metadata | None]:
+    def handle(record: object, records: object) -> ArchivedResponse | _Metadata | None:
+        kind = record.rec_type  # type: ignore[attr-defined]
+        if kind == "response":
+            return _response(record, path, records)
+        if kind == "metadata":
+            headers = record.rec_headers  # type: ignore[attr-defined]
+            payload = _read_all(record, record.content_stream()) or b""  # type: ignore[attr-defined]
+            return _Metadata(
+                headers.get_header("WARC-Target-URI") or "", headers.get_header("Content-Type") or "", payload
+            )
+        return None  # warcinfo, request, revisit, resource: read past (crawlers/warcrecords checks they end right)
+
+    return handle
+
+
+def read_archive(path: Path) -> Iterator[ArchivedResponse | ArchivedItem | Unreadable]:
+    """Responses (with their metadata fields), items and unreadable records of one WARC file, in file order.
+
+    Raises NotAWarc when the file does not start with a WARC/ARC record. Each record is handed on
+    once; the caller counts the Unreadable ones (crawlers.warcrecords.Losses) and says so once per file.
     """
     pending: ArchivedResponse | None = None
-    seen_any = False
-    with path.open("rb") as fh:
-        records = ArchiveIterator(fh)
-        try:
-            for record in records:
-                seen_any = True
-                kind = record.rec_type
-                if kind == "response":
-                    if pending is not None:
-                        yield pending
-                    pending = _response(record, path, records)
-                elif kind == "metadata":
-                    payload = _read_all(record, record.content_stream()) or b""
-                    content_type = record.rec_headers.get_header("Content-Type") or ""
-                    if content_type.startswith(ITEM_CONTENT_TYPE):
-                        if pending is not None:
-                            yield pending
-                            pending = None
-                        if (item := _item(payload)) is not None:
-                            yield item
-                    elif pending is not None and pending.url == record.rec_headers.get_header("WARC-Target-URI"):
-                        pending.fields = _fields(payload)
-                        yield pending
-                        pending = None
-        # A file cut inside a record's headers fails deep in warcio with whatever error that part
-        # raises (AttributeError, IndexError...): any failure after the first record is a cut.
-        except Exception as exc:
-            if not seen_any:
-                raise NotAWarc(f"{path}: not a WARC file ({type(exc).__name__}: {exc})".strip()) from exc
-            log.warning("%s: archive cut short after the last complete record (%s)", path, exc)
+    for event in read_records(path, _event(path)):
+        if isinstance(event, Unreadable):
+            yield event
+        elif isinstance(event, ArchivedResponse):
+            if pending is not None:
+                yield pending
+            pending = event
+        elif isinstance(event, _Metadata):
+            if event.content_type.startswith(ITEM_CONTENT_TYPE):
+                if pending is not None:
+                    yield pending
+                    pending = None
+                if (item := _item(event.payload)) is not None:
+                    yield item
+            elif pending is not None and pending.url == event.target_uri:
+                pending.fields = _fields(event.payload)
+                yield pending
+                pending = None
     if pending is not None:
         yield pending
-    if not seen_any:
-        raise NotAWarc(f"{path}: not a WARC file (no record)")
 
 
 def read_response_at(path: Path, offset: int) -> ArchivedResponse:
     """The response record at ``offset`` (as read_archive reported it): a second look without a second pass."""
     with path.open("rb") as fh:
         fh.seek(offset)
-        records = ArchiveIterator(fh)
+        records = Records(fh)
         record = next(iter(records))
         return _response(record, path, records)
 
@@ -265,7 +291,7 @@ def _is_redirect(resp: ArchivedResponse) -> bool:
     return resp.status is not None and 300 <= resp.status < 400
 
 
-def archived_pages(events: Iterable[ArchivedResponse | ArchivedItem], site: str) -> Iterator[RawPage]:
+def archived_pages(events: Iterable[ArchivedResponse | ArchivedItem | Unreadable], site: str) -> Iterator[RawPage]:
     """The RawPages a crawl of ours handed over, rebuilt from its archive: each item record with the
     body (and the continuation pages) of its response records.
 
@@ -280,6 +306,8 @@ def archived_pages(events: Iterable[ArchivedResponse | ArchivedItem], site: str)
                 articles[event.url] = event
             elif event.role == "part" and not _is_redirect(event):
                 parts[event.url] = event
+            continue
+        if isinstance(event, Unreadable):  # counted by the caller
             continue
         page = event.page
         resp = articles.pop(page.final_url, None)

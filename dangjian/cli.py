@@ -24,6 +24,7 @@ from dangjian import terminal
 EXIT_USAGE = 2
 EXIT_ALL_SITES_FAILED = 3
 EXIT_PREFECT_UNAVAILABLE = 4
+EXIT_RECORDS_LOST = 5  # import-warc, reprocess: unreadable WARC records were skipped (the rest is stored)
 
 
 class PrefectUnavailable(RuntimeError):
@@ -85,6 +86,8 @@ def format_summary(results: dict[str, dict[str, Any]]) -> str:
     for name, r in results.items():
         if r.get("status") == "failed":
             lines.append(f"error: {name}: {terminal.line(r.get('message') or 'failed')}")
+        if r.get("left_for_later"):  # never completed, so in no table: the next run fetches them
+            lines.append(f"{name}: left for later: {r['left_for_later']}")
     return "\n".join(lines)
 
 
@@ -399,7 +402,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
         archive_dir=Path(args.archive_dir) if args.archive_dir else None,
     )
     print(terminal.json_text(reports_json(reports)) if args.json else terminal.text(format_reports(reports)))
-    return 0
+    return EXIT_RECORDS_LOST if any(r.losses.total for r in reports) else 0
 
 
 def cmd_import_warc(args: argparse.Namespace) -> int:
@@ -411,6 +414,14 @@ def cmd_import_warc(args: argparse.Namespace) -> int:
         args.paths, args.database_url, args.registry, parse_placeholders(args.var), args.site or None, args.seeds
     )
     print(terminal.text(format_import(report)))
+    return EXIT_RECORDS_LOST if report.records_lost else 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """The latest runs, a killed one shown as such (dangjian/runs.py); read-only."""
+    from dangjian.runs import format_runs, latest_runs
+
+    print(terminal.text(format_runs(latest_runs(args.database_url, args.limit, args.site))))
     return 0
 
 
@@ -548,6 +559,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", default=None, type=Path, help="seed corpus folder (default: seeds/)")
     registry_args(p)
     p.set_defaults(func=cmd_import_warc)
+
+    p = sub.add_parser("runs", help="list the latest runs (ingest, import-warc, reprocess) and their status")
+    p.add_argument("--site", default=None, metavar="NAME", help="only this site's runs")
+    p.add_argument("--limit", type=_positive, default=20, help="at most N runs (default 20)")
+    p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser("show", help="print an article and every copy folded into it (read-only)")
     p.add_argument("key", metavar="URL|ID", help="article id, article or duplicate URL, or seed file name")

@@ -3,7 +3,9 @@
 Each response whose URL belongs to a registry site (its allowed hosts and article URL patterns) goes
 through the live processing core (process.run.process_pages: extraction, normalization, dedup, the
 same decisions and the same tables) and is attributed to that site, in a crawl_runs row of its own;
-every other record is counted and skipped. An article the corpus already holds is skipped as known,
+every other record is counted and skipped. A record that cannot be read is skipped too (the reading
+resumes at the next record), counted as unreadable and named by file: the command then exits non-zero,
+since records were lost. An article the corpus already holds is skipped as known,
 so importing the same file twice stores nothing twice.
 """
 
@@ -21,17 +23,21 @@ from crawlers.registry import SiteConfig, load_registry, select_sites
 from crawlers.warcpages import (
     ArchivedItem,
     ArchivedResponse,
+    Unreadable,
     foreign_page,
     read_archive,
     read_response_at,
     warc_files,
 )
+from crawlers.warcrecords import Losses
 from process.run import SiteSummary, process_pages
 from process.seeds import sync_seed_corpus
 from storage import repository as repo
 from storage.db import make_engine, session_scope
+from storage.liveness import heartbeat_while
 from storage.migrate import upgrade
 
+UNREADABLE = "unreadable record"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 DEFAULT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -42,6 +48,11 @@ class ImportReport:
     responses: int = 0
     skipped: Counter[str] = field(default_factory=Counter)  # reason → responses not imported
     sites: dict[str, SiteSummary] = field(default_factory=dict)
+    losses: Losses = field(default_factory=Losses)  # unreadable records, per file
+
+    @property
+    def records_lost(self) -> int:
+        return self.losses.total
 
 
 def _host_of(site: SiteConfig, url: str) -> bool:
@@ -73,6 +84,10 @@ def _matches(files: list[Path], sites: list[SiteConfig], report: ImportReport) -
         report.files += 1
         for event in read_archive(path):
             if isinstance(event, ArchivedItem):
+                continue
+            if isinstance(event, Unreadable):
+                report.losses.add(event)
+                report.skipped[UNREADABLE] += 1
                 continue
             report.responses += 1
             site = site_of(event.url, sites)
@@ -115,9 +130,11 @@ def import_warcs(
 
 def _import_site(engine: Engine, site: SiteConfig, refs: list[tuple[Path, int]]) -> SiteSummary:
     with session_scope(engine) as session:
+        repo.mark_stale_runs_interrupted(session, None)  # a killed import's or reprocess's run, say
         run_id = repo.start_run(session, "import-warc", site.name, None, None).id
     pages = (foreign_page(read_response_at(path, offset), site.name) for path, offset in refs)
-    summary = process_pages(engine, pages, site, run_id)
+    with heartbeat_while(engine, [run_id]):
+        summary = process_pages(engine, pages, site, run_id)
     with session_scope(engine) as session:
         # Not "completed": that status sets the nightly run's incremental window, and an import of an
         # old file says nothing about what the site published since its last crawl.
@@ -135,4 +152,5 @@ def format_import(report: ImportReport) -> str:
         )
     for reason, count in sorted(report.skipped.items()):
         lines.append(f"skipped: {count} ({reason})")
+    lines += report.losses.lines()
     return "\n".join(lines)

@@ -502,6 +502,7 @@ def settle_site(started: StartedSite, database_url: str | None, keep_raw: bool) 
         summary = started.process.result()  # what the crawl wrote before it failed is kept
     except Exception as exc:  # one site failing must not stop the others
         summary = SiteSummary(site=run.site.name, status="failed", message=f"processing failed: {exc}")
+    summary.left_for_later = keys.left_for_later(stats)
     if crawl_error is not None:
         summary.status, summary.message = "failed", str(crawl_error)
     elif not stats.get(keys.LIST_PAGES_OK):

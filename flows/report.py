@@ -74,6 +74,16 @@ def run_markdown(title: str, summaries: Mapping[str, SiteSummary], quiet_sites: 
     if placed:
         lines += ["", "## Flow run and worker of each site", "", "| site | flow run | worker |", "|---|---|---|"]
         lines += [f"| {_cell(s)} | {_cell(r['flow_run'])} | {_cell(r.get('worker') or '')} |" for s, r in placed]
+    left = [(site, r["left_for_later"]) for site, r in results.items() if r.get("left_for_later")]
+    if left:
+        lines += [
+            "",
+            "## Left for later",
+            "",
+            "Queued or cut when the crawl closed: no record yet; the next run fetches them.",
+            "",
+        ]
+        lines += [f"- **{_cell(s)}**: left for later: {n}" for s, n in left]
     if quiet_sites:
         lines += ["", "## Sites with nothing new for several runs in a row (has the site changed?)", ""]
         lines += [f"- **{_cell(s)}**: {n} runs without a new article" for s, n in sorted(quiet_sites.items())]

@@ -2,6 +2,8 @@
 
 Prefect layer only: it calls process.reprocess.reprocess_sites (the same function as ``dangjian reprocess``)
 and publishes what changed as the flow run's artifacts (a markdown report and a table of changes).
+Unreadable archive records (skipped, the rest reprocessed) fail the flow run, with the files named:
+the UI's analogue of the command's non-zero exit.
 """
 
 from __future__ import annotations
@@ -13,8 +15,19 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
+from prefect.states import Failed, State
 
+from flows.outcomes import ExpectedFailure
 from process.reprocess import ReprocessReport, format_reports, reprocess_sites
+
+
+class RecordsLost(ExpectedFailure):
+    """Unreadable archive records were skipped (the rest reprocessed): the data of the run's Failed state,
+    carrying the per-site results (a Failed state's data must be an exception)."""
+
+    def __init__(self, message: str, results: dict[str, dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.results = results
 
 
 def _label() -> str:
@@ -42,7 +55,7 @@ def reprocess(
     registry_vars: dict[str, str] | None = None,
     database_url: str | None = None,
     archive_dir: str | None = None,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, dict[str, Any]] | State[Any]:
     """Run today's extraction, normalization and dedup over the archived responses; nothing is fetched."""
     reports = reprocess_sites(
         database_url,
@@ -65,4 +78,9 @@ def reprocess(
         key="reprocess-changes",
         description=f"{len(rows)} change(s)",
     )
-    return {r.site: {"counts": r.counts, "dry_run": r.dry_run} for r in reports}
+    result = {r.site: {"counts": r.counts, "dry_run": r.dry_run, "unreadable": r.losses.total} for r in reports}
+    lost = [line for r in reports for line in r.losses.lines()]
+    if lost:
+        message = "records lost: " + " | ".join(lost)
+        return Failed(message=message, data=RecordsLost(message, result))
+    return result

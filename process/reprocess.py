@@ -39,12 +39,14 @@ from crawlers.warcpages import (
     ArchivedItem,
     ArchivedResponse,
     NotAWarc,
+    Unreadable,
     archived_pages,
     default_archive_dir,
     read_archive,
     response_day,
     warc_files,
 )
+from crawlers.warcrecords import Losses
 from process.analyze import Analysis
 from process.decide import (
     BATCH_PAGES,
@@ -61,7 +63,8 @@ from steps.urls import canonical_url, storage_key
 from storage import repository as repo
 from storage import reprocess as store
 from storage.db import make_engine, session_scope
-from storage.migrate import upgrade
+from storage.liveness import heartbeat_while
+from storage.migrate import check_database, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +101,7 @@ class ReprocessReport:
     extraction_version: str = ""
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CHANGE_KINDS, 0))
     changes: list[Change] = field(default_factory=list)  # every kind but unchanged, first MAX_LISTED
+    losses: Losses = field(default_factory=Losses)  # unreadable archive records, skipped, per file
 
     def add(self, change: Change) -> None:
         self.counts[change.kind] += 1
@@ -106,7 +110,12 @@ class ReprocessReport:
 
     def summary(self) -> str:
         counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.counts.items())
-        return f"{self.site}: {counts}" + (" (dry run: nothing written)" if self.dry_run else "")
+        lost = f"; {self.losses.total} unreadable WARC record(s) skipped in {', '.join(self.losses.by_file)}"
+        return (
+            f"{self.site}: {counts}"
+            + (lost if self.losses.total else "")
+            + (" (dry run: nothing written)" if self.dry_run else "")
+        )
 
 
 def _changed_article(
@@ -259,24 +268,30 @@ def reprocess_pages(
     return report
 
 
-def _readable(path: Path) -> Iterator[ArchivedResponse | ArchivedItem]:
-    """A file's events; a file with no complete record (a crawl killed at its start) is skipped."""
+def _readable(path: Path, losses: Losses) -> Iterator[ArchivedResponse | ArchivedItem]:
+    """A file's events, its unreadable records counted in ``losses``; a file that is no WARC is skipped."""
     try:
-        yield from read_archive(path)
+        for event in read_archive(path):
+            if isinstance(event, Unreadable):
+                losses.add(event)
+            else:
+                yield event
     except NotAWarc as exc:
         log.warning("%s: skipped (%s)", path, exc)
 
 
 def archived_site_pages(
-    archive_root: Path, site: str, since: date | None = None, until: date | None = None
+    archive_root: Path, site: str, since: date | None = None, until: date | None = None, losses: Losses | None = None
 ) -> Iterator[RawPage]:
     """The site's archived article pages, oldest crawl first, each canonical page once (its first fetch,
-    the one live ingestion stored: later runs skip known URLs), fetched between since and until."""
+    the one live ingestion stored: later runs skip known URLs), fetched between since and until. The
+    records that cannot be read are skipped and counted in ``losses``."""
+    losses = losses if losses is not None else Losses()
     seen: set[str] = set()
     directory = archive_root / site
     files = warc_files([directory]) if directory.is_dir() else []
     for path in files:
-        for page in archived_pages(_readable(path), site):
+        for page in archived_pages(_readable(path, losses), site):
             if page.kind != "page":
                 continue
             day = response_day(page)
@@ -304,12 +319,16 @@ def reprocess_site(
     run_id = None
     if not dry_run:
         with session_scope(engine) as session:
+            repo.mark_stale_runs_interrupted(session, None)  # a killed import's or reprocess's run, say
             run_id = repo.start_run(
                 session, label, site.name, since.isoformat() if since else None, until.isoformat() if until else None
             ).id
-    pages = archived_site_pages(archive_root, site.name, since, until)
+    losses = Losses()
+    pages = archived_site_pages(archive_root, site.name, since, until, losses)
     try:
-        report = reprocess_pages(engine, pages, site, run_id, dry_run=dry_run, processes=processes)
+        with heartbeat_while(engine, [run_id] if run_id is not None else []):
+            report = reprocess_pages(engine, pages, site, run_id, dry_run=dry_run, processes=processes)
+        report.losses = losses
     except BaseException:
         if run_id is not None:
             with session_scope(engine) as session:
@@ -346,7 +365,8 @@ def reprocess_sites(
     root = archive_dir or default_archive_dir()
     registry = load_registry(registry_path, registry_vars)
     chosen = select_sites(registry, sites) if sites else [s for s in registry.values() if (root / s.name).is_dir()]
-    upgrade(database_url)
+    # A dry run never writes: no database created, filled or migrated (one line: run `dangjian db upgrade`).
+    check_database(database_url) if dry_run else upgrade(database_url)
     engine = make_engine(database_url)
     try:
         return [reprocess_site(engine, root, site, since, until, dry_run=dry_run, label=label) for site in chosen]
@@ -366,6 +386,7 @@ def format_reports(reports: list[ReprocessReport], changes: bool = True) -> str:
     for report in reports:
         if changes:
             lines += [f"{c.kind:<20} {c.url}  {c.detail}" for c in report.changes]
+        lines += report.losses.lines()
         if report.dry_run:
             lines.append(f"{report.site}: dry run, nothing written")
     return "\n".join(lines)

@@ -58,6 +58,7 @@ class SiteSummary:
     skipped: int = 0
     attachments: int = 0
     spam_flagged: int = 0
+    left_for_later: int = 0  # requests the crawl never completed (crawlers.stats.left_for_later): no record
     message: str = ""
     duration_s: float = 0.0  # from submitting the crawl to the end of the processing
     worker: str = ""  # fan-out runs: the worker and flow run that took the site

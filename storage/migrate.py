@@ -63,6 +63,9 @@ def check_database(url: str | None = None, *, require_head: bool = True) -> None
         if not require_head:
             return  # the ingest creates it
         raise DatabaseProblem(f"no database at {where}: run `dangjian db upgrade` (or an ingest) first")
+    if file and file != ":memory:" and require_head and Path(file).stat().st_size == 0:
+        # Not even opened: connecting sets WAL mode, which writes the first page of an empty file.
+        raise DatabaseProblem(f"database {where} is empty (0 bytes): run `dangjian db upgrade`")
     try:
         current = current_revision(url)
     except SQLAlchemyError as exc:

@@ -138,30 +138,37 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def mark_stale_runs_interrupted(session: Session, site: str, stale_after: timedelta = STALE_AFTER) -> int:
-    """Runs of ``site`` still 'running' whose process is gone: mark them interrupted.
+INTERRUPTED = "interrupted: its process is gone (killed, or its machine stopped) before it finished"
 
-    Gone means: on this host and its pid no longer exists, or silent (no heartbeat) for
-    ``stale_after``. A run that is alive elsewhere — another worker on another machine,
-    or another flow on this one — is left alone.
-    """
-    host, now = socket.gethostname(), utcnow()
-    dead: list[int] = []
-    for run in session.execute(
-        select(CrawlRun.id, CrawlRun.host, CrawlRun.pid, CrawlRun.heartbeat_at, CrawlRun.started_at).where(
-            CrawlRun.site == site, CrawlRun.status == "running"
-        )
-    ):
-        last_sign = run.heartbeat_at or run.started_at
-        same_host_dead = run.host == host and run.pid is not None and not _process_alive(run.pid)
-        if same_host_dead or run.host is None or now - last_sign > stale_after:
-            dead.append(run.id)
+
+def run_is_gone(host: str | None, pid: int | None, last_sign: datetime, now: datetime, stale_after: timedelta) -> bool:
+    """Whether a 'running' run's process is gone: on this host and its pid no longer exists, or silent
+    (no heartbeat) for ``stale_after``. A run alive elsewhere (another machine, another flow here) is not."""
+    same_host_dead = host == socket.gethostname() and pid is not None and not _process_alive(pid)
+    return same_host_dead or host is None or now - last_sign > stale_after
+
+
+def mark_stale_runs_interrupted(session: Session, site: str | None, stale_after: timedelta = STALE_AFTER) -> int:
+    """Runs of ``site`` (None: of every site) still 'running' whose process is gone (run_is_gone): mark
+    them interrupted, with a message saying so. Called before an ingest, an import-warc or a reprocess
+    starts its own runs, so a killed command's run does not stay 'running' for ever."""
+    now = utcnow()
+    query = select(CrawlRun.id, CrawlRun.host, CrawlRun.pid, CrawlRun.heartbeat_at, CrawlRun.started_at).where(
+        CrawlRun.status == "running"
+    )
+    if site is not None:
+        query = query.where(CrawlRun.site == site)
+    dead = [
+        run.id
+        for run in session.execute(query)
+        if run_is_gone(run.host, run.pid, run.heartbeat_at or run.started_at, now, stale_after)
+    ]
     if not dead:
         return 0
     session.execute(
         update(CrawlRun)
         .where(CrawlRun.id.in_(dead), CrawlRun.status == "running")
-        .values(status="interrupted", finished_at=now)
+        .values(status="interrupted", finished_at=now, message=func.coalesce(CrawlRun.message, INTERRUPTED))
     )
     return len(dead)
 

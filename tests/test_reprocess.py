@@ -276,3 +276,124 @@ def test_the_reprocess_flow_publishes_what_changed(
     # (the session's Prefect API also holds the artifacts of the other backend's run: pick ours by URL)
     assert any(a.key == "reprocess-report" and "replica-djgz" in str(a.data) for a in found)
     assert any(a.key == "reprocess-changes" and stale_url in str(a.data) for a in found)
+
+
+# --- hostile archives and databases (issue #24) -------------------------------------------------------
+
+
+def write_archive(root: Path, paths: list[str]) -> Path:
+    """The site's archive as a crawl of these replica articles writes it (the archive middleware itself)."""
+    from types import SimpleNamespace
+
+    from scrapy import Request, Spider
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawlers.archive import WarcArchiveMiddleware
+
+    crawler = get_crawler(Spider, {"ARCHIVE_DIR": str(root), "ARCHIVE_RUN": "r1"})
+    spider = Spider(name="t")
+    spider.site = SimpleNamespace(name=SITE.name)  # type: ignore[attr-defined]
+    mw = WarcArchiveMiddleware.from_crawler(crawler)
+    mw.spider_opened(spider)
+    for path in paths:
+        body = (ROOT / "replica" / "site" / path.lstrip("/")).read_bytes()
+        request = Request("http://127.0.0.1:9" + path, meta={"role": "article"})
+        mw.process_response(request, HtmlResponse(request.url, body=body, request=request), spider)
+        mw.item_scraped(page(path, body))
+    mw.spider_closed(spider)
+    (file,) = (root / SITE.name).iterdir()
+    return file
+
+
+def damage_response_of(file: Path, url: str) -> None:
+    """Break the gzip member that holds ``url``'s response record (bytes flipped in its middle)."""
+    import zlib
+
+    data, at = file.read_bytes(), 0
+    while at < len(data):
+        inflate = zlib.decompressobj(31)
+        head = inflate.decompress(data[at:])
+        end = len(data) - len(inflate.unused_data)
+        if b"WARC-Type: response" in head and f"WARC-Target-URI: {url}\r\n".encode() in head:
+            middle = (at + end) // 2
+            file.write_bytes(data[:middle] + bytes(b ^ 0x5A for b in data[middle : middle + 16]) + data[middle + 16 :])
+            return
+        at = end
+    raise AssertionError(f"no response record of {url}")
+
+
+def reprocess_args(db_url: str, archive: Path, *extra: str) -> list[str]:
+    registry = ["--registry", str(ROOT / "replica" / "sites.yaml"), "--var", "base_url=http://127.0.0.1:9"]
+    where = ["--site", SITE.name, "--archive-dir", str(archive)]
+    return ["--database-url", db_url, "reprocess", *where, *registry, *extra]
+
+
+def test_an_unreadable_archive_record_is_skipped_and_the_run_says_so(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dangjian.cli import main
+
+    paths = [a["path"] for a in EXPECTED["articles"][:5]]
+    file = write_archive(tmp_path / "archive", paths)
+    damage_response_of(file, "http://127.0.0.1:9" + paths[1])
+
+    assert main(reprocess_args(db_url, tmp_path / "archive")) == 5
+    out, err = capsys.readouterr()
+    assert f"{file}: 1 unreadable record(s) skipped" in out and err == ""
+    engine = make_engine(db_url)
+    try:
+        with session_scope(engine) as s:
+            assert {a.url for a in s.scalars(select(Article))} == {"http://127.0.0.1:9" + p for p in paths} - {
+                "http://127.0.0.1:9" + paths[1]
+            }  # every page after the damaged record too
+            (run,) = s.scalars(select(CrawlRun)).all()
+            assert f"1 unreadable WARC record(s) skipped in {file}" in (run.message or "")
+    finally:
+        engine.dispose()
+
+
+def test_a_dry_run_never_creates_fills_or_migrates_a_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dangjian.cli import main
+    from storage.migrate import current_revision, upgrade
+
+    archive = tmp_path / "archive"
+    write_archive(archive, [EXPECTED["articles"][0]["path"]])
+    missing, empty, behind = tmp_path / "missing.db", tmp_path / "empty.db", tmp_path / "behind.db"
+    empty.touch()
+    upgrade(f"sqlite:///{behind}", "0007_archive")
+    before = behind.read_bytes()
+    for db in (missing, empty, behind):
+        assert main(reprocess_args(f"sqlite:///{db}", archive, "--dry-run")) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and "dangjian db upgrade" in err, err
+    assert not missing.exists() and empty.stat().st_size == 0
+    assert behind.read_bytes() == before and current_revision(f"sqlite:///{behind}") == "0007_archive"
+
+
+@pytest.mark.slow
+def test_the_reprocess_flow_fails_naming_the_file_when_archive_records_were_lost(
+    prefect_api: None, tmp_path: Path
+) -> None:
+    """The Prefect deployment's analogue of the command's exit code: the flow run ends Failed, its message
+    names the file, and every readable page was still reprocessed."""
+    from flows.reprocess import RecordsLost, reprocess
+
+    paths = [a["path"] for a in EXPECTED["articles"][:3]]
+    file = write_archive(tmp_path / "archive", paths)
+    damage_response_of(file, "http://127.0.0.1:9" + paths[0])
+    db_url = f"sqlite:///{tmp_path / 'flow.db'}"
+    state = reprocess(
+        sites=[SITE.name],
+        registry_path=str(ROOT / "replica" / "sites.yaml"),
+        registry_vars={"base_url": "http://127.0.0.1:9"},
+        database_url=db_url,
+        archive_dir=str(tmp_path / "archive"),
+        return_state=True,
+    )
+    assert state.is_failed() and f"{file}: 1 unreadable record(s) skipped" in (state.message or "")
+    with pytest.raises(RecordsLost) as lost:
+        state.result()
+    assert lost.value.results[SITE.name]["counts"]["new"] == 2 and lost.value.results[SITE.name]["unreadable"] == 1
