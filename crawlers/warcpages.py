@@ -24,8 +24,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from warcio.bufferedreaders import BufferedReader
+from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 from warcio.statusandheaders import StatusAndHeadersParser
 
 from crawlers.rawpages import RawPage
@@ -50,6 +51,47 @@ def default_archive_dir() -> Path:
     return Path(os.environ.get("DANGJIAN_DATA_DIR", "data")) / "archive"
 
 
+class _StrictDecoding:
+    """A Content-Encoding that breaks after its first block raises ValueError: warcio writes the zlib
+    error to stderr once per block and hands on what it had (793 such lines in one reprocess)."""
+
+    decompressor: Any
+    decomp_type: str | None
+    num_block_read: int
+
+    def _decompress(self, data: bytes) -> bytes:
+        if self.decompressor and data and self.num_block_read > 0:
+            try:
+                out: bytes = self.decompressor.decompress(data)
+            except zlib.error as exc:
+                raise ValueError(f"damaged {self.decomp_type} body ({exc})") from exc
+            return out
+        result: bytes = super()._decompress(data)  # type: ignore[misc]  # the first block: warcio's guess
+        return result
+
+
+class _StrictBuffered(_StrictDecoding, BufferedReader):
+    pass
+
+
+class _StrictChunked(_StrictDecoding, ChunkedDataReader):
+    pass
+
+
+def content_stream(record: Any) -> Any:
+    """The record's payload with Transfer- and Content-Encoding undone, as warcio's ``content_stream()``
+    does it, but a damaged encoding raises instead of printing."""
+    http = record.http_headers
+    if not http:
+        return record.raw_stream
+    encoding = (http.get_header("content-encoding") or "").strip().lower() or None
+    if encoding not in BufferedReader.get_supported_decompressors():
+        encoding = None
+    if (http.get_header("transfer-encoding") or "").lower() == "chunked":
+        return _StrictChunked(record.raw_stream, decomp_type=encoding)
+    return _StrictBuffered(record.raw_stream, decomp_type=encoding) if encoding else record.raw_stream
+
+
 def decode_payload(raw: bytes, content_encoding: str | None) -> bytes | None:
     """A response payload with its Content-Encoding undone as warcio's ``content_stream()`` does it;
     None when warcio has no decoder for it."""
@@ -59,7 +101,7 @@ def decode_payload(raw: bytes, content_encoding: str | None) -> bytes | None:
     if encoding not in BufferedReader.get_supported_decompressors():
         return None
     try:
-        return _bounded_read(BufferedReader(io.BytesIO(raw), decomp_type=encoding), MAX_BODY_BYTES)
+        return _bounded_read(_StrictBuffered(io.BytesIO(raw), decomp_type=encoding), MAX_BODY_BYTES)
     except (OSError, zlib.error, ValueError):
         return None
 
@@ -176,7 +218,7 @@ def _response(record: object, path: Path, records: object) -> ArchivedResponse:
         status = int(code) if code and code.isdigit() else None
         headers = {name.lower(): value for name, value in http.headers}  # type: ignore[attr-defined]
     try:
-        body = _read_all(record, record.content_stream())  # type: ignore[attr-defined]
+        body = _read_all(record, content_stream(record))
     except (OSError, zlib.error, ValueError) as exc:  # a body the server mis-encoded
         log.warning(
             "%s: cannot decode the body of %s (%s): left empty", path, rec_headers.get_header("WARC-Target-URI"), exc

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
@@ -329,24 +330,27 @@ def test_error_messages_quoting_input_are_escaped(capsys: pytest.CaptureFixture[
     assert "x\\x1b[2J\\u202ey" in line
 
 
-def _warc_cut_inside_a_hostile_record(path: Path) -> None:
-    """A WARC whose one response, under a hostile target URI, is cut short: the warning quotes the URI."""
+def _warc_with_a_hostile_undecodable_record(path: Path) -> None:
+    """A WARC whose one response, under a hostile target URI, says gzip but is not: the warning quotes the URI."""
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=False)
-    body = b"<html><body>" + "党建".encode() * 2000 + b"</body></html>"
-    http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
-    target = "http://127.0.0.1:8123/djgz/\x1b]0;pwned\x07\x1b[2J\u202eevil.html"
+    text = random.Random(7).randbytes(60_000).hex().encode()  # incompressible enough to span many read blocks
+    packed = gzip.compress(b"<html><body><p>" + text + b"</p></body></html>")
+    body = packed[:40_000] + b"\xff" * 200 + packed[40_200:]  # a gzip stream damaged after its first blocks
+    headers = [("Content-Type", "text/html"), ("Content-Encoding", "gzip")]
+    http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+    target = "http://127.0.0.1:8123/\x1b]0;pwned\x07\x1b[2J\u202eevil.html/djgz/202401/t20240101_9.html"
     writer.write_record(
         writer.create_warc_record(target, "response", payload=io.BytesIO(body), length=len(body), http_headers=http)
     )
-    path.write_bytes(buffer.getvalue()[:-1000])
+    path.write_bytes(buffer.getvalue())
 
 
 def test_import_warc_warnings_are_escaped(tmp_path: Path) -> None:
     """import-warc's warnings quote the WARC's target URIs: printed through the CLI's log handler, escaped.
     (A real `dangjian` process: the terminal output as a user sees it, no test logging in between.)"""
     warc = tmp_path / "hostile.warc"
-    _warc_cut_inside_a_hostile_record(warc)
+    _warc_with_a_hostile_undecodable_record(warc)
     registry = ["--registry", str(PROJECT_ROOT / "replica" / "sites.yaml"), "--var", "base_url=http://127.0.0.1:8123"]
     db = f"sqlite:///{tmp_path / 'corpus.db'}"
     proc = subprocess.run(
@@ -356,7 +360,8 @@ def test_import_warc_warnings_are_escaped(tmp_path: Path) -> None:
         timeout=300,
     )
     output = proc.stdout + proc.stderr
-    assert "cut short" in output and "evil.html" in output, output
+    assert "cannot decode" in output and "evil.html" in output, output
+    assert not any(line.startswith("Error -3") for line in output.splitlines())  # warcio printed it per block
     _assert_safe(output)
     assert "\\x1b]0;pwned\\x07\\x1b[2J\\u202eevil.html" in output
 
