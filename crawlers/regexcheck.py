@@ -37,11 +37,11 @@ _c: Any = importlib.import_module("re._constants")
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT}
 # Probe URLs: what a hostile list page can put in an href, at every length up to URLLENGTH_LIMIT.
 PROBE_LENGTHS = tuple(2**k for k in range(3, 12))  # 8 … 2048: start short, grow
-PROBE_BUDGET_S = 0.05  # per pattern and length; a sane URL pattern takes microseconds
+PROBE_BUDGET_S = 0.05  # per probe search; a sane URL pattern takes microseconds
 # The longest run a URL can hold: an unbounded repeat takes up to this many characters of it.
 RUN = PROBE_LENGTHS[-1]
 # How many ways the repeats of one sequence may divide a run of one character: twice what one unbounded
-# repeat has (0 … RUN characters; its searches cost ~RUN**2 steps, a few ms), so \d+\d? and 11 of a? pass;
+# repeat has (0 … RUN characters; its searches cost ~RUN**2 steps, a few ms), so \d+\d? and 12 of a? pass;
 # two unbounded ones (RUN**2 ways), \d+_?\d? or 13 of a? do not.
 MAX_SPLITS = 2 * (RUN + 1)
 # Characters tried besides those the pattern names: ASCII, Latin-1, and a few classes of their own.
@@ -126,18 +126,19 @@ class _Analysis:
     """Character sets are computed by ``re`` itself over a finite universe: the base characters plus every
     literal and range end the pattern names, so any two classes that overlap share a tried character."""
 
-    universe: str
     named: str
     sequences: list[list[_Item]]
 
     def single(self, regex: str, flags: int) -> _Item:
-        accepts = _chars(regex, self.universe, flags & _FLAG_MASK)
+        flags &= _FLAG_MASK
+        accepts = _base_chars(regex, flags) | frozenset(re.findall(regex, self.named, flags))
         return _Item(1, accepts, sample=_pick(accepts, self.named) if accepts else "")
 
 
 @functools.lru_cache(maxsize=1024)
-def _chars(regex: str, universe: str, flags: int) -> frozenset[str]:
-    return frozenset(re.findall(regex, universe, flags))
+def _base_chars(regex: str, flags: int) -> frozenset[str]:
+    """The base characters a one-character regex matches: the same few classes recur in every pattern."""
+    return frozenset(re.findall(regex, _BASE_UNIVERSE, flags))
 
 
 def _named_chars(items: Any) -> Iterable[str]:
@@ -172,6 +173,7 @@ def _class_regex(entries: Any) -> str:
     return "[" + "".join(out) + "]"
 
 
+@functools.lru_cache(maxsize=1024)
 def _pick(chars: frozenset[str], named: str = "") -> str:
     """A representative: one the pattern names if possible, else printable ASCII, else the lowest."""
     return min(chars, key=lambda ch: (ch not in named, not (ch.isascii() and ch.isprintable()), ord(ch)))
@@ -298,7 +300,7 @@ def _analyse(pattern: re.Pattern[str]) -> tuple[_Analysis, list[_Item]]:
     tree = _p.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
     _walk(tree, inside_repeat=False)
     named = "".join(dict.fromkeys(_named_chars(tree)))
-    a = _Analysis(_BASE_UNIVERSE + named, named, [])
+    a = _Analysis(named, [])
     top = _sequence(a, tree, tree.state.flags)
     for items in a.sequences:
         if found := _overlap(items):
