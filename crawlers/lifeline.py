@@ -6,8 +6,9 @@ resource tracker alive (~100 MB each) minutes later. Two mechanisms, each where 
 
 - :func:`set_parent_death_signal` (Linux ``prctl(PR_SET_PDEATHSIG)``): the kernel signals the child
   when the *thread* that started it exits. Right for the crawl subprocess (its parent thread blocks in
-  ``subprocess.run`` for as long as the crawl runs) and for pool workers (forked by the forkserver's
-  only thread).
+  ``subprocess.run`` for as long as the crawl runs), for pool workers (forked by the forkserver's
+  only thread) and for Prefect's temporary API server, started from the main thread
+  (:func:`death_signal_preexec`, flows/temporary_api.py).
 - :func:`exit_when_parent_dies`, a watchdog thread polling ``getppid()``: for the forkserver, which is
   started from whichever thread first submits work (a Prefect task thread that may end while the flow
   process lives on), so a death signal tied to that thread would kill it too early.
@@ -18,11 +19,14 @@ The pool's resource tracker needs neither: it exits when the last process holdin
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
+from typing import cast
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # Set by process/run.py to its own pid before it starts the analysis pool: the forkserver (a direct child
@@ -30,23 +34,37 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 POOL_PARENT_ENV = "DANGJIAN_POOL_PARENT"
 
 
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up once: a ``preexec_fn`` then makes only the system call between fork and exec
+    (loading a library there, with other threads in the parent, could wait on a lock no thread will free)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return cast("Callable[..., int]", ctypes.CDLL(None, use_errno=True).prctl)
+    except (OSError, AttributeError):
+        return None
+
+
 def set_parent_death_signal(sig: int = signal.SIGKILL) -> bool:
     """Have the kernel send ``sig`` to this process when its parent (thread) dies; False if unsupported.
 
     If the parent is already gone when this runs (reparented to init or a subreaper), exit at once.
     """
-    if not sys.platform.startswith("linux"):
-        return False
     parent = os.getppid()
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
-            return False
-    except (OSError, AttributeError):
+    prctl = _prctl()
+    if prctl is None or prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
         return False
     if parent == 1 or os.getppid() != parent:
         os._exit(1)
     return True
+
+
+def death_signal_preexec() -> Callable[[], object]:
+    """A ``preexec_fn`` for :class:`subprocess.Popen`: the child gets SIGKILL when the calling thread ends.
+    Call it in the parent (it looks prctl up there, before the fork)."""
+    _prctl()
+    return set_parent_death_signal
 
 
 def exit_when_parent_dies(parent: int, interval_s: float = 0.5) -> threading.Thread:

@@ -94,6 +94,7 @@ def format_summary(results: dict[str, dict[str, Any]]) -> str:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from crawlers.registry import load_registry, parse_placeholders, select_sites
     from flows.ingest import ingest, run_results, validate_window
+    from flows.temporary_api import start_temporary_api
     from storage.migrate import check_database
 
     # Fail fast on what the user can fix, before Prefect or any crawl starts: one line, no traceback.
@@ -101,6 +102,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     select_sites(load_registry(args.registry, parse_placeholders(args.var)), args.site or None)
     check_database(args.database_url, require_head=False)  # the flow migrates; unreachable/corrupt stops here
     try:
+        start_temporary_api()  # without a Prefect server: one that dies with this process, however it ends
         state = ingest(
             sites=args.site or None,
             since=args.since,

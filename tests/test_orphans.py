@@ -167,3 +167,30 @@ def test_killed_ingest_takes_crawl_forkserver_workers_and_tracker_along(
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_killed_ingest_takes_prefects_temporary_api_server_along(hostile: HostileServer, tmp_path: Path) -> None:
+    """Without PREFECT_API_URL, Prefect serves its API from a uvicorn child for the run (issue #24: it
+    outlived a SIGKILLed ingest, holding its port and database). Killed mid-crawl, nothing may remain."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_SERVER_EPHEMERAL_ENABLED": "true",
+        "DANGJIAN_DATA_DIR": str(tmp_path / "data"),
+        "DANGJIAN_DOWNLOAD_TIMEOUT": "60",
+        "DANGJIAN_ANALYSIS_PROCESSES": "1",
+    }
+    registry = ["--registry", str(REGISTRY), "--var", f"base_url={hostile.base_url}"]
+    cmd = [DANGJIAN, "--database-url", f"sqlite:///{tmp_path / 'orphans.db'}", "ingest", *registry]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    try:
+        seen = watch_tree(proc, ["uvicorn", "crawlers.run"], timeout_s=240)  # the API is up, the run under way
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        left = wait_gone(seen)
+        _kill_all(left)
+        assert not left, left
+        assert any("prefect.server.api.server:create_app" in cmd for _, cmd in seen.values())
+    finally:
+        if proc.poll() is None:
+            proc.kill()
