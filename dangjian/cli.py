@@ -454,6 +454,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None, help="entry name (default: from the host and the column path)")
     p.add_argument("--delay", type=float, default=2.0, help="seconds between requests (also the entry's delay)")
     p.add_argument("--write", action="store_true", help="append the entry to the registry after validating it")
+    p.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="allow a loopback or private address (127.0.0.1, 10.x, localhost …; never link-local/metadata)",
+    )
     registry_args(p)
     p.set_defaults(func=cmd_probe)
 
