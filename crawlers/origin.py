@@ -128,7 +128,8 @@ def address_refusal(host: str, rule: AddressRule) -> str | None:
     return "a link-local or cloud-metadata address" if kind == "link-local" else "a non-public address"
 
 
-def _authority_refusal(parts: SplitResult) -> str | None:
+def authority_refusal(parts: SplitResult) -> str | None:
+    """Why a URL's authority is ambiguous or secret-bearing (credentials, a backslash), else None."""
     if "\\" in parts.netloc:
         return f"refused URL with a backslash in its host part {parts.netloc[:80]!r} (browsers read another host)"
     if "@" in parts.netloc:
@@ -176,7 +177,7 @@ class Origin:
         host = normal_host(parts.hostname or "")
         if scheme not in ALLOWED_SCHEMES:
             return Refusal("scheme", host, f"refused {scheme or 'scheme-less'}: URL (only http and https are fetched)")
-        ambiguous = _authority_refusal(parts)
+        ambiguous = authority_refusal(parts)
         if ambiguous:
             return Refusal("authority", host, ambiguous)
         if self.domains is not None and not host_in_domains(host, self.domains):
