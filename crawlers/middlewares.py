@@ -25,7 +25,7 @@ class OffsiteRefused(IgnoreRequest):
 
 REFUSAL_STATS: dict[RefusalKind, str] = {
     "scheme": stats.REFUSED_SCHEME,
-    "authority": stats.REFUSED_OFFSITE,  # credentials or a backslash: which host is meant is disputed
+    "authority": stats.REFUSED_AUTHORITY,  # credentials, or a backslash: which host is meant is disputed
     "host": stats.REFUSED_OFFSITE,
     "address": stats.REFUSED_PRIVATE_ADDRESS,
     "port": stats.REFUSED_PORT,
