@@ -184,7 +184,7 @@ class Origin:
             return Refusal("host", host, f"refused offsite request to {host!r} (not in allowed_domains)")
         what = address_refusal(host, self.addresses)
         if what:
-            return Refusal("address", host, f"refused request to {host!r}, {what} (not allowed here)")
+            return Refusal("address", host, f"refused request to {host!r}, {what}")
         port = parts.port or DEFAULT_PORTS[scheme]
         if self.ports is not None and port not in self.ports:
             allowed = ", ".join(str(p) for p in sorted(self.ports))

@@ -115,7 +115,7 @@ def preflight(url: str, rule: AddressRule) -> None:
     hint = ""
     if refused.kind == "address":
         never = address_kind(refused.host) == "link-local"
-        hint = " (never probed)" if never else " (pass --allow-private to probe a loopback or intranet host)"
+        hint = ": never probed" if never else ": pass --allow-private to probe a loopback or intranet host"
     raise ProbeError(refused.reason + hint)
 
 

@@ -10,9 +10,9 @@ server of PREFECT_API_URL. The webhook receives JSON ``{"subject": …, "body": 
 
 The webhook is where Prefect's server will post, so it is checked like a crawl target (crawlers/origin.py):
 http(s), no credentials, a host that is and resolves to public addresses only (loopback or private ones with
-``allow_private``, link-local / cloud metadata never). Its query string (``access_token=…``, the chat tools'
-secret) goes into the block's secret field, which Prefect's API returns obfuscated, and is masked in
-whatever is printed.
+``allow_private``, link-local / cloud metadata never). The URL (its ``access_token=…`` or path token: the chat
+tools' secret) goes into the block's secret field, which Prefect's API returns obfuscated; its query values
+are masked in whatever is printed.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def emit_site_quiet(site: str, runs: int) -> None:
     )
 
 
-QUERY_SECRET = "dangjian_webhook_query"  # the block's secret holding the webhook URL's query string
+URL_SECRET = "dangjian_webhook_url"  # the block's secret holding the whole webhook URL
 
 
 class WebhookRefused(ValueError):
@@ -103,13 +103,11 @@ def check_webhook(url: str, allow_private: bool = False) -> None:
 
 
 def _block(webhook_url: str, allow_private: bool) -> CustomWebhookNotificationBlock:
-    """The notification block; the URL's query string lives in its secrets, substituted when it posts."""
-    parts = urlsplit(webhook_url)
-    url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-    secrets: dict[str, str] = {}
-    if parts.query:
-        url += "?{{" + QUERY_SECRET + "}}"
-        secrets[QUERY_SECRET] = parts.query
+    """The notification block. The whole URL lives in its secrets and its url is only the placeholder,
+    substituted when it posts: chat tools put the token in the query (DingTalk ``access_token``, WeCom
+    ``key``) or in the path (Feishu, Slack), and Prefect's API shows secrets obfuscated."""
+    url = "{{" + URL_SECRET + "}}"
+    secrets = {URL_SECRET: webhook_url}
     return CustomWebhookNotificationBlock(
         name=BLOCK_NAME,
         url=url,
