@@ -52,7 +52,9 @@ def main() -> None:
     for name in names:
         with PortalServer(name) as server:
             start = load_registry(DERIVED_REGISTRY, {"base_url": server.base_url})[name].start_urls[0]
-            seconds, proc = timed([sys.executable, "-m", "dangjian.cli", "probe", start, "--delay", "0"])
+            seconds, proc = timed(
+                [sys.executable, "-m", "dangjian.cli", "probe", start, "--delay", "0", "--allow-private"]
+            )
             requests = sum(server.request_counts.values())
         pattern = next(
             (line.split(": ", 1)[1] for line in proc.stdout.splitlines() if "article_url_patterns" in line), ""

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from crawlers.origin import AddressRule, address_kind, probe_origin
 from crawlers.probefindings import Findings, read_findings
 from crawlers.registry import DEFAULT_REGISTRY, RegistryError, SiteConfig, load_registry, parse_site
 from storage.atomic import atomic_write
@@ -29,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROCESS_TIMEOUT_S = 120.0  # the whole subprocess; each target is also bounded by probe_run.TIME_BUDGET_S
 DEFAULT_DELAY = 2.0  # seconds between requests, for the probe and in the entry it writes (as sites.yaml)
 DEFAULT_MAX_PAGES = 300
+_PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # a registry name YAML reads as itself, unquoted
 _GENERIC_LABELS = {"www", "gov", "cn", "com", "org", "net", "edu"}
 
 
@@ -71,20 +74,25 @@ class ProbeResult:
         return self.findings.reason
 
 
-def probe(url: str, name: str | None = None, delay: float = DEFAULT_DELAY) -> ProbeResult:
+def probe(url: str, name: str | None = None, delay: float = DEFAULT_DELAY, allow_private: bool = False) -> ProbeResult:
     """Probe one column list page and build its registry entry (ProbeResult.reason: why not)."""
-    return probe_many([(url, name)], delay)[0]
+    return probe_many([(url, name)], delay, allow_private)[0]
 
 
-def probe_many(columns: list[tuple[str, str | None]], delay: float = DEFAULT_DELAY) -> list[ProbeResult]:
-    """Probe several columns (URL, wished-for name) in one crawl process: one start-up instead of many."""
+def probe_many(
+    columns: list[tuple[str, str | None]], delay: float = DEFAULT_DELAY, allow_private: bool = False
+) -> list[ProbeResult]:
+    """Probe several columns (URL, wished-for name) in one crawl process: one start-up instead of many.
+
+    ``allow_private``: the columns may be on loopback or private addresses (never link-local or cloud
+    metadata); without it, such an address is refused before the probe process starts."""
+    rule: AddressRule = "private" if allow_private else "public"
     for url, _ in columns:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ProbeError(f"{url!r} is not an http(s) URL")
+        preflight(url, rule)
     names = [name or default_name(url) for url, name in columns]
     targets = [
-        {"url": url, "mode": "probe", "name": n, "delay": delay} for (url, _), n in zip(columns, names, strict=True)
+        {"url": url, "mode": "probe", "name": n, "delay": delay, "addresses": rule}
+        for (url, _), n in zip(columns, names, strict=True)
     ]
     results = []
     for findings, name in zip(run_targets(targets, PROCESS_TIMEOUT_S + 30.0 * len(targets)), names, strict=True):
@@ -95,6 +103,21 @@ def probe_many(columns: list[tuple[str, str | None]], delay: float = DEFAULT_DEL
             parse_site(yaml.safe_load("sites:\n" + result.yaml)["sites"][0])  # the YAML is what the loader accepts
         results.append(result)
     return results
+
+
+def preflight(url: str, rule: AddressRule) -> None:
+    """Refuse, before anything starts, a URL the probe's origin check refuses (ProbeError, one line)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ProbeError(f"{url!r} is not an http(s) URL")
+    refused = probe_origin(url, None, rule).refusal(url)
+    if refused is None:
+        return
+    hint = ""
+    if refused.kind == "address":
+        never = address_kind(refused.host) == "link-local"
+        hint = ": never probed" if never else ": pass --allow-private to probe a loopback or intranet host"
+    raise ProbeError(refused.reason + hint)
 
 
 def default_name(url: str) -> str:
@@ -159,31 +182,64 @@ def build_entry(f: Findings, name: str, delay: float) -> tuple[dict[str, Any], d
     return entry, unsure
 
 
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"  # YAML single quotes: backslashes stay as they are
+# Unicode categories never written raw into the registry: controls (C0, C1 with NEL \x85), format
+# characters (bidi overrides, BOM), line and paragraph separators (YAML line breaks: U+2028 ended a ``#``
+# comment and what followed became a second entry), private-use, surrogates, unassigned.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+
+
+def _unsafe(char: str) -> bool:
+    return unicodedata.category(char) in _UNSAFE_CATEGORIES
+
+
+def _escape(char: str) -> str:
+    """A character as a YAML double-quoted escape (``\\x1b``, ``\\u2028``); also how a comment shows it."""
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def yaml_scalar(value: str, *, pattern: bool = False) -> str:
+    """``value`` as one YAML flow scalar that reads back as exactly ``value`` and cannot end its line.
+
+    Double-quoted with every unsafe character escaped; a regular expression in single quotes when it
+    holds no unsafe character (backslashes then stay as they are, as in the hand-written entries)."""
+    if pattern and not any(_unsafe(c) for c in value):
+        return "'" + value.replace("'", "''") + "'"
+    body = "".join("\\" + c if c in '"\\' else _escape(c) if _unsafe(c) else c for c in value)
+    return f'"{body}"'
+
+
+def yaml_comment(text: str) -> str:
+    """``# text`` as one comment line: tabs become spaces, every other unsafe character shows escaped."""
+    return "# " + "".join(" " if c == "\t" else _escape(c) if _unsafe(c) else c for c in text)
+
+
+def _value(key: str, value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(key, v) for v in value) + "]"
+    if isinstance(value, str):
+        if key == "name" and _PLAIN_NAME.fullmatch(value):
+            return value  # as the hand-written entries have it
+        return yaml_scalar(value, pattern="pattern" in key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"registry field {key!r}: cannot render {type(value).__name__}")
+    return repr(value)
 
 
 def render_entry(entry: dict[str, Any], unsure: dict[str, str]) -> str:
     """The entry in the registry's own layout (two-space list item, flow lists, regexes in single quotes),
-    with an ``# unsure:`` comment above each field the probe is unsure of."""
+    with an ``# unsure:`` comment above each field the probe is unsure of.
+
+    Every value and comment goes through :func:`yaml_scalar` / :func:`yaml_comment`: the entry's text comes
+    from crawled pages (titles, feed links, URLs), and whatever a page holds stays inside its own field."""
     lines: list[str] = []
     for key, value in entry.items():
         if key in unsure:
-            lines.append(f"    # unsure: {' '.join(unsure[key].split())}")
-        if isinstance(value, list):
-            text = (
-                "["
-                + ", ".join(_quote(v) if "pattern" in key else json.dumps(v, ensure_ascii=False) for v in value)
-                + "]"
-            )
-        elif isinstance(value, str) and key != "name":
-            text = json.dumps(value, ensure_ascii=False)
-        else:
-            text = str(value)
-        lines.append(f"    {key}: {text}")
+            lines.append("    " + yaml_comment(f"unsure: {unsure[key]}"))
+        lines.append(f"    {key}: {_value(key, value)}")
     for key, note in unsure.items():
         if key not in entry:
-            lines.append(f"    # {key}: {' '.join(note.split())}")
+            lines.append("    " + yaml_comment(f"{key}: {note}"))
     lines[0] = "  - " + lines[0][4:]  # name comes first and is never unsure: the list item starts there
     return "\n".join(lines) + "\n"
 

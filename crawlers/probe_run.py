@@ -18,7 +18,9 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawlers import settings as default_settings
+from crawlers.origin import AddressRule
 from crawlers.probefindings import Findings, write_findings
+from crawlers.resolver import RULE_SETTING
 from crawlers.spiders.probe import ProbeSpider
 
 PAGE_BUDGET = 14  # responses per target: robots.txt, 2 list pages, feed, sitemap, 3 articles, retries
@@ -27,8 +29,17 @@ MAX_TIMEOUT_S = 15.0  # per request: a probe should not wait 30 s for one page
 MAX_SIZE = 8 * 1024 * 1024  # a list page or an article larger than this is not one we want
 
 
-def probe_settings() -> Settings:
-    """The crawl's own settings (user agent, robots.txt, allowed hosts, size limits), with a small budget."""
+def target_rule(target: dict[str, Any]) -> AddressRule:
+    """The addresses a target may reach: its check entry's allow_private_addresses, else the probe's own
+    ``addresses`` (crawlers.probe sets it); at most private ones, never link-local."""
+    site = target.get("site")
+    allowed = site.get("allow_private_addresses") if site else target.get("addresses") in ("private", "any")
+    return "private" if allowed else "public"
+
+
+def probe_settings(rule: AddressRule = "public") -> Settings:
+    """The crawl's own settings (user agent, robots.txt, allowed hosts, size limits), with a small budget;
+    ``rule``: the addresses host names may resolve to (crawlers/resolver.py, one resolver per process)."""
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
     timeout = min(settings.getfloat("DOWNLOAD_TIMEOUT"), MAX_TIMEOUT_S)
@@ -44,6 +55,7 @@ def probe_settings() -> Settings:
         "DOWNLOAD_MAXSIZE": MAX_SIZE,
         "DOWNLOAD_WARNSIZE": MAX_SIZE,
         "LOG_LEVEL": os.environ.get("DANGJIAN_SCRAPY_LOG_LEVEL", "WARNING"),
+        RULE_SETTING: rule,
     }.items():
         settings.set(key, value, priority="cmdline")
     return settings
@@ -55,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="write the findings here (JSON)")
     args = parser.parse_args(argv)
     targets: list[dict[str, Any]] = json.loads(args.targets.read_text(encoding="utf-8"))
-    process = CrawlerProcess(probe_settings())
+    rules = {target_rule(t) for t in targets}
+    process = CrawlerProcess(probe_settings("private" if rules == {"private"} else "public"))
     crawlers: list[Crawler] = []
     for i, target in enumerate(targets):
         # each target at its own pace (a registry entry's download_delay): a spider class per target
@@ -64,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         crawler = process.create_crawler(spidercls)
         crawlers.append(crawler)
         process.crawl(crawler, url=target["url"], mode=target.get("mode", "probe"), name=target.get("name"),
-                      site=target.get("site"))  # fmt: skip
+                      site=target.get("site"), addresses=target_rule(target))  # fmt: skip
     process.start()
     found = []
     for target, crawler in zip(targets, crawlers, strict=True):

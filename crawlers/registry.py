@@ -25,9 +25,10 @@ Fields (only ``name``, ``start_urls`` and ``article_url_patterns`` are required)
 - ``body_xpath`` / ``title_xpath``: extraction fallbacks (XPath 1.0, compiled when the registry loads).
 - ``allowed_ports``: ports the crawl may connect to on the allowed hosts; default: the ports of the start,
   sitemap and feed URLs, plus 80 and 443 when one of them is on 80 or 443 (http → https upgrades).
-- ``allow_private_addresses``: connect to a host name that resolves to a loopback, private, link-local or
-  otherwise non-public address (default: false, unless every allowed domain is itself such an address or
-  ``localhost``). For intranet portals; see crawlers/resolver.py for the DNS-rebinding rule.
+- ``allow_private_addresses``: connect to a loopback, private, link-local or otherwise non-public address,
+  named by an IP literal or resolved from a host name (default: false, unless every allowed domain is itself
+  a loopback or private IP literal or ``localhost``; never by default for link-local / cloud-metadata
+  literals such as 169.254.169.254). For intranet portals; see crawlers/origin.py and crawlers/resolver.py.
 
 URL patterns are matched against the path and query of a URL, never its scheme, host or fragment, and are
 refused when they can backtrack catastrophically (crawlers/regexcheck.py).
@@ -35,7 +36,6 @@ refused when they can backtrack catastrophically (crawlers/regexcheck.py).
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -47,6 +47,7 @@ from urllib.parse import urlsplit
 import yaml
 from lxml import etree
 
+from crawlers.origin import address_kind, default_ports, effective_port, host_in_domains
 from crawlers.regexcheck import UnsafePattern, check_pattern
 
 DEFAULT_REGISTRY = Path(__file__).resolve().parent / "sites.yaml"
@@ -56,7 +57,6 @@ DEFAULT_LIST_PATTERNS = (r"/index(?:_?\d+)?\.s?html?$",)
 # Anchor texts of "next"/"last" pagination links on list pages (compared without spaces and brackets).
 DEFAULT_NEXT_PAGE_TEXTS = ("下一页", "下页", "后一页", "尾页", "末页", "最后一页")
 MAX_DOWNLOAD_DELAY = 300.0  # seconds; a larger delay (or inf/nan) would make the crawl fetch nothing
-DEFAULT_PORTS = {"http": 80, "https": 443}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 
@@ -130,23 +130,10 @@ def match_target(url: str) -> str:
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
-def effective_port(url: str) -> int | None:
-    """The TCP port a URL connects to (its explicit port, else the scheme's default); None if unknown."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        return None
-    return port or DEFAULT_PORTS.get(parts.scheme.lower())
-
-
-def _non_public_literal(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return not ipaddress.ip_address(host).is_global
-    except ValueError:
-        return False
+def _loopback_or_private_literal(host: str) -> bool:
+    """A loopback or private IP literal (or ``localhost``): a link-local or metadata one never counts, so
+    that an entry naming 169.254.169.254 is refused unless it sets allow_private_addresses itself."""
+    return address_kind(host) == "private"
 
 
 def _fail(entry: str, fieldname: str, problem: str) -> RegistryError:
@@ -197,10 +184,7 @@ def _xpath(entry: str, key: str, value: Any) -> str | None:
 def _ports(entry: str, raw: Mapping[str, Any], urls: Sequence[str]) -> tuple[int, ...]:
     value = raw.get("allowed_ports")
     if value is None:
-        ports = {p for p in (effective_port(u) for u in urls) if p}
-        if ports & {80, 443}:
-            ports |= {80, 443}
-        return tuple(sorted(ports))
+        return default_ports(urls)
     if not isinstance(value, list) or not value:
         raise _fail(entry, "allowed_ports", "must be a non-empty list of port numbers")
     for port in value:
@@ -279,15 +263,13 @@ def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int 
     if not domains:
         domains = sorted({urlsplit(u).hostname or "" for u in start_urls})
     for u in start_urls:
-        host = urlsplit(u).hostname or ""
-        if not any(host == d or host.endswith("." + d) for d in domains):
+        if not host_in_domains(urlsplit(u).hostname or "", domains):
             raise _fail(name, "allowed_domains", f"does not cover the start URL {u!r}")
     discovery: dict[str, list[str]] = {}
     for key in ("sitemap_urls", "feed_urls"):
         discovery[key] = urls(key, required=False)
         for u in discovery[key]:
-            host = urlsplit(u).hostname or ""
-            if not any(host == d or host.endswith("." + d) for d in domains):
+            if not host_in_domains(urlsplit(u).hostname or "", domains):
                 raise _fail(name, key, f"{u!r} is outside allowed_domains")
     # absent: the defaults; an explicit empty list switches anchor-text pagination off
     next_texts = None if raw.get("next_page_texts") is None else _str_list(name, raw, "next_page_texts", required=False)
@@ -317,7 +299,7 @@ def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int 
     ports = _ports(name, raw, [*start_urls, *discovery["sitemap_urls"], *discovery["feed_urls"]])
     private = raw.get("allow_private_addresses")
     if private is None:
-        private = all(_non_public_literal(d) for d in domains)
+        private = all(_loopback_or_private_literal(d) for d in domains)
     return SiteConfig(
         name=name,
         title=raw.get("title") or name,

@@ -8,24 +8,28 @@ not globally routable, whether the site's DNS was hijacked or an attacker contro
 - an address that is not ``is_global`` (loopback, private, link-local, reserved, multicast, unspecified,
   shared 100.64/10, …) is refused, with a fetch-error record "host … resolves to non-public address …";
 - unless the registry entry sets ``allow_private_addresses: true`` (intranet portals), which is also the
-  default when every allowed domain is itself a non-public IP literal or ``localhost`` (the loopback
-  replicas): the operator then asked for exactly that;
-- IP literals never reach a resolver; they must be in allowed_domains (the middleware checks that).
+  default when every allowed domain is itself a loopback or private IP literal or ``localhost`` (the
+  loopback replicas): the operator then asked for exactly that;
+- the probe allows at most loopback and private addresses (``probe --allow-private``), never link-local
+  or cloud metadata (``DANGJIAN_ADDRESS_RULE`` = ``private``);
+- IP literals never reach a resolver (Twisted connects to them directly): the origin policy refuses them
+  with the same rule (crawlers/origin.py); the check below holds for them too, should one arrive.
 
 Checked after every lookup, cached or not, so a name whose answer changes mid-crawl is checked again.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast, get_args
 
 from scrapy.crawler import Crawler
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
+
+from crawlers.origin import AddressRule, address_allowed, address_kind
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +67,19 @@ class PrivateAddressRefused(DNSLookupError):
 
 def non_public(address: str) -> bool:
     """Whether an address is anything but globally routable (an unparseable one counts as non-public)."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return True
-    mapped = getattr(ip, "ipv4_mapped", None)
-    return not (mapped or ip).is_global
+    return address_kind(address) != "public"
 
 
 ALLOW_SETTING = "DANGJIAN_ALLOW_PRIVATE_ADDRESSES"  # set by crawlers/run.py from the site's registry entry
+RULE_SETTING = "DANGJIAN_ADDRESS_RULE"  # an AddressRule; set by the probe, wins over ALLOW_SETTING
+
+
+def address_rule(settings: Any) -> AddressRule:
+    """The process's address rule: RULE_SETTING if set, else any (ALLOW_SETTING true) or public."""
+    rule = settings.get(RULE_SETTING) or ("any" if settings.getbool(ALLOW_SETTING, False) else "public")
+    if rule not in get_args(AddressRule):
+        raise ValueError(f"{RULE_SETTING} must be one of {get_args(AddressRule)}, got {rule!r}")
+    return cast(AddressRule, rule)
 
 
 class PublicAddressResolver(CachingThreadedResolver):
@@ -83,12 +91,12 @@ class PublicAddressResolver(CachingThreadedResolver):
     The refusal is counted by the spider's errback (stat dangjian/refused_private_address).
     """
 
-    allow_private = False
+    rule: AddressRule = "public"
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, reactor: Any) -> PublicAddressResolver:
         resolver = super().from_crawler(crawler, reactor)
-        resolver.allow_private = crawler.settings.getbool(ALLOW_SETTING, False)
+        resolver.rule = address_rule(crawler.settings)
         return resolver
 
     def _lookup(self, name: str, timeout: Sequence[int]) -> Deferred[str]:
@@ -101,8 +109,9 @@ class PublicAddressResolver(CachingThreadedResolver):
         return deferred
 
     def _check(self, address: str, name: str) -> str:
-        # An IP literal "resolves" to itself: the origin policy already required it in allowed_domains.
-        if non_public(address) and not self.allow_private and address != name:
+        # No exception for IP literals: the origin policy refuses them by the same rule, this is the backstop.
+        kind = address_kind(address)
+        if kind is None or not address_allowed(kind, self.rule):
             log.warning("host %s resolves to non-public address %s: refused", name, address)
             raise PrivateAddressRefused(name, address)
         return address

@@ -36,6 +36,7 @@ FEEDS_INVALID = "dangjian/feeds_invalid"
 REFUSED_OFFSITE = "dangjian/refused_offsite"
 REFUSED_SCHEME = "dangjian/refused_scheme"
 REFUSED_PORT = "dangjian/refused_port"
+REFUSED_AUTHORITY = "dangjian/refused_credentials_or_backslash"  # user:pass@ or \\ in the host part
 REFUSED_PRIVATE_ADDRESS = "dangjian/refused_private_address"
 LIST_PAGES_CUT = "dangjian/list_pages_cut"
 DISCOVERED_OVER_MAX = "dangjian/discovered_urls_over_max_pages"

@@ -329,21 +329,23 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_alerts(args: argparse.Namespace) -> int:
     """Create the alert notification block and automations on the Prefect server of PREFECT_API_URL."""
-    if not os.environ.get("PREFECT_API_URL"):
+    api = os.environ.get("PREFECT_API_URL")
+    if not api:
         raise ValueError(
             "alerts live on a Prefect server: start `make server` and set PREFECT_API_URL (or `make alerts`)"
         )
-    if not args.webhook_url.startswith(("http://", "https://")):
-        raise ValueError(f"--webhook-url must be an http(s) URL, got {args.webhook_url!r}")
+    import httpx
     from prefect.exceptions import ObjectNotFound
 
-    from flows.alerts import setup_alerts
+    from flows.alerts import masked, setup_alerts
 
     try:
-        done = setup_alerts(args.webhook_url)
+        done = setup_alerts(args.webhook_url, allow_private=args.allow_private)
     except ObjectNotFound as exc:
         raise ValueError("the nightly deployment is not on this server: run `make deploy` first") from exc
-    print(f"notification block dangjian-alerts ({done.block_id}) posts to {args.webhook_url}")
+    except httpx.TransportError as exc:  # connection refused, DNS, timeout: a sentence, not 87 lines
+        raise PrefectUnavailable(f"no Prefect server answers at PREFECT_API_URL={api} ({exc})") from exc
+    print(f"notification block dangjian-alerts ({done.block_id}) posts to {masked(args.webhook_url)}")
     print(f"automations: {', '.join(str(i) for i in done.automation_ids)} (nightly failed, site quiet)")
     return 0
 
@@ -495,6 +497,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("alerts", help="notify a webhook when the nightly fails or a site goes quiet (Prefect)")
     p.add_argument("--webhook-url", required=True, help="URL that receives POSTed JSON {subject, body}")
+    p.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="allow a webhook on a loopback or private address (never link-local/metadata)",
+    )
     p.set_defaults(func=cmd_alerts)
 
     p = sub.add_parser("probe", help="read a column's list page and print a registry entry for it")
@@ -504,6 +511,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--delay", type=_delay, default=2.0, help="seconds between requests, 0 to 60 (also the entry's delay)"
     )
     p.add_argument("--write", action="store_true", help="append the entry to the registry after validating it")
+    p.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="allow a loopback or private address (127.0.0.1, 10.x, localhost …; never link-local/metadata)",
+    )
     registry_args(p)
     p.set_defaults(func=cmd_probe)
 

@@ -15,10 +15,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
+from crawlers.origin import Origin, RefusalKind, host_in_domains
 from crawlers.registry import SiteConfig, load_registry, select_sites
 from crawlers.warcpages import (
     ArchivedItem,
@@ -55,14 +55,29 @@ class ImportReport:
         return self.losses.total
 
 
-def _host_of(site: SiteConfig, url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return any(host == d or host.endswith("." + d) for d in site.allowed_domains)
-
-
 def site_of(url: str, sites: Iterable[SiteConfig]) -> SiteConfig | None:
-    """The first site whose hosts and article URL patterns both match ``url``."""
-    return next((s for s in sites if _host_of(s, url) and s.is_article_url(url)), None)
+    """The first site whose origin (the crawl's own check: scheme, host, port, no credentials, no
+    backslash) and article URL patterns both accept ``url``: what the crawl would not fetch, an import
+    does not attribute."""
+    return next((s for s in sites if Origin.of_site(s).allows(url) and s.is_article_url(url)), None)
+
+
+_REFUSED: dict[RefusalKind, str] = {
+    "scheme": "another scheme",
+    "authority": "credentials or a backslash in the host part",
+    "address": "an address the site does not allow",
+    "port": "another port",
+}
+
+
+def unattributed(url: str, sites: Iterable[SiteConfig]) -> str:
+    """Why ``url`` went to no site: the origin check's refusal when the URL names a site's host (another
+    port or scheme, credentials, a backslash), else "not an article URL of a registry site"."""
+    for site in sites:
+        refused = Origin.of_site(site).refusal(url)
+        if refused and refused.kind != "host" and host_in_domains(refused.host, site.allowed_domains):
+            return f"refused by the origin policy of {site.name}: {_REFUSED[refused.kind]}"
+    return "not an article URL of a registry site"
 
 
 def why_not(resp: ArchivedResponse) -> str | None:
@@ -91,7 +106,7 @@ def _matches(files: list[Path], sites: list[SiteConfig], report: ImportReport) -
                 continue
             report.responses += 1
             site = site_of(event.url, sites)
-            reason = "not an article URL of a registry site" if site is None else why_not(event)
+            reason = unattributed(event.url, sites) if site is None else why_not(event)
             if reason or site is None:
                 report.skipped[reason or "no site"] += 1
                 continue

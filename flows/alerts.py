@@ -7,13 +7,21 @@
 ``dangjian alerts --webhook-url URL`` (or ``make alerts WEBHOOK_URL=…``) creates or replaces them on the
 server of PREFECT_API_URL. The webhook receives JSON ``{"subject": …, "body": …}``: chat tools
 (DingTalk, WeCom, Feishu, Slack) take such posts through their incoming-webhook adapters.
+
+The webhook is where Prefect's server will post, so it is checked like a crawl target (crawlers/origin.py):
+http(s), no credentials, a host that is and resolves to public addresses only (loopback or private ones with
+``allow_private``, link-local / cloud metadata never). The URL (its ``access_token=…`` or path token: the chat
+tools' secret) goes into the block's secret field, which Prefect's API returns obfuscated; its query values
+are masked in whatever is printed.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from typing import cast
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from uuid import UUID
 
 from prefect.automations import Automation, EventTrigger, Posture
@@ -21,6 +29,9 @@ from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 from prefect.events.actions import SendNotification
+from prefect.types import SecretDict
+
+from crawlers.origin import AddressRule, address_refusal, authority_refusal, normal_host
 
 BLOCK_NAME = "dangjian-alerts"
 NIGHTLY_DEPLOYMENT = "ingest/nightly"
@@ -44,22 +55,83 @@ def emit_site_quiet(site: str, runs: int) -> None:
     )
 
 
+URL_SECRET = "dangjian_webhook_url"  # the block's secret holding the whole webhook URL
+
+
+class WebhookRefused(ValueError):
+    """The webhook URL is not one Prefect's server may be told to post to; the message says why."""
+
+
+def masked(url: str) -> str:
+    """``url`` with every query value (and any fragment) replaced by ``***``: safe to print or log."""
+    parts = urlsplit(url)
+    query = "&".join(f"{key}=***" for key, _ in parse_qsl(parts.query, keep_blank_values=True))
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, query, "***" if parts.fragment else ""))
+
+
+def _addresses(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (an IP literal: itself, no lookup)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise WebhookRefused(f"webhook host {host!r} does not resolve: {exc.strerror or exc}") from exc
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def check_webhook(url: str, allow_private: bool = False) -> None:
+    """Refuse (WebhookRefused) a webhook that is not http(s), carries credentials or is, or resolves to,
+    a non-public address; ``allow_private``: loopback and private addresses pass (never link-local)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebhookRefused(f"--webhook-url must be an http(s) URL, got {masked(url)!r}")
+    ambiguous = authority_refusal(parts)
+    if ambiguous:
+        raise WebhookRefused(f"--webhook-url: {ambiguous}")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise WebhookRefused(f"--webhook-url has an invalid port: {masked(url)!r}") from exc
+    rule: AddressRule = "private" if allow_private else "public"
+    host = normal_host(parts.hostname)
+    for address in _addresses(host, port):
+        what = address_refusal(address, rule)
+        if what:
+            hint = "" if "link-local" in what else " (pass --allow-private for a receiver on this machine or intranet)"
+            shown = host if address == host else f"{host} ({address})"
+            raise WebhookRefused(f"webhook host {shown} is {what}: refused{hint}")
+
+
+def _block(webhook_url: str, allow_private: bool) -> CustomWebhookNotificationBlock:
+    """The notification block. The whole URL lives in its secrets and its url is only the placeholder,
+    substituted when it posts: chat tools put the token in the query (DingTalk ``access_token``, WeCom
+    ``key``) or in the path (Feishu, Slack), and Prefect's API shows secrets obfuscated."""
+    url = "{{" + URL_SECRET + "}}"
+    secrets = {URL_SECRET: webhook_url}
+    return CustomWebhookNotificationBlock(
+        name=BLOCK_NAME,
+        url=url,
+        method="POST",
+        json_data={"subject": "{{subject}}", "body": "{{body}}"},
+        headers=None,
+        cookies=None,
+        secrets=SecretDict(secrets),
+        allow_private_urls=allow_private,  # Prefect checks (and pins) the address again when it posts
+    )
+
+
 @dataclass
 class AlertsSetup:
     block_id: UUID
     automation_ids: list[UUID]
 
 
-def setup_alerts(webhook_url: str) -> AlertsSetup:
-    """Create (or replace) the notification block and both automations; idempotent."""
-    block = CustomWebhookNotificationBlock(
-        name=BLOCK_NAME,
-        url=webhook_url,
-        method="POST",
-        json_data={"subject": "{{subject}}", "body": "{{body}}"},
-        headers=None,
-        cookies=None,
-    )
+def setup_alerts(webhook_url: str, allow_private: bool = False) -> AlertsSetup:
+    """Create (or replace) the notification block and both automations; idempotent.
+
+    The webhook is checked first (WebhookRefused), before anything is sent to the Prefect server."""
+    check_webhook(webhook_url, allow_private)
+    block = _block(webhook_url, allow_private)
     # Prefect's sync/async dispatch hides the sync return types from mypy: these calls are synchronous here.
     block_id = cast(UUID, block.save(BLOCK_NAME, overwrite=True))
     with get_client(sync_client=True) as client:

@@ -494,8 +494,11 @@ def _cases() -> list[Case]:
     trick("link-ftp-same-host", 54, "ftp://127.0.0.1:{port}" + article_path(54), "refused ftp: URL")
     trick("link-other-port", 55, "http://127.0.0.1:{other_port}" + article_path(55), "refused request to port")
     trick("link-https-443", 56, "https://127.0.0.1" + article_path(56), "refused request to port 443")
-    trick(
-        "link-userinfo-other-port", 57, "http://a@127.0.0.1:{other_port}" + article_path(57), "refused request to port"
+    trick(  # credentials are refused before the port is looked at (issue #24: one origin check)
+        "link-userinfo-other-port",
+        57,
+        "http://a@127.0.0.1:{other_port}" + article_path(57),
+        "refused URL with credentials",
     )
     trick("link-gopher", 58, "gopher://127.0.0.1:{port}" + article_path(58), "refused gopher: URL")
     trick("link-s3", 59, "s3://127.0.0.1" + article_path(59), "refused s3: URL")

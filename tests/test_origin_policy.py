@@ -67,7 +67,7 @@ ARTICLE = "/djgz/202401/t20240101_7.html"
         (f"http://portal.example.cn.evil.example{ARTICLE}", "host"),
         (f"http://10.0.0.1{ARTICLE}", "host"),
         (f"http://169.254.169.254{ARTICLE}", "host"),
-        (f"http://user@evil.example{ARTICLE}", "host"),
+        (f"http://user@evil.example{ARTICLE}", "authority"),  # credentials: refused whatever the host
     ],
 )
 def test_origin_refuses_other_schemes_hosts_and_ports(url: str, kind: str | None) -> None:
@@ -80,7 +80,7 @@ def test_default_ports_are_the_start_urls_ports() -> None:
     assert _site().allowed_ports == (80, 443)
     replica = _site(start_urls=["http://127.0.0.1:8123/djgz/index.html"], allowed_domains=["127.0.0.1"])
     assert replica.allowed_ports == (8123,)
-    origin = Origin(replica.allowed_domains, replica.allowed_ports)
+    origin = Origin.of_site(replica)
     assert origin.refusal(f"http://127.0.0.1:8123{ARTICLE}") is None
     assert origin.refusal("http://127.0.0.1:8124/admin")[0] == "port"  # type: ignore[index]
     assert origin.refusal(f"http://127.0.0.1{ARTICLE}")[0] == "port"  # type: ignore[index]

@@ -212,13 +212,29 @@ def test_demo_server_without_a_server_says_what_to_start(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr
 
 
+TOKEN = "s3cr3t-d1ngtalk-t0ken"  # the chat tool's access_token in the webhook URL
+
+
+def stored_block_documents(api_url: str) -> str:
+    """What Prefect's unauthenticated API tells anyone about the stored blocks (secrets obfuscated)."""
+    import httpx
+
+    found = httpx.post(f"{api_url}/block_documents/filter", json={"include_secrets": False}, timeout=30)
+    found.raise_for_status()
+    ids = [d["id"] for d in found.json()]
+    assert ids, "no block document stored"
+    return found.text + "".join(httpx.get(f"{api_url}/block_documents/{i}", timeout=30).text for i in ids)
+
+
 class _Webhook(BaseHTTPRequestHandler):
     """A chat tool's incoming webhook, on 127.0.0.1: records every JSON body POSTed to it."""
 
     received: ClassVar[list[dict[str, Any]]] = []
+    paths: ClassVar[list[str]] = []  # path and query of each POST: the token must arrive
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.paths.append(self.path)
         self.received.append(json.loads(body or b"{}"))
         self.send_response(200)
         self.end_headers()
@@ -235,8 +251,9 @@ def test_alerts_notify_a_webhook_when_the_nightly_fails_and_when_a_site_goes_qui
 
     receiver = BackgroundServer(ThreadingHTTPServer(("127.0.0.1", 0), _Webhook), "webhook")
     with receiver:
+        hook = f"{receiver.base_url}/hook?access_token={TOKEN}"
         setup = subprocess.run(
-            [str(BIN / "dangjian"), "alerts", "--webhook-url", f"{receiver.base_url}/hook"],
+            [str(BIN / "dangjian"), "alerts", "--webhook-url", hook, "--allow-private"],  # a receiver on loopback
             env=prefect_env,
             capture_output=True,
             text=True,
@@ -244,6 +261,8 @@ def test_alerts_notify_a_webhook_when_the_nightly_fails_and_when_a_site_goes_qui
             check=False,
         )
         assert setup.returncode == 0, setup.stdout + setup.stderr
+        assert TOKEN not in setup.stdout + setup.stderr and "access_token=***" in setup.stdout
+        assert TOKEN not in stored_block_documents(prefect_env["PREFECT_API_URL"])
         closed = free_port()  # nothing listens there once it is released
         from prefect.deployments import run_deployment
         from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -276,6 +295,7 @@ def test_alerts_notify_a_webhook_when_the_nightly_fails_and_when_a_site_goes_qui
     assert any("replica-djgz quiet for 1 runs" in s for s in subjects), subjects
     bodies = " ".join(str(m.get("body")) for m in _Webhook.received)
     assert "every site failed: replica-djgz" in bodies, bodies
+    assert _Webhook.paths and all(p == f"/hook?access_token={TOKEN}" for p in _Webhook.paths), _Webhook.paths
 
 
 def test_nightly_gets_its_runs_at_18_utc_which_is_2am_in_shanghai(prefect_env: dict[str, str]) -> None:

@@ -83,7 +83,7 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[
         for n, server in servers.items():
             registry = MAIN_REGISTRY if n == MAIN else DERIVED_REGISTRY
             starts.append((load_registry(registry, {"base_url": server.base_url})[n].start_urls[0], f"probed-{n}"))
-        results = dict(zip(names, probe_many(starts, delay=0), strict=True))
+        results = dict(zip(names, probe_many(starts, delay=0, allow_private=True), strict=True))
         for server in servers.values():
             server.reset_counts()  # from here on: what the crawls request
 
@@ -176,10 +176,12 @@ def test_probe_on_hostile_pages_ends_in_bounded_time_with_a_reason(monkeypatch: 
     }
     with HostileServer() as server:
         started = time.monotonic()
-        targets = [{"url": server.base_url + path, "mode": "probe", "delay": 0} for path in cases]
+        targets = [
+            {"url": server.base_url + path, "mode": "probe", "delay": 0, "addresses": "private"} for path in cases
+        ]
         found = run_targets(targets)
         elapsed = time.monotonic() - started
-        listed = probe(server.base_url + hostile.LIST_PATH, name="hostile-probed", delay=0)
+        listed = probe(server.base_url + hostile.LIST_PATH, name="hostile-probed", delay=0, allow_private=True)
         hosts = server.host_headers
     assert elapsed < PROBE_BOUND_S
     for (path, reason), f in zip(cases.items(), found, strict=True):
@@ -221,7 +223,8 @@ def test_cli_probe_write_appends_a_validated_entry_and_refuses_a_duplicate(
     shutil.copy(MAIN_REGISTRY, registry)
     with ReplicaServer(with_feed_and_sitemap("cma-gs-qxyw", tmp_path), routes=None) as server:
         url = f"{server.base_url}/qxxw/qxyw/"
-        args = ["probe", url, "--name", "gs-qxyw", "--delay", "0", "--registry", str(registry), "--write"]
+        args = ["probe", url, "--name", "gs-qxyw", "--delay", "0", "--allow-private", "--registry", str(registry)]
+        args += ["--write"]
         args += ["--var", f"base_url={server.base_url}"]
         assert main(args) == 0
         out = capsys.readouterr().out
@@ -237,7 +240,8 @@ def test_cli_probe_write_appends_a_validated_entry_and_refuses_a_duplicate(
         assert "already in" in capsys.readouterr().err
         assert registry.read_text(encoding="utf-8") == before
         # not a list page: one line, non-zero, no traceback
-        assert main(["probe", f"{server.base_url}/qxxw/qxyw/202406/t20240621_6259000.html", "--delay", "0"]) == 1
+        article = f"{server.base_url}/qxxw/qxyw/202406/t20240621_6259000.html"
+        assert main(["probe", article, "--delay", "0", "--allow-private"]) == 1
         err = capsys.readouterr().err
         assert err.startswith("error: no article list found") and err.count("\n") == 1
     assert main(["probe", "ftp://example.invalid/"]) == 2

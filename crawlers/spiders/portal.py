@@ -39,7 +39,8 @@ from crawlers.discovery import (
     script_urls,
 )
 from crawlers.failures import failure_reason
-from crawlers.middlewares import Origin, host_allowed
+from crawlers.middlewares import REFUSAL_STATS
+from crawlers.origin import Origin, host_in_domains
 from crawlers.rawpages import RawPage
 from crawlers.registry import SiteConfig
 from crawlers.resolver import PrivateAddressRefused, refusal_reason
@@ -96,7 +97,7 @@ class PortalSpider(scrapy.Spider):
         self._next_texts = frozenset(label(t) for t in site.next_page_texts) - {""}
         self._sitemaps_requested: set[str] = set()
         self._discovered = 0  # article requests queued from sitemaps and feeds (bounded by max_pages)
-        self._origin = Origin(site.allowed_domains, site.allowed_ports)
+        self._origin = Origin.of_site(site)
         self._refused_links: set[str] = set()  # one record per refused link, however often it is linked
         # Multi-page articles waiting for their continuation pages (flushed by the pipeline on close).
         self._open_articles: dict[int, _MultiPage] = {}
@@ -147,7 +148,7 @@ class PortalSpider(scrapy.Spider):
         Scrapy's RobotsTxtMiddleware, whose Protego parser keeps them) become sitemap requests."""
         if not self.site.sitemaps_from_robots:
             return
-        if not host_allowed(urlsplit(request.url).hostname or "", self.allowed_domains):
+        if not host_in_domains(urlsplit(request.url).hostname or "", self.allowed_domains):
             return
         sitemaps = getattr(getattr(robotparser, "rp", None), "sitemaps", None)
         if sitemaps is None:  # another RobotParser implementation: fetch robots.txt ourselves
@@ -235,7 +236,7 @@ class PortalSpider(scrapy.Spider):
             if url in self._refused_links:
                 return None
             self._refused_links.add(url)
-            counter.inc_value(stats.REFUSED_SCHEME if refused[0] == "scheme" else stats.REFUSED_PORT)
+            counter.inc_value(REFUSAL_STATS[refused.kind])
             return self._error(url, f"{refused[2]} (article link)", referer=found_on)
         if source in ("sitemap", "feed") and self._discovered >= self._page_budget():
             # Counted before queueing: a 400k-URL sitemap must not queue 400k requests (~1 GB).
@@ -370,7 +371,7 @@ class PortalSpider(scrapy.Spider):
 
     def _follow_next_link(self, url: str, entry_dates: list[date]) -> Iterator[scrapy.Request]:
         """A 下一页 / 尾页 link whose URL the list patterns do not describe (e.g. list.jsp?page=2)."""
-        if not host_allowed(urlsplit(url).hostname or "", self.allowed_domains):
+        if not host_in_domains(urlsplit(url).hostname or "", self.allowed_domains):
             return
         if url.split("#", 1)[0] in self._lists_requested:
             return
@@ -419,7 +420,7 @@ class PortalSpider(scrapy.Spider):
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                if host_allowed(urlsplit(loc).hostname or "", self.allowed_domains):
+                if host_in_domains(urlsplit(loc).hostname or "", self.allowed_domains):
                     request = self._sitemap_request(loc)
                     if request is not None:
                         yield request

@@ -2,7 +2,8 @@
 
 Why a Scrapy spider rather than a small fetcher: every protection the crawl has earned against real
 portals comes with it for free: robots.txt (RobotsTxtMiddleware), the project's user agent, the
-allowed-host middleware (no redirect to a private address or another host), DOWNLOAD_MAXSIZE (gzip
+allowed-host middleware (no redirect to another host, port or scheme, nor to a non-public address: the
+crawl's own origin check, crawlers/origin.py), DOWNLOAD_MAXSIZE (gzip
 bombs, endless bodies), timeouts, retries, redirect limits; and the hostile-server tests already prove
 them. A probe is a dozen requests: the start page, one further list page, a feed and a sitemap if
 announced, and a few articles, all under a page budget and a time limit (crawlers/probe_run.py).
@@ -30,7 +31,7 @@ from twisted.python.failure import Failure
 
 from crawlers import discovery
 from crawlers.failures import failure_reason
-from crawlers.middlewares import host_allowed
+from crawlers.origin import AddressRule, probe_origin
 from crawlers.probefindings import ArticleSample, Findings, GroupSummary, Mode
 from crawlers.registry import DEFAULT_NEXT_PAGE_TEXTS, SiteConfig, parse_site
 from steps.decode import DecodeError, decode_html
@@ -45,15 +46,19 @@ class ProbeSpider(scrapy.Spider):
     name = "probe"
 
     def __init__(
-        self, url: str, mode: Mode = "probe", name: str | None = None, site: dict[str, Any] | None = None, **kw: Any
+        self,
+        url: str,
+        mode: Mode = "probe",
+        name: str | None = None,
+        site: dict[str, Any] | None = None,
+        addresses: AddressRule = "public",
+        **kw: Any,
     ) -> None:
         super().__init__(name=f"probe-{name or 'column'}", **kw)
         self.site: SiteConfig | None = parse_site(site) if site else None
         self.findings = Findings(mode=mode, url=url, name=name)
-        host = urlsplit(url).hostname or ""
-        # the site's domain, so that a redirect from x.gov.cn to www.x.gov.cn (or back) is followed
-        domain = host.removeprefix("www.")
-        self.allowed_domains = list(self.site.allowed_domains) if self.site else [domain]
+        self.origin = probe_origin(url, self.site, addresses)  # AllowedHostsMiddleware applies it
+        self.allowed_domains = list(self.origin.domains or ())
         self._next_texts = self.site.next_page_texts if self.site else DEFAULT_NEXT_PAGE_TEXTS
         self._matches: Any = None  # is this URL one of the column's articles? (set on the list page)
         self._started = time.monotonic()
@@ -69,7 +74,7 @@ class ProbeSpider(scrapy.Spider):
         sitemaps = getattr(getattr(robotparser, "rp", None), "sitemaps", None) or []
         for url in sitemaps:
             url = urljoin(request.url, url)
-            if host_allowed(urlsplit(url).hostname or "", self.allowed_domains) and url not in self.findings.sitemaps:
+            if self.origin.allows(url) and url not in self.findings.sitemaps:
                 self.findings.sitemaps.append(url)
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
@@ -114,9 +119,7 @@ class ProbeSpider(scrapy.Spider):
         else:
             f.reason = "no article list found: " + discovery.why_no_list(groups)
             return
-        f.article_urls = [
-            u for u in dict.fromkeys(own) if host_allowed(urlsplit(u).hostname or "", self.allowed_domains)
-        ]
+        f.article_urls = [u for u in dict.fromkeys(own) if self.origin.allows(u)]
         f.offsite_article_links = len(set(own)) - len(f.article_urls)
         pagination = discovery.find_pagination(response, links, set(own), self._next_texts)
         f.pagination_pages, f.pagination_kinds = list(pagination.pages), list(pagination.kinds)
@@ -134,9 +137,7 @@ class ProbeSpider(scrapy.Spider):
         if second:
             f.page2_url = second
             yield _request(second, self.parse_page2, self.on_page2_error)
-        f.feeds = [
-            u for u in discovery.feed_links(response) if host_allowed(urlsplit(u).hostname or "", self.allowed_domains)
-        ]
+        f.feeds = [u for u in discovery.feed_links(response) if self.origin.allows(u)]
         if f.feeds:
             yield _request(f.feeds[0], self.parse_feed, self.on_side_error)
         if f.sitemaps:
