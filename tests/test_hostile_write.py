@@ -376,7 +376,7 @@ def test_probe_prints_crawled_text_escaped(tmp_path: Path, capsys: pytest.Captur
         html = page.read_text(encoding="utf-8")
         page.write_text(html.replace("</p>", "\x1b]0;pwned\x07\x1b[2J\u202e</p>", 1), encoding="utf-8")
     with ReplicaServer(root, routes=None) as server:
-        assert main(["probe", f"{server.base_url}/qxxw/qxyw/", "--delay", "0"]) == 0
+        assert main(["probe", f"{server.base_url}/qxxw/qxyw/", "--delay", "0", "--allow-private"]) == 0
     out = capsys.readouterr().out
     assert "# sample articles" in out and "\\x1b]0;pwned\\x07\\x1b[2J\\u202e" in out, out
     _assert_safe(out)
