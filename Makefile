@@ -93,10 +93,11 @@ worker: $(STAMP) | $(PREFECT_HOME)
 	$(BIN)/prefect worker start --pool $(WORK_POOL)
 
 # With `make server` running and the deployments made: notify WEBHOOK_URL (JSON {subject, body}) when the
-# nightly run fails or a site is quiet for DANGJIAN_QUIET_RUNS runs (default 3).
+# nightly run fails or a site is quiet for DANGJIAN_QUIET_RUNS runs (default 3). ALLOW_PRIVATE=1 for a receiver on
+# this machine or an intranet host (link-local and cloud-metadata addresses are refused whatever it says).
 alerts: $(STAMP) | $(PREFECT_HOME)
 	@test -n "$(WEBHOOK_URL)" || { echo "usage: make alerts WEBHOOK_URL=https://…" >&2; exit 2; }
-	$(BIN)/dangjian alerts --webhook-url "$(WEBHOOK_URL)"
+	$(BIN)/dangjian alerts --webhook-url "$(WEBHOOK_URL)" $(if $(ALLOW_PRIVATE),--allow-private)
 
 # With `make server` and `make worker` running: serve the replica portal on 127.0.0.1:8765, run the
 # replica-demo deployment through the worker into data/demo.db, and keep serving (Ctrl-C stops).
