@@ -774,6 +774,8 @@ def extract_article(
         or htmldate_date(repaired, url)  # the <head> meta tags
         or htmldate_document(repaired, url)  # last resort: the whole page, dated lists removed
     )
+    if published is None:  # every signal was silent: say so, so that a since/until window can take it on purpose
+        flags.append("date_missing")
     return Extracted(
         url=url,
         title=title,
