@@ -651,6 +651,13 @@ def _body(text: str, title: str | None, furniture: frozenset[str]) -> _Body:
     return _Body(text, cleaned, body, site_lines)
 
 
+def garbled(text: str) -> bool:
+    """More than MAX_REPLACEMENT_SHARE of ``text`` is U+FFFD. Binary bodies read as text are garbled all
+    over; a page whose source itself carries a few dozen U+FFFD (emoji lost upstream: a 澎湃号 article with 32
+    in 1,700 characters) is garbled in its body only, and is an article."""
+    return text.count("\ufffd") > MAX_REPLACEMENT_SHARE * len(text)
+
+
 def needs_safety_check(own_chars: int, page_chars: int, handed_chars: int) -> bool:
     """Whether the project's own result is suspect enough to run plain trafilatura beside it.
 
@@ -744,7 +751,7 @@ def extract_article(
     text, cleaned, body = own.text, own.cleaned, own.body
     if own.site_lines:
         flags.append("site_furniture_removed")
-    if word_chars(body) < MIN_TEXT_CHARS or body.count("\ufffd") > MAX_REPLACEMENT_SHARE * len(body):
+    if word_chars(body) < MIN_TEXT_CHARS or (garbled(body) and garbled(page_text)):
         spam_lines = sum(len(line) for line in page_text.splitlines() if is_spam_block(line.strip()))
         if spam_lines > MOSTLY_SPAM * max(1, page_chars):
             raise ExtractionError("page is mostly spam")
