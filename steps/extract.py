@@ -175,7 +175,9 @@ _XPATH = {
         LOOSE_HEADING_XPATH,
         *GENERIC_BODY_XPATHS,
         "//script|//style|//noscript",
-        "//p//a[@href]",
+        # not //p//a[@href]: libxml2 merges the per-<p> results with a duplicate check that is quadratic in
+        # their number (10,000 linked paragraphs: 1.8 s, this spelling 4 ms; same nodes, same order)
+        "//a[@href][ancestor::p]",
         ".//p|.//h2|.//h3|.//h4|.//li|.//tr",
         "//title",
         "//body",
@@ -244,7 +246,7 @@ def parse_html(html: str) -> etree._Element:
         bad.drop_tree()
     # A notice's "附件：1.某某表" paragraph is a link to the file, and trafilatura drops link-only
     # paragraphs as navigation. Inside a paragraph, such a link is text: keep its words, drop the link.
-    for link in _XPATH["//p//a[@href]"](tree):
+    for link in _XPATH["//a[@href][ancestor::p]"](tree):
         if ATTACHMENT_HREF.search(link.get("href", "")):
             link.drop_tag()
     return tree
