@@ -52,6 +52,11 @@ class StageClock:
 
 
 def _within(published: datetime | None, since: date | None, until: date | None) -> bool:
+    """Whether a page published on ``published`` belongs in the --since/--until window.
+
+    A page with no date (every signal silent: steps/extract.py flags it ``date_missing``) is kept: a
+    backfill that dropped it would lose it silently, while a kept one can be found and dated by its flag.
+    """
     if published is None:
         return True
     day = published.date()

@@ -166,9 +166,17 @@ def _is_spam_links(node: etree._Element) -> bool:
     return bool(SPAM_HINT.search(node.text_content())) and is_spam_block(" | ".join(node.itertext()))
 
 
-def drop_link_blocks(tree: etree._Element) -> int:
-    """Remove headline lists and menus (with their labels) and link-only lines from ``tree`` in place; how
-    many blocks were removed."""
+class Dropped(NamedTuple):
+    """What drop_link_blocks removed: how many blocks, their letters (``_chars``), and the letters the tree
+    held before. The letters tell the safety net in steps/extract.py how much of the page the rules took."""
+
+    blocks: int
+    chars: int
+    page_chars: int
+
+
+def drop_link_blocks(tree: etree._Element) -> Dropped:
+    """Remove headline lists and menus (with their labels) and link-only lines from ``tree`` in place."""
     counts = count_tree(tree)
     lists = [el for el in counts if _is_list(el) and (is_headline_list(el, counts) or is_menu(el, counts))]
     doomed = lists + [label for n in lists if (label := list_label(n)) is not None]
@@ -181,9 +189,10 @@ def drop_link_blocks(tree: etree._Element) -> int:
     # "a | b | c" blocks menus.
     doomed = [el for el in doomed if not _is_spam_links(el)]
     marked = set(doomed)
-    removed = 0
+    removed = chars = 0
     for node in doomed:
         if node.getparent() is not None and not any(a in marked for a in node.iterancestors()):
+            chars += counts[node].chars  # drop_tree keeps the tail: the element goes, its tail stays
             node.drop_tree()
             removed += 1
-    return removed
+    return Dropped(removed, chars, counts[tree].chars)

@@ -24,7 +24,7 @@ RELATED = (
 
 def test_headline_list_and_link_line_go_article_stays() -> None:
     tree = parse_html(f"<html><body>{ARTICLE}{RELATED}</body></html>")
-    assert drop_link_blocks(tree) == 2
+    assert drop_link_blocks(tree).blocks == 2
     text = tree.text_content()
     assert "全市机关党建工作推进会召开" not in text and "返回首页" not in text
     assert "守护母亲河" in text and "微党课" in text
@@ -41,7 +41,7 @@ def test_a_list_of_sentences_with_one_link_each_is_no_headline_list() -> None:
         + "</ul></body></html>"
     )
     assert not is_headline_list(tree.xpath("//ul")[0])
-    assert drop_link_blocks(tree) == 0
+    assert drop_link_blocks(tree).blocks == 0
 
 
 def test_breadcrumb_split_over_lines_is_joined_and_removed() -> None:
@@ -57,11 +57,11 @@ def test_breadcrumb_split_over_lines_is_joined_and_removed() -> None:
 def test_a_removed_list_takes_its_label_but_not_a_sentence_before_it() -> None:
     labelled = f"<div class='box'><h3>热门排行</h3><b></b>{RELATED.split('<div>')[0]}</div>"
     tree = parse_html(f"<html><body>{ARTICLE}{labelled}</body></html>")
-    assert drop_link_blocks(tree) == 2  # the list and its label
+    assert drop_link_blocks(tree).blocks == 2  # the list and its label
     assert "热门排行" not in tree.text_content() and "微党课" in tree.text_content()
     sentence = "<p>会议要求，各支部认真学习以下文件。</p>"  # a sentence, however short, is no label
     tree = parse_html(f"<html><body>{ARTICLE}{sentence}{RELATED.split('<div>')[0]}</body></html>")
-    assert drop_link_blocks(tree) == 1 and "各支部认真学习以下文件" in tree.text_content()
+    assert drop_link_blocks(tree).blocks == 1 and "各支部认真学习以下文件" in tree.text_content()
 
 
 def test_a_menu_goes_whatever_its_items_look_like() -> None:
@@ -76,7 +76,7 @@ def test_a_menu_goes_whatever_its_items_look_like() -> None:
     )
     tree = parse_html(f"<html><body>{menu}{ARTICLE}</body></html>")
     assert not is_headline_list(tree.xpath("//ul[@class='nav']")[0])
-    assert drop_link_blocks(tree) >= 1
+    assert drop_link_blocks(tree).blocks >= 1
     text = tree.text_content()
     assert "互动交流" not in text and "组织科" not in text
     assert "守护母亲河" in text and "2024年度河湖长制工作要点汇总表" in text  # a link in a sentence, attachments

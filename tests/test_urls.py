@@ -33,7 +33,15 @@ def test_tracking_parameters_drop_but_real_ones_stay() -> None:
         ("http://nm.cma.gov.cn/xwzx/djgz/jczs/202404/t20240430_6241012.html", "2024-04-30"),
         ("http://www.qizhiwang.org.cn/n1/2024/1016/c457278-40340354.html", "2024-10-16"),
         ("https://www.12371.cn/2024/09/02/ARTI1725250329213583.shtml", "2024-09-02"),
+        ("https://news.sina.com.cn/c/2024-05-20/doc-inavmmfi1968342.shtml", "2024-05-20"),
+        ("https://www.chinanews.com.cn/gn/2024/05-20/10219834.shtml", "2024-05-20"),
+        ("http://www.news.cn/politics/20240520/5e1f2a/c.html", "2024-05-20"),
+        ("https://news.163.com/24/0520/10/J2KQ1A2B000189FH.html", "2024-05-20"),
+        ("http://www.gmw.cn/xueshu/2024-05/20/content_37334564.htm", "2024-05-20"),
+        ("http://x.gov.cn/djgz/202405/20/a1.html", "2024-05-20"),
         ("http://x.gov.cn/djgz/index_2.html", None),
+        ("http://x.gov.cn/a/12345678/b.html", None),  # eight digits that are no day
+        ("http://x.gov.cn/a/24/1399/10/b.html", None),
         ("http://x.gov.cn/202413/t20241341_1.html", None),  # not a real day
     ],
 )
