@@ -280,6 +280,29 @@ def htmldate_document(html: str, url: str | None = None) -> datetime | None:
     return datetime.combine(day, time(0, 0), tzinfo=CHINA)
 
 
+def htmldate_page(html: str, url: str | None = None) -> datetime | None:
+    """htmldate's own answer on the untouched page, as a caller of the library would get it.
+
+    Asked only when every other signal, htmldate_document included, was silent: where the project's
+    guards (dated lists removed, the day printed) leave an article undated, the wrapped library's answer
+    wins and the caller flags it (``date_htmldate``), so a wrong sidebar day can be found and a missing
+    date is never a rule's doing. Never today or later, as the other signals.
+    """
+    try:
+        from htmldate import find_date
+
+        value = find_date(html, original_date=True, outputformat="%Y-%m-%d", url=url)
+    except Exception:  # htmldate raises on some malformed trees; a missing date is not an error
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date() if value else None
+    except ValueError:
+        return None
+    if day is None or not EARLIEST <= day < _now().date():
+        return None
+    return datetime.combine(day, time(0, 0), tzinfo=CHINA)
+
+
 def _printed(day: date, text: str) -> bool:
     """Whether the page prints ``day`` itself: htmldate turns a bare year into 1 January, which is no date."""
     for m in ANY_DATE.finditer(text):

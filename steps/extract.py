@@ -47,6 +47,7 @@ from steps.dates import (
     header_date,
     htmldate_date,
     htmldate_document,
+    htmldate_page,
     visible_text,
 )
 from steps.furniture import remove_furniture
@@ -783,6 +784,8 @@ def extract_article(
         or htmldate_date(repaired, url)  # the <head> meta tags
         or htmldate_document(repaired, url)  # last resort: the whole page, dated lists removed
     )
+    if published is None and (published := htmldate_page(repaired, url)):
+        flags.append("date_htmldate")  # the library's answer where the project's guards left none
     if published is None:  # every signal was silent: say so, so that a since/until window can take it on purpose
         flags.append("date_missing")
     return Extracted(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from htmldate import find_date
+
 from steps.clean import is_boilerplate
 from steps.dates import arabic_dates, header_date, htmldate_document, split_date
 from steps.extract import _drop_title_line, extract_article
@@ -82,9 +84,25 @@ def test_htmldate_last_resort_skips_dated_lists() -> None:
     assert found is not None and found.date() == date(2024, 1, 15)
 
 
-def test_extract_finds_no_sidebar_date_for_an_undated_article() -> None:
-    art = extract_article(page("", tail=RELATED), "http://www.example.gov.cn/art/12345.html")
-    assert art.published_at is None
+def test_an_undated_article_gets_htmldate_s_own_answer_flagged_not_a_rule_s() -> None:
+    """The project's own signals find no date (the related list's days are other articles'); htmldate's
+    answer on the untouched page is what a user of the library would get, so it is taken and flagged."""
+    html = page("", tail=RELATED)
+    url = "http://www.example.gov.cn/art/12345.html"
+    art = extract_article(html, url)
+    library = find_date(html, original_date=True, url=url)
+    assert library is not None  # the fixture is a case where the library answers and the rules do not
+    assert art.published_at is not None and art.published_at.date().isoformat() == library
+    assert "date_htmldate" in art.flags and "date_missing" not in art.flags
+
+
+def test_a_date_the_rules_find_is_not_flagged_as_htmldate_s() -> None:
+    dated = page("", tail=RELATED).replace(
+        "<div class='article'>", "<div class='article'><p class='time'>2024-01-15</p>"
+    )
+    art = extract_article(dated, "http://www.example.gov.cn/art/12345.html")
+    assert art.published_at is not None and art.published_at.date() == date(2024, 1, 15)
+    assert "date_htmldate" not in art.flags
 
 
 def test_labelled_header_date_beats_a_later_related_link_date_after_the_heading() -> None:
