@@ -15,8 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -49,6 +48,7 @@ from storage.clusters import RunDuplicate, duplicates_of_flow_run
 from storage.db import DatabaseProblem, make_engine, session_scope
 from storage.db import database_url as resolve_database_url
 from storage.export import export_run
+from storage.liveness import heartbeat_while
 from storage.migrate import check_database, upgrade
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -260,28 +260,6 @@ def _run_label() -> str:
     return str(current_flow_run.get_id() or f"local-{int(time.time())}")
 
 
-@contextmanager
-def _heartbeat(engine: Any, run_ids: list[int]) -> Iterator[None]:
-    """Refresh the runs' heartbeat while the block runs, so that other workers see them alive."""
-    stop = threading.Event()
-
-    def beat() -> None:
-        while not stop.wait(repo.HEARTBEAT_SECONDS):
-            try:
-                with session_scope(engine) as session:
-                    repo.heartbeat(session, run_ids)
-            except Exception as exc:  # a missed beat is not worth failing the run for
-                get_run_logger().warning("heartbeat not recorded: %s", exc)
-
-    thread = threading.Thread(target=beat, name="dangjian-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-
-
 FAN_OUT_POLL_SECONDS = 2.0
 
 
@@ -399,7 +377,7 @@ def ingest(
     run_dir.mkdir(parents=True, exist_ok=True)
     runs = [prepare_site(engine, site, label, run_dir, incremental, since_day, until_day) for site in chosen]
     started = [start_site(run, registry_path, registry_vars or {}, max_pages, database_url) for run in runs]
-    with _heartbeat(engine, [run.run_id for run in runs]):
+    with heartbeat_while(engine, [run.run_id for run in runs]):
         settled = {s.run.site.name: settle_site(s, database_url, keep_raw) for s in started}
     with session_scope(engine) as session:
         duplicates = duplicates_of_flow_run(session, label)
