@@ -30,7 +30,7 @@ from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 from warcio.statusandheaders import StatusAndHeadersParser
 
 from crawlers.rawpages import RawPage
-from crawlers.warcrecords import BadRecord, CutShort, NotAWarc, Records, Unreadable, read_records
+from crawlers.warcrecords import BadRecord, CutShort, NotAWarc, Records, StrictDecoding, Unreadable, read_records
 
 __all__ = ["NotAWarc", "Unreadable"]
 
@@ -51,31 +51,12 @@ def default_archive_dir() -> Path:
     return Path(os.environ.get("DANGJIAN_DATA_DIR", "data")) / "archive"
 
 
-class _StrictDecoding:
-    """A Content-Encoding that breaks after its first block raises ValueError: warcio writes the zlib
-    error to stderr once per block and hands on what it had (793 such lines in one reprocess)."""
-
-    decompressor: Any
-    decomp_type: str | None
-    num_block_read: int
-
-    def _decompress(self, data: bytes) -> bytes:
-        if self.decompressor and data and self.num_block_read > 0:
-            try:
-                out: bytes = self.decompressor.decompress(data)
-            except zlib.error as exc:
-                raise ValueError(f"damaged {self.decomp_type} body ({exc})") from exc
-            return out
-        result: bytes = super()._decompress(data)  # type: ignore[misc]  # the first block: warcio's guess
-        return result
+class _StrictBuffered(StrictDecoding, BufferedReader):
+    damaged = ValueError  # a body the server mis-encoded: left empty, the record itself is sound
 
 
-class _StrictBuffered(_StrictDecoding, BufferedReader):
-    pass
-
-
-class _StrictChunked(_StrictDecoding, ChunkedDataReader):
-    pass
+class _StrictChunked(StrictDecoding, ChunkedDataReader):
+    damaged = ValueError
 
 
 def content_stream(record: Any) -> Any:

@@ -101,7 +101,27 @@ def reason(exc: BaseException) -> str:
     return f"an unreadable record ({type(exc).__name__})"
 
 
-class _BoundedReader(DecompressingBufferedReader):
+class StrictDecoding:
+    """For warcio's readers: data that stops decompressing after its first block raises ``damaged``
+    instead of warcio writing the zlib error to stderr (once per block) and handing on what it had."""
+
+    damaged: type[Exception] = BadRecord
+    decompressor: Any
+    decomp_type: str | None
+    num_block_read: int
+
+    def _decompress(self, data: bytes) -> bytes:
+        if self.decompressor and data and self.num_block_read > 0:
+            try:
+                out: bytes = self.decompressor.decompress(data)
+            except zlib.error as exc:
+                raise self.damaged(f"damaged {self.decomp_type or 'gzip'} data ({exc})") from exc
+            return out
+        result: bytes = super()._decompress(data)  # type: ignore[misc]  # the first block: warcio's guess
+        return result
+
+
+class _BoundedReader(StrictDecoding, DecompressingBufferedReader):
     """warcio's reader with bounded header lines, and a damaged gzip member raised instead of printed."""
 
     budget: int | None = None  # bytes of header lines still allowed in the current header block
@@ -118,16 +138,6 @@ class _BoundedReader(DecompressingBufferedReader):
             if self.budget < 0:
                 raise BadRecord(f"a header block longer than {MAX_HEADER_BLOCK} bytes")
         return line
-
-    def _decompress(self, data: bytes) -> bytes:
-        if self.decompressor and data and self.num_block_read > 0:
-            try:
-                out: bytes = self.decompressor.decompress(data)
-            except zlib.error as exc:
-                raise BadRecord(f"damaged gzip data ({exc})") from exc
-            return out
-        result: bytes = super()._decompress(data)  # the first block: warcio detects an uncompressed file
-        return result
 
 
 class Records(ArchiveIterator):
