@@ -10,7 +10,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -214,3 +214,23 @@ def _prefect_server(tmp_path_factory: pytest.TempPathFactory, stack: ExitStack) 
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def one_line_error(
+    capsys: pytest.CaptureFixture[str], call: Callable[[], int | None], expected_code: int | None = None
+) -> str:
+    """The CLI's one ``error:`` line for a call that must fail: no traceback, no other line than argparse's
+    usage. ``expected_code`` when the exit status is part of the contract, else any failing status."""
+    try:
+        code = call()
+    except SystemExit as exc:  # argparse rejects bad arguments itself (exit 2, usage + one error line)
+        code = int(exc.code or 0)
+    err = capsys.readouterr().err
+    if expected_code is None:
+        assert code not in (0, None), err
+    else:
+        assert code == expected_code, err
+    assert "Traceback" not in err, err
+    lines = [line for line in err.strip().splitlines() if not line.startswith(("usage:", " "))]
+    assert len(lines) == 1 and "error: " in lines[0], err
+    return lines[0]

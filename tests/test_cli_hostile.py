@@ -4,29 +4,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 import pytest
+from conftest import one_line_error
 
 from dangjian.cli import EXIT_USAGE, main
 from storage.migrate import head_revision
-
-
-def _one_line_error(capsys: pytest.CaptureFixture[str], call: Callable[[], int | None]) -> str:
-    try:
-        code = call()
-    except SystemExit as exc:  # argparse rejects bad arguments itself (exit 2, usage + one error line)
-        code = int(exc.code or 0)
-    err = capsys.readouterr().err
-    assert code not in (0, None), err
-    assert "Traceback" not in err, err
-    lines = [
-        line for line in err.strip().splitlines() if not line.startswith("usage:") and line.startswith(" ") is False
-    ]
-    assert len(lines) == 1 and "error: " in lines[0], err
-    return lines[0]
 
 
 @pytest.fixture
@@ -72,7 +57,7 @@ def _schema_digest(url: str) -> str:
 def test_unknown_codec_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     page = tmp_path / "p.html"
     page.write_text("<html><body><p>党建</p></body></html>", encoding="utf-8")
-    line = _one_line_error(capsys, lambda: main(["extract", str(page), "--url", "http://x/", "--encoding", "nope-8"]))
+    line = one_line_error(capsys, lambda: main(["extract", str(page), "--url", "http://x/", "--encoding", "nope-8"]))
     assert "unknown encoding: nope-8" in line
 
 
@@ -80,7 +65,7 @@ def test_extract_applies_the_pipeline_size_bound(capsys: pytest.CaptureFixture[s
     """50 MB of visible text ran > 600 s before; now refused at once like in the pipeline."""
     page = tmp_path / "big.html"
     page.write_bytes(b"<html><body>" + b"<p>" + "党建工作".encode() * 500_000 + b"</p>" * 4 + b"</body></html>")
-    line = _one_line_error(capsys, lambda: main(["extract", str(page), "--url", "http://x/"]))
+    line = one_line_error(capsys, lambda: main(["extract", str(page), "--url", "http://x/"]))
     assert "extraction limit" in line
 
 
@@ -94,7 +79,7 @@ def test_extract_applies_the_pipeline_size_bound(capsys: pytest.CaptureFixture[s
 )
 def test_bad_database_urls_are_one_line(capsys: pytest.CaptureFixture[str], url: str, words: str) -> None:
     for argv in (["db", "upgrade"], ["dedup-check", "-"]):
-        line = _one_line_error(capsys, partial(main, ["--database-url", url, *argv]))
+        line = one_line_error(capsys, partial(main, ["--database-url", url, *argv]))
         assert words in line and "secret" not in line
 
 
@@ -103,19 +88,19 @@ def test_unreachable_postgresql_is_one_line_before_prefect(capsys: pytest.Captur
 
     url = f"postgresql+psycopg://u:secret@127.0.0.1:{closed_port()}/x"
     for argv in (["db", "upgrade"], ["ingest", "--site", "12371cn"], ["dedup-check", "-"]):
-        line = _one_line_error(capsys, partial(main, ["--database-url", url, *argv]))
+        line = one_line_error(capsys, partial(main, ["--database-url", url, *argv]))
         assert "cannot use database" in line and "u:***@" in line
 
 
 def test_corrupt_sqlite_file_is_one_line(capsys: pytest.CaptureFixture[str], corrupt_db: str) -> None:
     for argv in (["db", "upgrade"], ["ingest", "--site", "12371cn"], ["dedup-check", "-"]):
-        line = _one_line_error(capsys, partial(main, ["--database-url", corrupt_db, *argv]))
+        line = one_line_error(capsys, partial(main, ["--database-url", corrupt_db, *argv]))
         assert "file is not a database" in line
 
 
 def test_unknown_alembic_revision_is_one_line(capsys: pytest.CaptureFixture[str], unknown_revision_db: str) -> None:
     for argv in (["db", "upgrade"], ["ingest", "--site", "12371cn"], ["dedup-check", "-"]):
-        line = _one_line_error(capsys, partial(main, ["--database-url", unknown_revision_db, *argv]))
+        line = one_line_error(capsys, partial(main, ["--database-url", unknown_revision_db, *argv]))
         assert "does not know" in line and "9999_from_the_future" in line
 
 
@@ -128,11 +113,11 @@ def test_check_command_never_writes_the_database(
     before = _schema_digest(db_url)
     text = tmp_path / "t.txt"
     text.write_text("党支部开展主题党日活动。" * 5, encoding="utf-8")
-    line = _one_line_error(capsys, lambda: main(["--database-url", db_url, "dedup-check", str(text)]))
+    line = one_line_error(capsys, lambda: main(["--database-url", db_url, "dedup-check", str(text)]))
     assert "run `dangjian db upgrade`" in line and "0002" in line
     assert _schema_digest(db_url) == before
     missing = tmp_path / "missing.db"
-    line = _one_line_error(capsys, lambda: main(["--database-url", f"sqlite:///{missing}", "dedup-check", str(text)]))
+    line = one_line_error(capsys, lambda: main(["--database-url", f"sqlite:///{missing}", "dedup-check", str(text)]))
     assert "no database" in line and not missing.exists()
     # at head it runs, read-only: no seed indexed, no row written
     _set_revision(db_url, head_revision() or "")
@@ -145,11 +130,11 @@ def test_check_command_never_writes_the_database(
 @pytest.mark.parametrize("value", ["-5", "0", "x", "1.5", "99999999999"])
 def test_max_pages_is_validated_everywhere(capsys: pytest.CaptureFixture[str], value: str) -> None:
     for argv in (["ingest", "--max-pages", value], ["crawl", "--site", "12371cn", "--max-pages", value]):
-        line = _one_line_error(capsys, partial(main, argv))
+        line = one_line_error(capsys, partial(main, argv))
         assert "max pages must be an integer" in line
     from crawlers.run import main as crawl_main
 
-    line = _one_line_error(capsys, lambda: crawl_main(["--site", "x", "--out", "/dev/null", "--max-pages", value]))
+    line = one_line_error(capsys, lambda: crawl_main(["--site", "x", "--out", "/dev/null", "--max-pages", value]))
     assert "max pages must be an integer" in line
 
 
@@ -166,6 +151,6 @@ def test_registry_errors_name_entry_and_field(capsys: pytest.CaptureFixture[str]
             lines.append("    article_url_patterns: ['/t\\d+\\.html$']")
         lines.append(f"    {extra}")
         registry.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        line = _one_line_error(capsys, lambda: main(["sites", "--registry", str(registry)]))
+        line = one_line_error(capsys, lambda: main(["sites", "--registry", str(registry)]))
         assert f"site 'demo', field '{field}'" in line
     assert EXIT_USAGE == 2

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import BIN, PROJECT_ROOT
+from conftest import BIN, PROJECT_ROOT, one_line_error
 from corpus_sample import article
 from sqlalchemy import func, select
 from warcio.statusandheaders import StatusAndHeaders
@@ -41,19 +41,6 @@ TEXT = "本报讯 近日，县委组织部召开党建工作推进会，要求�
 # What a hostile page can put in a title: retitle the window, clear the screen, fake a line, flip the text.
 HOSTILE_TITLE = "党建\x1b]0;pwned\x07\x1b[2J\rerror: fake\n\u202eevil\u2028\x9b31m"
 RAW = ("\x1b", "\x07", "\r", "\u202e", "\u2028", "\x9b")  # none of these may reach the terminal
-
-
-def _one_line_error(capsys: pytest.CaptureFixture[str], call: Callable[[], int | None]) -> str:
-    try:
-        code = call()
-    except SystemExit as exc:  # argparse rejects bad arguments itself (exit 2, usage + one error line)
-        code = int(exc.code or 0)
-    err = capsys.readouterr().err
-    assert code == EXIT_USAGE, err
-    assert "Traceback" not in err, err
-    lines = [line for line in err.strip().splitlines() if not line.startswith(("usage:", " "))]
-    assert len(lines) == 1 and "error: " in lines[0], err
-    return lines[0]
 
 
 def corpus(path: Path, *articles: repo.NewArticle) -> str:
@@ -117,7 +104,7 @@ def test_export_refuses_to_replace_what_is_not_a_regular_file(
     make(target)
     for fmt in ("jsonl", "csv", "parquet"):
         argv = ["--database-url", url, "export", "--format", fmt, "--out", str(target)]
-        line = _one_line_error(capsys, lambda: main(argv))  # noqa: B023  (called at once)
+        line = one_line_error(capsys, lambda: main(argv), EXIT_USAGE)  # noqa: B023  (called at once)
         assert f"is {kind}, not a regular file" in line
         assert is_kind(os.stat(target).st_mode), f"{fmt}: {target} was replaced"
         assert not (tmp_path / "out.part").exists()
@@ -134,7 +121,7 @@ def test_crawl_out_never_deletes_a_device_node_or_the_database(
     registry = ["--registry", str(PROJECT_ROOT / "replica" / "sites.yaml"), "--var", "base_url=http://127.0.0.1:9"]
     for out, words in ((node, "is a character device"), (tmp_path / "corpus.db", "is the database being read")):
         argv = ["--database-url", url, "crawl", "--site", "replica-djgz", "--out", str(out), *registry]
-        line = _one_line_error(capsys, lambda: main(argv))  # noqa: B023  (called at once)
+        line = one_line_error(capsys, lambda: main(argv), EXIT_USAGE)  # noqa: B023  (called at once)
         assert words in line
     assert stat.S_ISCHR(os.stat(node).st_mode) and article_count(url) == 1
 
@@ -157,7 +144,7 @@ def test_export_over_the_database_keeps_the_corpus(
         out = tmp_path / "corpus.jsonl"
     before = db.read_bytes()
     argv = ["--database-url", url, "export", "--format", "jsonl", "--out", str(out), "--with-duplicates"]
-    line = _one_line_error(capsys, lambda: main(argv))
+    line = one_line_error(capsys, lambda: main(argv), EXIT_USAGE)
     assert "is the database being read" in line
     assert db.read_bytes() == before and article_count(url) == 1
     assert not list(tmp_path.glob("*.part"))
@@ -194,7 +181,7 @@ def test_a_full_disk_leaves_no_part_file_and_the_old_export(
     out.write_text("the previous export\n", encoding="utf-8")
     for fmt in ("jsonl", "csv", "parquet"):
         argv = ["--database-url", url, "export", "--format", fmt, "--out", str(out)]
-        line = _one_line_error(capsys, lambda: main(argv))  # noqa: B023  (called at once)
+        line = one_line_error(capsys, lambda: main(argv), EXIT_USAGE)  # noqa: B023  (called at once)
         assert "No space left on device" in line, fmt
         assert out.read_text(encoding="utf-8") == "the previous export\n"
         assert sorted(p.name for p in tiny_filesystem.iterdir()) == ["corpus.jsonl"], fmt
@@ -325,7 +312,7 @@ def test_show_and_search_print_crawled_text_escaped(tmp_path: Path, capsys: pyte
 def test_error_messages_quoting_input_are_escaped(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """The one-line error of the CLI quotes what it refused (here a key typed or pasted from a page)."""
     url = corpus(tmp_path / "corpus.db")
-    line = _one_line_error(capsys, lambda: main(["--database-url", url, "show", "x\x1b[2J\u202ey"]))
+    line = one_line_error(capsys, lambda: main(["--database-url", url, "show", "x\x1b[2J\u202ey"]), EXIT_USAGE)
     _assert_safe(line)
     assert "x\\x1b[2J\\u202ey" in line
 
@@ -388,7 +375,7 @@ def test_probe_prints_crawled_text_escaped(tmp_path: Path, capsys: pytest.Captur
 @pytest.mark.parametrize("value", ["inf", "-inf", "nan", "-1", "61", "1e400", "soon"])
 def test_probe_delay_is_checked_when_parsed(capsys: pytest.CaptureFixture[str], value: str) -> None:
     """`--delay inf` waited 150 s before failing; now any delay outside 0–60 s is refused at once."""
-    line = _one_line_error(capsys, lambda: main(["probe", f"--delay={value}", "http://127.0.0.1:9/"]))
+    line = one_line_error(capsys, lambda: main(["probe", f"--delay={value}", "http://127.0.0.1:9/"]), EXIT_USAGE)
     assert "argument --delay: expected seconds from 0 to 60" in line
     from dangjian.cli import build_parser
 
