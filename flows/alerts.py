@@ -31,7 +31,7 @@ from prefect.events import emit_event
 from prefect.events.actions import SendNotification
 from prefect.types import SecretDict
 
-from crawlers.origin import AddressRule, address_refusal, authority_refusal, normal_host
+from crawlers.origin import AddressRule, address_refusal, authority_refusal, effective_port, normal_host
 
 BLOCK_NAME = "dangjian-alerts"
 NIGHTLY_DEPLOYMENT = "ingest/nightly"
@@ -88,10 +88,9 @@ def check_webhook(url: str, allow_private: bool = False) -> None:
     ambiguous = authority_refusal(parts)
     if ambiguous:
         raise WebhookRefused(f"--webhook-url: {ambiguous}")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise WebhookRefused(f"--webhook-url has an invalid port: {masked(url)!r}") from exc
+    port = effective_port(url)
+    if port is None:
+        raise WebhookRefused(f"--webhook-url has an invalid port: {masked(url)!r}")
     rule: AddressRule = "private" if allow_private else "public"
     host = normal_host(parts.hostname)
     for address in _addresses(host, port):
