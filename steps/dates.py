@@ -261,21 +261,8 @@ def htmldate_document(html: str, url: str | None = None) -> datetime | None:
     """htmldate over the whole document (its extensive search too), dated lists removed first; never today
     or later. The last resort, after the header, the URL and the ``<head>`` meta tags have said nothing."""
     cleaned = _without_dated_lists(html)
-    if cleaned is None:
-        return None
-    try:
-        from htmldate import find_date
-
-        value = find_date(cleaned, original_date=True, outputformat="%Y-%m-%d", url=url)
-    except Exception:  # htmldate raises on some malformed trees; a missing date is not an error
-        return None
-    if not value:
-        return None
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        return None
-    if not EARLIEST <= day < _now().date() or not _printed(day, visible_text(cleaned)):
+    day = _htmldate_day(cleaned, url) if cleaned is not None else None
+    if day is None or not _printed(day, visible_text(cleaned or "")):
         return None
     return datetime.combine(day, time(0, 0), tzinfo=CHINA)
 
@@ -288,6 +275,12 @@ def htmldate_page(html: str, url: str | None = None) -> datetime | None:
     wins and the caller flags it (``date_htmldate``), so a wrong sidebar day can be found and a missing
     date is never a rule's doing. Never today or later, as the other signals.
     """
+    day = _htmldate_day(html, url)
+    return datetime.combine(day, time(0, 0), tzinfo=CHINA) if day else None
+
+
+def _htmldate_day(html: str, url: str | None) -> date | None:
+    """htmldate's original-date day for ``html`` (its extensive search too), if one before today."""
     try:
         from htmldate import find_date
 
@@ -298,9 +291,7 @@ def htmldate_page(html: str, url: str | None = None) -> datetime | None:
         day = datetime.strptime(value, "%Y-%m-%d").date() if value else None
     except ValueError:
         return None
-    if day is None or not EARLIEST <= day < _now().date():
-        return None
-    return datetime.combine(day, time(0, 0), tzinfo=CHINA)
+    return day if day is not None and EARLIEST <= day < _now().date() else None
 
 
 def _printed(day: date, text: str) -> bool:
