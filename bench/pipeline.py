@@ -347,9 +347,9 @@ def child_profile(args: argparse.Namespace) -> dict[str, Any]:
     """pyinstrument over process_raw_file on a raw-page file, into a fresh database."""
     from pyinstrument import Profiler
 
-    from crawlers.registry import load_registry
     from process import run as pipeline
     from process.seeds import sync_seed_corpus
+    from sites.registry import load_registry
     from storage import repository as repo
     from storage.db import make_engine, session_scope
     from storage.migrate import upgrade

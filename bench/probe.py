@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawlers.registry import load_registry  # noqa: E402
 from replica.portals import DERIVED_REGISTRY, PortalServer, load_expected  # noqa: E402
+from sites.registry import load_registry  # noqa: E402
 
 
 def timed(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:

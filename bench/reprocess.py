@@ -45,7 +45,7 @@ def archive_site(site_root: Path, routes: Path, base_url: str, archive: Path) ->
     from scrapy.http import HtmlResponse
 
     from crawlers.archive import ArchiveWriter, exchange_records, item_record
-    from crawlers.rawpages import RawPage
+    from pages.raw import RawPage
 
     content_types = {path: r["content_type"] for path, r in json.loads(routes.read_text("utf-8")).items()}
     writer = ArchiveWriter(archive, SITE, "bench", max_file_bytes=256 << 20)
@@ -112,9 +112,9 @@ def baseline(archive: Path) -> dict[str, float]:
 def analysis_loop(archive: Path, registry: Path, base_url: str) -> dict[str, float]:
     """The same loop with the project's whole analysis (decode, extraction, cleaning, normalization,
     fingerprint: process.analyze.analyze_page) instead of bare trafilatura, in one process."""
-    from crawlers.rawpages import RawPage
-    from crawlers.registry import load_registry
+    from pages.raw import RawPage
     from process.analyze import analyze_page
+    from sites.registry import load_registry
 
     site = load_registry(registry, {"base_url": base_url})[SITE]
     cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -126,11 +126,11 @@ def analysis_loop(archive: Path, registry: Path, base_url: str) -> dict[str, flo
 
 
 def project(archive: Path, registry: Path, base_url: str, tmp: Path) -> dict[str, dict[str, float]]:
-    from crawlers.registry import load_registry
-    from crawlers.warcpages import archived_pages, read_archive, warc_files
+    from pages.warc import archived_pages, read_archive, warc_files
     from process.reprocess import reprocess_site
     from process.run import process_pages
     from process.seeds import sync_seed_corpus
+    from sites.registry import load_registry
     from storage.db import make_engine
     from storage.migrate import upgrade
 

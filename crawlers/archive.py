@@ -1,6 +1,6 @@
 """The raw archive: every HTTP response of a crawl as standard WARC records, written as it arrives.
 
-Why: the JSON-lines hand-off (crawlers/rawpages.py) is deleted once a run succeeds, so a better
+Why: the JSON-lines hand-off (pages/raw.py) is deleted once a run succeeds, so a better
 extraction rule could only reach pages crawled afterwards, and a page the portal takes down had no
 provenance left. The archive keeps what was served, in the format every web-archive tool reads
 (``warcio check``, ``warcio index``, pywb, fastwarc), so ``dangjian reprocess`` can run today's
@@ -49,8 +49,8 @@ from scrapy.http import Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawlers.rawpages import RawPage
-from crawlers.warcpages import decode_payload, default_archive_dir
+from pages.raw import RawPage
+from pages.warc import decode_payload, default_archive_dir
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from scrapy.exceptions import NotConfigured, StopDownload
 from scrapy.http import Response
 from scrapy.utils.defer import _schedule_coro
 
-from crawlers import stats
+from crawljob import stats
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
-from crawlers import stats
-from crawlers.origin import Origin, RefusalKind
+from crawljob import stats
+from sites.origin import Origin, RefusalKind
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class AllowedHostsMiddleware:
     """Downloader middleware, the one choke point of the origin policy: refuse, before any handler runs
     (no DNS lookup, no connection, no file read), every request whose scheme is not http/https, whose
     host is outside the spider's allowed_domains, whose port the registry entry does not name, or which
-    names a non-public IP literal the entry does not allow (crawlers/origin.py).
+    names a non-public IP literal the entry does not allow (sites/origin.py).
 
     Why here: Scrapy's OffsiteMiddleware compares host names only and lets ``dont_filter`` requests
     through (retries and redirects of our article requests carry it), and its file/ftp handlers would

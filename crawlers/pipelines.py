@@ -11,9 +11,9 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawlers import stats
 from crawlers.archive import archive_of
-from crawlers.rawpages import RawPage, RawPageWriter
+from crawljob import stats
+from pages.raw import RawPage, RawPageWriter
 
 
 class RawPageFilePipeline:

@@ -1,6 +1,6 @@
 """Probe or check columns in this process: ``python -m crawlers.probe_run --targets FILE --out FILE``.
 
-crawlers/probe.py starts this as a subprocess (the Twisted reactor cannot restart inside a process, and
+probe/onboard.py starts this as a subprocess (the Twisted reactor cannot restart inside a process, and
 `dangjian check` runs inside a long-lived Prefect worker). One ProbeSpider crawler per target, all in one
 reactor; each writes its Findings, and the file holds them all, in the targets' order.
 """
@@ -18,10 +18,10 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawlers import settings as default_settings
-from crawlers.origin import AddressRule
-from crawlers.probefindings import Findings, write_findings
 from crawlers.resolver import RULE_SETTING
 from crawlers.spiders.probe import ProbeSpider
+from probe.findings import Findings, write_findings
+from sites.origin import AddressRule
 
 PAGE_BUDGET = 14  # responses per target: robots.txt, 2 list pages, feed, sitemap, 3 articles, retries
 TIME_BUDGET_S = 45  # per target, whatever the portal does (CLOSESPIDER_TIMEOUT)
@@ -31,7 +31,7 @@ MAX_SIZE = 8 * 1024 * 1024  # a list page or an article larger than this is not 
 
 def target_rule(target: dict[str, Any]) -> AddressRule:
     """The addresses a target may reach: its check entry's allow_private_addresses, else the probe's own
-    ``addresses`` (crawlers.probe sets it); at most private ones, never link-local."""
+    ``addresses`` (probe.onboard sets it); at most private ones, never link-local."""
     site = target.get("site")
     allowed = site.get("allow_private_addresses") if site else target.get("addresses") in ("private", "any")
     return "private" if allowed else "public"

@@ -13,7 +13,7 @@ not globally routable, whether the site's DNS was hijacked or an attacker contro
 - the probe allows at most loopback and private addresses (``probe --allow-private``), never link-local
   or cloud metadata (``DANGJIAN_ADDRESS_RULE`` = ``private``);
 - IP literals never reach a resolver (Twisted connects to them directly): the origin policy refuses them
-  with the same rule (crawlers/origin.py); the check below holds for them too, should one arrive.
+  with the same rule (sites/origin.py); the check below holds for them too, should one arrive.
 
 Checked after every lookup, cached or not, so a name whose answer changes mid-crawl is checked again.
 """
@@ -29,7 +29,7 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
-from crawlers.origin import AddressRule, address_allowed, address_kind
+from sites.origin import AddressRule, address_allowed, address_kind
 
 log = logging.getLogger(__name__)
 

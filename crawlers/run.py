@@ -19,10 +19,10 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawlers import settings as default_settings
-from crawlers.lifeline import set_parent_death_signal
-from crawlers.registry import RegistryError, SiteConfig, load_registry, parse_placeholders, validate_max_pages
 from crawlers.resolver import ALLOW_SETTING
 from crawlers.spiders.portal import PortalSpider
+from crawljob.lifeline import set_parent_death_signal
+from sites.registry import RegistryError, SiteConfig, load_registry, parse_placeholders, validate_max_pages
 from storage.atomic import atomic_write
 
 

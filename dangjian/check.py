@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from crawlers.probe import CheckResult, check
-from crawlers.registry import load_registry, parse_placeholders, select_sites
 from dangjian.terminal import json_text, line
+from probe.onboard import CheckResult, check
+from sites.registry import load_registry, parse_placeholders, select_sites
 
 EXIT_DRIFT = 1
 

@@ -92,9 +92,9 @@ def format_summary(results: dict[str, dict[str, Any]]) -> str:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from crawlers.registry import load_registry, parse_placeholders, select_sites
     from flows.ingest import ingest, run_results, validate_window
     from flows.temporary_api import start_temporary_api
+    from sites.registry import load_registry, parse_placeholders, select_sites
     from storage.migrate import check_database
 
     # Fail fast on what the user can fix, before Prefect or any crawl starts: one line, no traceback.
@@ -222,7 +222,7 @@ def cmd_dedup_check(args: argparse.Namespace) -> int:
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
-    from crawlers.registry import load_registry, parse_placeholders
+    from sites.registry import load_registry, parse_placeholders
 
     registry = load_registry(args.registry, parse_placeholders(args.var))
     if args.json:
@@ -259,7 +259,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _positive(value: str) -> int:
-    from crawlers.registry import RegistryError, validate_max_pages
+    from sites.registry import RegistryError, validate_max_pages
 
     try:
         return validate_max_pages(value)
@@ -269,12 +269,12 @@ def _positive(value: str) -> int:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl one site (the flow's crawl process, nothing stored) and print what it did."""
-    import subprocess
     import tempfile
 
-    from crawlers import stats as keys
-    from crawlers.registry import load_registry, parse_placeholders, select_sites
-    from crawlers.report import crawl_report, format_crawl_report
+    from crawljob import stats as keys
+    from crawljob.report import crawl_report, format_crawl_report
+    from crawljob.request import CrawlFailed, CrawlRequest, run_crawl
+    from sites.registry import load_registry, parse_placeholders, select_sites
     from storage.atomic import check_target
     from storage.export import sqlite_files
 
@@ -287,26 +287,22 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if args.out:  # the report is about this crawl only: start from an empty file, never unlink a device
             check_target(out, sqlite_files(args.database_url))  # or the database (as root: /dev/null)
             out.unlink(missing_ok=True)
-        stats_path = Path(tmp) / "stats.json"
-        log_path = Path(tmp) / "crawl.log"
-        cmd = [sys.executable, "-m", "crawlers.run", "--site", site.name, "--out", str(out), "--stats", str(stats_path)]
-        if args.registry:
-            cmd += ["--registry", str(args.registry)]
-        for key, value in variables.items():
-            cmd += ["--var", f"{key}={value}"]
-        for flag, value in (("--since", args.since), ("--until", args.until), ("--max-pages", args.max_pages)):
-            if value:
-                cmd += [flag, str(value)]
-        if args.validators:
-            cmd += ["--validators", str(args.validators)]
-        with log_path.open("w", encoding="utf-8") as log:
-            proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
-        if proc.returncode != 0 or not stats_path.exists():
-            tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
-            tail_text = terminal.line(" | ".join(tail))
-            print(f"error: crawl of {site.name} exited with {proc.returncode}: {tail_text}", file=sys.stderr)
+        request = CrawlRequest(
+            site=site.name,
+            out=out,
+            stats=Path(tmp) / "stats.json",
+            registry=args.registry,
+            variables=variables,
+            since=args.since,
+            until=args.until,
+            max_pages=args.max_pages,
+            validators=args.validators,
+        )
+        try:
+            stats = run_crawl(request, Path(tmp) / "crawl.log").stats
+        except CrawlFailed as exc:
+            print(f"error: {terminal.line(str(exc))}", file=sys.stderr)
             return 1
-        stats = json.loads(stats_path.read_text(encoding="utf-8"))
         report = crawl_report(stats, out)
     if args.json:
         print_json(json.dumps({"site": site.name, **report}, ensure_ascii=False, indent=1))
@@ -392,8 +388,8 @@ def cmd_browse(args: argparse.Namespace) -> int:
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     """Archived responses through today's steps into the corpus (dangjian/reprocess.py)."""
-    from crawlers.registry import parse_placeholders
     from dangjian.reprocess import format_reports, reports_json, reprocess_sites
+    from sites.registry import parse_placeholders
 
     reports = reprocess_sites(
         args.database_url,
@@ -411,8 +407,8 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 def cmd_import_warc(args: argparse.Namespace) -> int:
     """WARC files made elsewhere into the corpus (dangjian/importwarc.py)."""
-    from crawlers.registry import parse_placeholders
     from dangjian.importwarc import format_import, import_warcs
+    from sites.registry import parse_placeholders
 
     report = import_warcs(
         args.paths, args.database_url, args.registry, parse_placeholders(args.var), args.site or None, args.seeds
@@ -444,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def registry_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--registry", default=None, help="portal registry YAML (default: crawlers/sites.yaml)")
+        p.add_argument("--registry", default=None, help="portal registry YAML (default: sites/sites.yaml)")
         p.add_argument(
             "--var",
             action="append",
@@ -593,8 +589,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _user_errors() -> tuple[type[BaseException], ...]:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from crawlers.probe import ProbeError
-    from crawlers.registry import RegistryError
+    from probe.onboard import ProbeError
+    from sites.registry import RegistryError
     from steps.extract import ExtractionError
     from storage.db import DatabaseProblem
 

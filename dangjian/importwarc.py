@@ -18,9 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from crawlers.origin import Origin, RefusalKind, host_in_domains
-from crawlers.registry import SiteConfig, load_registry, select_sites
-from crawlers.warcpages import (
+from pages.warc import (
     ArchivedItem,
     ArchivedResponse,
     Unreadable,
@@ -29,9 +27,11 @@ from crawlers.warcpages import (
     read_response_at,
     warc_files,
 )
-from crawlers.warcrecords import Losses
+from pages.warcrecords import Losses
 from process.run import SiteSummary, process_pages
 from process.seeds import sync_seed_corpus
+from sites.origin import Origin, RefusalKind, host_in_domains
+from sites.registry import SiteConfig, load_registry, select_sites
 from storage import repository as repo
 from storage.db import make_engine, session_scope
 from storage.liveness import heartbeat_while

@@ -1,7 +1,7 @@
 """``dangjian probe URL``: what a column's list page holds, and a registry entry to crawl it.
 
 Prints the findings as YAML comments, then the entry, so the whole output can be pasted into
-crawlers/sites.yaml; ``--write`` appends the entry there itself, after validating it.
+sites/sites.yaml; ``--write`` appends the entry there itself, after validating it.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawlers.probe import ProbeResult, append_entry, probe, yaml_comment
-from crawlers.registry import parse_placeholders
 from dangjian.terminal import line, text
+from probe.onboard import ProbeResult, append_entry, probe, yaml_comment
+from sites.registry import parse_placeholders
 
 EXIT_NO_LIST = 1
 
@@ -55,5 +55,5 @@ def run(args: argparse.Namespace) -> int:
     print(text(result.yaml), end="")
     if args.write:
         name = append_entry(result.yaml, args.registry, parse_placeholders(args.var))
-        print(f"# appended {line(repr(name))} to {args.registry or 'crawlers/sites.yaml'}", file=sys.stderr)
+        print(f"# appended {line(repr(name))} to {args.registry or 'sites/sites.yaml'}", file=sys.stderr)
     return 0

@@ -8,7 +8,7 @@
 server of PREFECT_API_URL. The webhook receives JSON ``{"subject": …, "body": …}``: chat tools
 (DingTalk, WeCom, Feishu, Slack) take such posts through their incoming-webhook adapters.
 
-The webhook is where Prefect's server will post, so it is checked like a crawl target (crawlers/origin.py):
+The webhook is where Prefect's server will post, so it is checked like a crawl target (sites/origin.py):
 http(s), no credentials, a host that is and resolves to public addresses only (loopback or private ones with
 ``allow_private``, link-local / cloud metadata never). The URL (its ``access_token=…`` or path token: the chat
 tools' secret) goes into the block's secret field, which Prefect's API returns obfuscated; its query values
@@ -31,7 +31,7 @@ from prefect.events import emit_event
 from prefect.events.actions import SendNotification
 from prefect.types import SecretDict
 
-from crawlers.origin import AddressRule, address_refusal, authority_refusal, effective_port, normal_host
+from sites.origin import AddressRule, address_refusal, authority_refusal, effective_port, normal_host
 
 BLOCK_NAME = "dangjian-alerts"
 NIGHTLY_DEPLOYMENT = "ingest/nightly"

@@ -1,6 +1,6 @@
 """The ``registry-check`` Prefect flow: do the registry's entries still work on their live portals?
 
-Thin on purpose: crawlers.probe.check does the work (a probe crawl per entry, in a subprocess); this adds
+Thin on purpose: probe.onboard.check does the work (a probe crawl per entry, in a subprocess); this adds
 the schedule (prefect.yaml, weekly), the log lines and a markdown artifact that lists what drifted per
 site, so a portal redesign is noticed within a week instead of after weeks of empty nightly runs.
 """
@@ -13,8 +13,8 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from crawlers.probe import CheckResult, check
-from crawlers.registry import load_registry, select_sites
+from probe.onboard import CheckResult, check
+from sites.registry import load_registry, select_sites
 
 # Characters that mean something in markdown (links, emphasis, tables, HTML): crawled text is escaped.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")

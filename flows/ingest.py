@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -35,13 +33,14 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from crawlers import stats as keys
-from crawlers.registry import SiteConfig, load_registry, select_sites, validate_max_pages
+from crawljob import stats as keys
+from crawljob.request import CrawlRequest, CrawlResult, run_crawl
 from flows.alerts import emit_site_quiet, quiet_runs_threshold
 from flows.outcomes import AllSitesFailed, RunRejected, SiteFailed, keep_expected_outcomes_one_line
 from flows.report import NEW_ARTICLE_COLUMNS, duplicates_markdown, new_article_rows, run_markdown
 from process.run import SiteSummary, process_raw_file
 from process.seeds import sync_seed_corpus
+from sites.registry import SiteConfig, load_registry, select_sites, validate_max_pages
 from steps.chinatime import CHINA_TZ
 from storage import repository as repo
 from storage.clusters import RunDuplicate, duplicates_of_flow_run
@@ -105,17 +104,6 @@ def flow_run_label() -> str:
     return f"{label}-{sites[0]}" if len(sites) == 1 else label
 
 
-class CrawlFailed(RuntimeError):
-    """The crawl process itself failed (not a page: pages that fail are recorded, not raised)."""
-
-
-@dataclass
-class CrawlResult:
-    raw_path: Path
-    stats: dict[str, Any]
-    seconds: float
-
-
 @dataclass
 class SiteRun:
     """One site within this flow run: its window, its database row, its files, its two task runs."""
@@ -146,37 +134,21 @@ def crawl_site(
 ) -> CrawlResult:
     """Crawl one site in a subprocess; returns the raw-page file it wrote and its Scrapy stats."""
     site = run.site
-    stats_path = run.raw_path.with_suffix(".stats.json")
-    log_path = run.raw_path.with_suffix(".crawl.log")
     # A retry appends to the file (the writer ends a line cut by a crash): the process task may already
     # have read the first attempt's pages, and the pages it fetches again are skipped as known.
-    cmd = [sys.executable, "-m", "crawlers.run", "--site", site.name, "--out", str(run.raw_path)]
-    cmd += ["--stats", str(stats_path), "--skip-urls", str(run.known_file)]
-    if registry_path:
-        cmd += ["--registry", registry_path]
-    for key, value in registry_vars.items():
-        cmd += ["--var", f"{key}={value}"]
-    if run.since:
-        cmd += ["--since", run.since.isoformat()]
-    if run.until:
-        cmd += ["--until", run.until.isoformat()]
-    if max_pages:
-        cmd += ["--max-pages", str(max_pages)]
-    if run.validators_file:
-        cmd += ["--validators", str(run.validators_file)]
-    started = time.monotonic()
-    with log_path.open("w", encoding="utf-8") as log_fh:
-        try:
-            proc = subprocess.run(
-                cmd, stdout=log_fh, stderr=subprocess.STDOUT, timeout=CRAWL_TIMEOUT_SECONDS, cwd=PROJECT_ROOT
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise CrawlFailed(f"crawl of {site.name} exceeded {CRAWL_TIMEOUT_SECONDS}s") from exc
-    if proc.returncode != 0:
-        tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
-        raise CrawlFailed(f"crawl of {site.name} exited with {proc.returncode}: {' | '.join(tail)}")
-    stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
-    result = CrawlResult(run.raw_path, stats, time.monotonic() - started)
+    request = CrawlRequest(
+        site=site.name,
+        out=run.raw_path,
+        stats=run.raw_path.with_suffix(".stats.json"),
+        registry=registry_path,
+        variables=registry_vars,
+        since=run.since,
+        until=run.until,
+        max_pages=max_pages,
+        skip_urls=run.known_file,
+        validators=run.validators_file,
+    )
+    result = run_crawl(request, run.raw_path.with_suffix(".crawl.log"), CRAWL_TIMEOUT_SECONDS)
     _log_crawl(site.name, result)
     return result
 
@@ -348,7 +320,7 @@ def ingest(
         since: Backfill from this day on (China time), by publication date. Empty: no lower bound.
         until: Backfill up to this day (China time). Empty: up to today.
         incremental: Start each site from the day before its last successful run (what the nightly does).
-        registry_path: Path of a registry YAML file. Empty: the project's crawlers/sites.yaml.
+        registry_path: Path of a registry YAML file. Empty: the project's sites/sites.yaml.
         registry_vars: Values for {placeholders} in the registry, e.g. {"base_url": "http://127.0.0.1:8765"}.
         database_url: SQLAlchemy URL of the corpus database. Empty: $DATABASE_URL, else sqlite:///data/dangjian.db.
         seeds_dir: Folder of seed .txt files every page is deduplicated against. Empty: the project's seeds/.

@@ -5,7 +5,7 @@ Why (issue #24): with no PREFECT_API_URL, Prefect 3.8 serves its API for the run
 ``dangjian ingest`` runs no hook, and the server lived on, holding its port and Prefect's database.
 
 Here it is started before the flow, from the main thread, with a parent-death signal
-(crawlers/lifeline.py): the kernel kills it when the main thread, that is the process, ends, however it
+(crawljob/lifeline.py): the kernel kills it when the main thread, that is the process, ends, however it
 ends. The signal is tied to the thread that forks, which is why Prefect is not left to start it itself
 (it may do so from a worker thread that ends before the run). ``SubprocessASGIServer()`` is one instance
 per port, so every later caller in Prefect gets this server, already running.
@@ -22,7 +22,7 @@ from typing import Any
 from prefect.server.api import server as prefect_server
 from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
-from crawlers.lifeline import death_signal_preexec
+from crawljob.lifeline import death_signal_preexec
 
 
 class _MortalSubprocess(ModuleType):

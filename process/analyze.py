@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from crawlers.rawpages import RawPage
-from crawlers.registry import SiteConfig
+from pages.raw import RawPage
+from sites.registry import SiteConfig
 from steps import dedup
 from steps.decode import DecodeError, decode_html
 from steps.extract import Extracted, ExtractionError, extract_article

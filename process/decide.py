@@ -15,11 +15,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from crawlers.rawpages import RawPage
-from crawlers.registry import SiteConfig
+from pages.raw import RawPage
 from process import canonical
 from process.analyze import Analysis, StageClock
 from process.version import extraction_version
+from sites.registry import SiteConfig
 from steps import dedup
 from steps.urls import canonical_url, storage_key
 from storage import repository as repo

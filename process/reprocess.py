@@ -33,9 +33,8 @@ from typing import Literal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawlers.rawpages import RawPage
-from crawlers.registry import SiteConfig, load_registry, select_sites
-from crawlers.warcpages import (
+from pages.raw import RawPage
+from pages.warc import (
     ArchivedItem,
     ArchivedResponse,
     NotAWarc,
@@ -46,7 +45,7 @@ from crawlers.warcpages import (
     response_day,
     warc_files,
 )
-from crawlers.warcrecords import Losses
+from pages.warcrecords import Losses
 from process.analyze import Analysis
 from process.decide import (
     BATCH_PAGES,
@@ -59,6 +58,7 @@ from process.decide import (
 )
 from process.run import ANALYSIS_PROCESSES, analyses
 from process.version import extraction_version
+from sites.registry import SiteConfig, load_registry, select_sites
 from steps.urls import canonical_url, storage_key
 from storage import repository as repo
 from storage import reprocess as store

@@ -21,11 +21,12 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine
 
-from crawlers import lifeline
-from crawlers.rawpages import RawPage, follow_raw_pages, read_raw_pages
-from crawlers.registry import SiteConfig
+from crawljob import lifeline
+from pages.raw import RawPage
+from pages.stream import follow_raw_pages, read_raw_pages
 from process.analyze import STAGES, Analysis, StageClock, analyze_page
 from process.decide import BATCH_PAGES, BATCH_SECONDS, batches, record_batch
+from sites.registry import SiteConfig
 from steps.chinatime import CHINA_TZ
 from steps.urls import canonical_url, storage_key
 from storage import repository as repo
@@ -58,7 +59,7 @@ class SiteSummary:
     skipped: int = 0
     attachments: int = 0
     spam_flagged: int = 0
-    left_for_later: int = 0  # requests the crawl never completed (crawlers.stats.left_for_later): no record
+    left_for_later: int = 0  # requests the crawl never completed (crawljob.stats.left_for_later): no record
     message: str = ""
     duration_s: float = 0.0  # from submitting the crawl to the end of the processing
     worker: str = ""  # fan-out runs: the worker and flow run that took the site
@@ -103,7 +104,7 @@ def _analysis_pool(processes: int) -> ProcessPoolExecutor:
 
     forkserver, not fork: the flow process runs Prefect's threads, and forking a threaded process can
     copy a lock some other thread holds. The server preloads the steps, so workers start warm.
-    None of it outlives this process (crawlers/lifeline.py): the forkserver preloads the lifeline, which
+    None of it outlives this process (crawljob/lifeline.py): the forkserver preloads the lifeline, which
     starts a watchdog on this pid there, and each worker asks for SIGKILL when the forkserver dies.
     """
     global _pool
@@ -111,7 +112,7 @@ def _analysis_pool(processes: int) -> ProcessPoolExecutor:
         if _pool is None:
             os.environ[lifeline.POOL_PARENT_ENV] = str(os.getpid())
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["crawlers.lifeline", "process.analyze"])
+            context.set_forkserver_preload(["crawljob.lifeline", "process.analyze"])
             _pool = ProcessPoolExecutor(
                 max_workers=processes, mp_context=context, initializer=lifeline.set_parent_death_signal
             )

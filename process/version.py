@@ -13,12 +13,22 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import tomllib
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("crawlers", "dangjian", "flows", "process", "steps", "storage")  # pyproject's packages
+
+
+def _packages(root: Path) -> tuple[str, ...]:
+    """The project's top-level packages, as pyproject.toml's setuptools ``include`` names them."""
+    with (root / "pyproject.toml").open("rb") as fh:
+        include = tomllib.load(fh)["tool"]["setuptools"]["packages"]["find"]["include"]
+    return tuple(sorted(name.rstrip("*") for name in include))
+
+
+PACKAGES = _packages(ROOT)
 ENTRY = "process/analyze.py"  # the pure steps of processing a page start here
 LIBRARIES = ("trafilatura", "htmldate")
 

@@ -4,14 +4,14 @@ its raw-page file, as flows/ingest.py does (without Prefect, which these tests d
 from __future__ import annotations
 
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawlers.registry import SiteConfig, load_registry
+from crawljob.request import CrawlRequest
 from process.run import SiteSummary, process_raw_file
 from process.seeds import sync_seed_corpus
+from sites.registry import SiteConfig, load_registry
 from storage.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,24 +28,14 @@ class Crawl:
 
 
 def crawl_command(server: Any, tmp: Path, run: str = "r1", archive: Path | None = None) -> list[str]:
-    archive = archive or tmp / "archive"
-    return [
-        sys.executable,
-        "-m",
-        "crawlers.run",
-        "--registry",
-        str(REPLICA_REGISTRY),
-        "--var",
-        f"base_url={server.base_url}",
-        "--site",
-        SITE,
-        "--out",
-        str(tmp / "runs" / run / f"{SITE}.jsonl"),
-        "--archive-dir",
-        str(archive),
-        "--run",
-        run,
-    ]
+    return CrawlRequest(
+        site=SITE,
+        out=tmp / "runs" / run / f"{SITE}.jsonl",
+        registry=REPLICA_REGISTRY,
+        variables={"base_url": server.base_url},
+        archive_dir=archive or tmp / "archive",
+        run_label=run,
+    ).argv()
 
 
 def crawl(server: Any, tmp: Path, run: str = "r1") -> tuple[Path, Path]:

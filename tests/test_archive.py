@@ -22,8 +22,9 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from crawlers.archive import ArchiveWriter, WarcArchiveMiddleware, exchange_records, prune
-from crawlers.rawpages import RawPage, read_raw_pages
-from crawlers.warcpages import (
+from pages.raw import RawPage
+from pages.stream import read_raw_pages
+from pages.warc import (
     ArchivedResponse,
     NotAWarc,
     archived_pages,

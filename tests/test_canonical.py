@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from crawlers.rawpages import RawPage
-from crawlers.registry import SiteConfig
+from pages.raw import RawPage
 from process import canonical
 from process.analyze import Analysis, StageClock
 from process.decide import record_batch
+from sites.registry import SiteConfig
 from steps import dedup
 from steps.chinatime import CHINA_TZ
 from steps.extract import Extracted

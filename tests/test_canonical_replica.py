@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from crawlers.rawpages import RawPage, read_raw_pages
-from crawlers.registry import load_registry
+from crawljob.request import CrawlRequest
+from pages.raw import RawPage
+from pages.stream import read_raw_pages
 from process.run import process_pages
 from replica.server import ReplicaServer
+from sites.registry import load_registry
 from steps.chinatime import CHINA_TZ
 from storage import repository as repo
 from storage.db import make_engine, session_scope
@@ -33,8 +34,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[RawPage], st
     """One real crawl of the replica: its article pages and the base URL they were fetched from."""
     out = tmp_path_factory.mktemp("reposts") / "raw.jsonl"
     with ReplicaServer(root=HERE / "site", routes=None) as server:
-        cmd = [sys.executable, "-m", "crawlers.run", "--registry", str(HERE / "sites.yaml"),
-               "--var", f"base_url={server.base_url}", "--site", "replica-reposts", "--out", str(out)]  # fmt: skip
+        registry, variables = HERE / "sites.yaml", {"base_url": server.base_url}
+        cmd = CrawlRequest("replica-reposts", out, registry=registry, variables=variables).argv()
         subprocess.run(cmd, check=True, cwd=ROOT, timeout=120, capture_output=True)
         base = server.base_url
     pages = [p for p in read_raw_pages(out) if p.kind == "page"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from crawlers.rawpages import RawPage
-from crawlers.registry import SiteConfig, load_registry
+from pages.raw import RawPage
 from process.analyze import analyze_page
+from sites.registry import SiteConfig, load_registry
 from steps.extract import extract_article
 
 PARAS = "".join(

@@ -11,7 +11,7 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from crawlers import discovery as d
-from crawlers.registry import DEFAULT_NEXT_PAGE_TEXTS, parse_site
+from sites.registry import DEFAULT_NEXT_PAGE_TEXTS, parse_site
 
 HOST = "http://www.example.gov.cn"
 

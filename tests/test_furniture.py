@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from crawlers.rawpages import RawPage
-from crawlers.registry import load_registry
+from pages.raw import RawPage
 from process.run import process_pages
+from sites.registry import load_registry
 from steps.extract import extract_article
 from steps.furniture import learn, line_key, remove_furniture
 from storage.db import session_scope

@@ -18,10 +18,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from sqlalchemy import select
 
-from crawlers.registry import load_registry
 from flows.report import new_article_rows, run_markdown
 from process.run import SiteSummary
 from replica.hostile import CASES, MARKDOWN_TITLE, TRAP_PREFIX, Case, HostileServer, key_sentence, title_of
+from sites.registry import load_registry
 from storage.db import make_engine, session_scope
 from storage.models import Article, PageError
 

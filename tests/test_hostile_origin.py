@@ -25,11 +25,11 @@ import yaml
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawlers.origin import Origin, address_kind, host_in_domains
-from crawlers.probe import render_entry
-from crawlers.registry import load_registry, parse_site
 from dangjian.cli import main
+from probe.onboard import render_entry
 from replica.server import BackgroundServer, ReplicaServer
+from sites.origin import Origin, address_kind, host_in_domains
+from sites.registry import load_registry, parse_site
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "replica" / "site"
@@ -148,7 +148,7 @@ def test_an_entry_naming_a_metadata_literal_is_not_private_by_default() -> None:
 
 PROBE_CASES = """
 import contextlib, io, json, sys
-from crawlers.probe import run_targets
+from probe.onboard import run_targets
 from dangjian.cli import main
 cases = json.loads(sys.argv[1])
 out = []

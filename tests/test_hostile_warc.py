@@ -21,7 +21,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawlers.warcpages import ArchivedResponse, Unreadable, read_archive
+from pages.warc import ArchivedResponse, Unreadable, read_archive
 
 BASE = "http://127.0.0.1:9/a/"
 
@@ -135,7 +135,7 @@ def test_a_file_cut_short_hands_on_its_last_complete_record_once(gz: bool, tmp_p
 BOMB = r"""
 import json, resource, sys, time
 from pathlib import Path
-from crawlers.warcpages import ArchivedResponse, Unreadable, read_archive
+from pages.warc import ArchivedResponse, Unreadable, read_archive
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.monotonic()
 events = list(read_archive(Path(sys.argv[1])))
@@ -210,7 +210,7 @@ def test_a_crawl_closed_by_a_tiny_max_bytes_says_what_it_left_for_later(
 
 
 def test_the_run_report_and_the_ingest_summary_say_what_was_left_for_later() -> None:
-    from crawlers import stats as keys
+    from crawljob import stats as keys
     from dangjian.cli import format_summary
     from flows.report import run_markdown
     from process.run import SiteSummary

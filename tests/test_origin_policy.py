@@ -16,12 +16,12 @@ from twisted.internet import defer
 from twisted.python.failure import Failure
 
 from crawlers import settings as project_settings
-from crawlers import stats
 from crawlers.failures import failure_reason
 from crawlers.middlewares import AllowedHostsMiddleware, OffsiteRefused, Origin
-from crawlers.registry import RegistryError, load_registry, parse_site
 from crawlers.resolver import ALLOW_SETTING, PrivateAddressRefused, PublicAddressResolver, non_public
 from crawlers.spiders.portal import PortalSpider
+from crawljob import stats
+from sites.registry import RegistryError, load_registry, parse_site
 
 ENTRY: dict[str, Any] = {
     "name": "demo",

@@ -1,8 +1,8 @@
-"""The real registry entries of crawlers/sites.yaml, crawled for real against loopback replicas of their portals.
+"""The real registry entries of sites/sites.yaml, crawled for real against loopback replicas of their portals.
 
 replica/portals/ holds one small static replica per portal, at the portal's real URL paths and in its
 real page shapes (list markup, pagination, furniture, encoding); replica/portals/sites.yaml is derived
-from crawlers/sites.yaml by swapping each host for {base_url} (same paths, same patterns). Per portal,
+from sites/sites.yaml by swapping each host for {base_url} (same paths, same patterns). Per portal,
 three or four real Scrapy crawls (``python -m crawlers.run`` subprocesses, run concurrently) against
 replica.server's machinery on 127.0.0.1:
 
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,9 +30,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from crawlers.rawpages import RawPage
-from crawlers.registry import load_registry
+from crawljob.request import CrawlRequest
+from pages.raw import RawPage
 from replica.portals import DERIVED_REGISTRY, PortalServer, derived_yaml, load_expected
+from sites.registry import load_registry
 from steps.decode import decode_html
 from steps.extract import extract_article
 from steps.urls import canonical_url
@@ -53,7 +53,7 @@ REQUIRED = {
     "zjj-djw",
     "xuancheng-szjg",
 }
-# Real article URLs found while researching the entries (crawlers/PORTALS.md): the entries must accept them.
+# Real article URLs found while researching the entries (sites/PORTALS.md): the entries must accept them.
 REAL_ARTICLES = {
     "12371cn": "https://www.12371.cn/2024/09/02/ARTI1725250329213583.shtml",
     "qizhiwang": "http://www.qizhiwang.org.cn/n1/2024/1016/c457278-40340354.html",
@@ -92,8 +92,8 @@ def _path(url: str) -> str:
 
 def crawl(server: PortalServer, name: str, out_dir: Path, tag: str, *extra: str) -> Crawl:
     out, stats = out_dir / f"{name}.{tag}.jsonl", out_dir / f"{name}.{tag}.stats.json"
-    cmd = [sys.executable, "-m", "crawlers.run", "--registry", str(DERIVED_REGISTRY)]
-    cmd += ["--var", f"base_url={server.base_url}", "--site", name, "--out", str(out), "--stats", str(stats), *extra]
+    request = CrawlRequest(name, out, stats, DERIVED_REGISTRY, {"base_url": server.base_url})
+    cmd = [*request.argv(), *extra]
     before = server.request_counts
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_S)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -140,7 +140,7 @@ def test_real_registry_has_every_portal_and_accepts_real_urls() -> None:
         assert registry[name].is_article_url(url), (name, url)
     for site in registry.values():
         assert site.download_delay >= 1.0, site.name  # politeness towards the real portals
-        assert site.notes, site.name  # what was verified and what is a guess (crawlers/PORTALS.md)
+        assert site.notes, site.name  # what was verified and what is a guess (sites/PORTALS.md)
     # the column patterns keep a crawl inside its column
     assert not registry["cma-nm-djgz"].is_article_url("http://nm.cma.gov.cn/xwzx/qxxw/202404/t20240430_6241013.html")
     assert not registry["fjjgdj"].is_article_url("http://www.fjjgdj.gov.cn/djdt/szdt/sxzdt/index_1.htm")

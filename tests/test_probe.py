@@ -17,7 +17,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,15 +26,17 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from crawlers.probe import ProbeResult, append_entry, check, probe, probe_many, run_targets
-from crawlers.rawpages import RawPage
-from crawlers.registry import RegistryError, load_registry
+from crawljob.request import CrawlRequest
 from dangjian.cli import main
 from flows.check import check_markdown, md
+from pages.raw import RawPage
+from pages.stream import read_raw_pages
+from probe.onboard import ProbeResult, append_entry, check, probe, probe_many, run_targets
 from replica import hostile
 from replica.hostile import HostileServer
 from replica.portals import DERIVED_REGISTRY, SITES_ROOT, PortalServer, load_expected
 from replica.server import ReplicaServer
+from sites.registry import RegistryError, load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = load_expected()
@@ -53,13 +54,10 @@ def _path(url: str) -> str:
 
 def crawl(registry: Path, name: str, base_url: str, out_dir: Path, tag: str) -> list[RawPage]:
     out = out_dir / f"{name}.{tag}.jsonl"
-    cmd = [sys.executable, "-m", "crawlers.run", "--registry", str(registry), "--var", f"base_url={base_url}"]
-    proc = subprocess.run(
-        [*cmd, "--site", name, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_S
-    )
+    cmd = CrawlRequest(name, out, registry=registry, variables={"base_url": base_url}).argv()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_S)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    lines = out.read_text(encoding="utf-8").splitlines() if out.exists() else []
-    return [RawPage.from_json(line) for line in lines if line.strip()]
+    return list(read_raw_pages(out))
 
 
 def probed_registry(result: ProbeResult, out_dir: Path) -> Path:
@@ -309,8 +307,8 @@ def test_check_passes_on_every_replica_portal_and_reports_a_redesigned_one(
 
 
 def test_check_markdown_lists_drift_and_escapes_crawled_text() -> None:
-    from crawlers.probe import CheckResult
-    from crawlers.probefindings import ArticleSample, Findings
+    from probe.findings import ArticleSample, Findings
+    from probe.onboard import CheckResult
 
     evil = "http://x/a](http://evil)<script>|"
     ok = CheckResult(

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawlers.rawpages import RawPage, RawPageWriter, follow_raw_pages, read_raw_pages
+from pages.raw import RawPage, RawPageWriter
+from pages.stream import follow_raw_pages, read_raw_pages
 
 
 def test_round_trip_keeps_bytes_exactly(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The registry's ReDoS check (crawlers/regexcheck.py) against the patterns that got past it (issue #24):
+"""The registry's ReDoS check (sites/regexcheck.py) against the patterns that got past it (issue #24):
 overlapping repeats side by side are refused on the parse tree, before any probe runs, in well under a
 second; what escapes the static check meets probes built from the pattern's own characters. Real
 registry entries, real ``re``; no mocks."""
@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from crawlers.regexcheck import UnsafePattern, check_pattern
-from crawlers.registry import DEFAULT_LIST_PATTERNS, RegistryError, parse_site
+from sites.regexcheck import UnsafePattern, check_pattern
+from sites.registry import DEFAULT_LIST_PATTERNS, RegistryError, parse_site
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY: dict[str, Any] = {
@@ -76,7 +76,7 @@ def test_probes_are_built_from_what_the_pattern_repeats(pattern: str) -> None:
 
 def _shipped_patterns() -> set[str]:
     patterns = set(DEFAULT_LIST_PATTERNS)
-    registries = [ROOT / "crawlers" / "sites.yaml", *sorted((ROOT / "replica").glob("**/*sites.yaml"))]
+    registries = [ROOT / "sites" / "sites.yaml", *sorted((ROOT / "replica").glob("**/*sites.yaml"))]
     for path in registries:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for entry in data if isinstance(data, list) else data["sites"]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.registry import RegistryError, load_registry, select_sites
+from sites.registry import RegistryError, load_registry, select_sites
 
 GOOD = """
 sites:

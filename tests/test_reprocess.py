@@ -12,12 +12,12 @@ from replica_crawl import crawl, ingest, site_config
 from sqlalchemy import Engine, select, text
 
 import steps.clean
-from crawlers.rawpages import RawPage
-from crawlers.registry import load_registry
+from pages.raw import RawPage
 from process.reprocess import reprocess_pages, reprocess_site
 from process.run import process_pages
 from process.seeds import sync_seed_corpus
 from process.version import extraction_version
+from sites.registry import load_registry
 from storage import repository as repo
 from storage.db import make_engine, session_scope
 from storage.models import Article, ArticleVersion, CrawlRun, Duplicate

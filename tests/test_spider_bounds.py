@@ -11,10 +11,10 @@ import scrapy
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawlers import stats
-from crawlers.rawpages import RawPage
-from crawlers.registry import parse_site
 from crawlers.spiders.portal import MAX_LIST_LINKS, MAX_LIST_PAGE_BYTES, PortalSpider
+from crawljob import stats
+from pages.raw import RawPage
+from sites.registry import parse_site
 
 BASE = "http://127.0.0.1:8123"
 SITE = parse_site(

@@ -14,7 +14,6 @@ import itertools
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -27,9 +26,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawlers.rawpages import RawPage, read_raw_pages
+from crawljob.request import CrawlRequest
 from dangjian.cli import EXIT_ALL_SITES_FAILED, EXIT_USAGE
 from dangjian.cli import main as cli_main
+from pages.raw import RawPage
+from pages.stream import read_raw_pages
 from replica.server import BackgroundServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,8 +196,8 @@ def crawl(tmp_path: Path, portal: Portal, entry: str, *args: str, name: str = "t
     out = tmp_path / f"{name}-{time.monotonic_ns()}.jsonl"
     stats = out.with_suffix(".stats.json")
     env = {**os.environ, "DANGJIAN_DOWNLOAD_TIMEOUT": "3", "DANGJIAN_SCRAPY_LOG_LEVEL": "INFO"}
-    cmd = [sys.executable, "-m", "crawlers.run", "--registry", str(reg), "--var", f"base_url={portal.base_url}"]
-    cmd += ["--site", name, "--out", str(out), "--stats", str(stats), *args]
+    request = CrawlRequest(site=name, out=out, stats=stats, registry=reg, variables={"base_url": portal.base_url})
+    cmd = [*request.argv(), *args]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return Crawl(list(read_raw_pages(out)), json.loads(stats.read_text(encoding="utf-8")), out)

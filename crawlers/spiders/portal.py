@@ -24,7 +24,6 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
-from crawlers import stats
 from crawlers.discovery import (
     MAX_PARTS,
     anchor_label,
@@ -40,10 +39,11 @@ from crawlers.discovery import (
 )
 from crawlers.failures import failure_reason
 from crawlers.middlewares import REFUSAL_STATS
-from crawlers.origin import Origin, host_in_domains
-from crawlers.rawpages import RawPage
-from crawlers.registry import SiteConfig
 from crawlers.resolver import PrivateAddressRefused, refusal_reason
+from crawljob import stats
+from pages.raw import RawPage
+from sites.origin import Origin, host_in_domains
+from sites.registry import SiteConfig
 from steps.urldates import date_from_url
 from steps.urls import canonical_url
 

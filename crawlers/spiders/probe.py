@@ -1,9 +1,9 @@
-"""The probe spider: reads one column's list page politely and records what it finds (crawlers/probefindings).
+"""The probe spider: reads one column's list page politely and records what it finds (probe/findings).
 
 Why a Scrapy spider rather than a small fetcher: every protection the crawl has earned against real
 portals comes with it for free: robots.txt (RobotsTxtMiddleware), the project's user agent, the
 allowed-host middleware (no redirect to another host, port or scheme, nor to a non-public address: the
-crawl's own origin check, crawlers/origin.py), DOWNLOAD_MAXSIZE (gzip
+crawl's own origin check, sites/origin.py), DOWNLOAD_MAXSIZE (gzip
 bombs, endless bodies), timeouts, retries, redirect limits; and the hostile-server tests already prove
 them. A probe is a dozen requests: the start page, one further list page, a feed and a sitemap if
 announced, and a few articles, all under a page budget and a time limit (crawlers/probe_run.py).
@@ -31,9 +31,9 @@ from twisted.python.failure import Failure
 
 from crawlers import discovery
 from crawlers.failures import failure_reason
-from crawlers.origin import AddressRule, probe_origin
-from crawlers.probefindings import ArticleSample, Findings, GroupSummary, Mode
-from crawlers.registry import DEFAULT_NEXT_PAGE_TEXTS, SiteConfig, parse_site
+from probe.findings import ArticleSample, Findings, GroupSummary, Mode
+from sites.origin import AddressRule, probe_origin
+from sites.registry import DEFAULT_NEXT_PAGE_TEXTS, SiteConfig, parse_site
 from steps.decode import DecodeError, decode_html
 from steps.extract import ExtractionError, extract_article
 

@@ -1,4 +1,4 @@
-"""Render one loopback replica per portal of crawlers/sites.yaml (``python -m replica.portals.build``).
+"""Render one loopback replica per portal of sites/sites.yaml (``python -m replica.portals.build``).
 
 For every portal: its real column path with three list pages in the portal's own markup and
 pagination (TRS ``createPageHTML(3, n, "index", "html")`` plus 首页/上一页/下一页/尾页 links; people.cn
@@ -11,7 +11,7 @@ loopback, which must be refused) and one article far older than the others. Two 
 ``charset=GBK`` header).
 
 Writes site/<name>/, routes/<name>.json (per-path Content-Type), expected.json (what a crawl must
-find) and sites.yaml (derived from crawlers/sites.yaml). Deterministic: no clock, no randomness.
+find) and sites.yaml (derived from sites/sites.yaml). Deterministic: no clock, no randomness.
 """
 
 from __future__ import annotations
@@ -563,7 +563,7 @@ def build_portal(p: Portal, serial_base: int) -> dict[str, Any]:
 
 
 def check_registry_matches(expected: dict[str, Any]) -> None:
-    """Every portal of crawlers/sites.yaml has a replica, and its real patterns accept the replica's URLs."""
+    """Every portal of sites/sites.yaml has a replica, and its real patterns accept the replica's URLs."""
     real = {e["name"]: e for e in yaml.safe_load(REAL_REGISTRY.read_text("utf-8"))["sites"]}
     missing = sorted(set(real) ^ set(expected))
     if missing:

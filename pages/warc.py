@@ -7,7 +7,7 @@ saw (byte-identical, checked by tests/test_archive.py).
 
 A record that cannot be read (a damaged gzip member, a Content-Length that lies, a response for a
 ``file:`` URI, a header bomb, the last record of a file cut short) comes out as an ``Unreadable``
-event, and the reading resumes at the next record (crawlers/warcrecords.py): one bad record costs
+event, and the reading resumes at the next record (pages/warcrecords.py): one bad record costs
 that record, never the rest of the file; the caller says so in one line per file. Digests are not
 checked: writers disagree on how to compute the payload digest of a chunked response, and a mismatch
 would stop an import halfway.
@@ -29,8 +29,8 @@ from typing import Any
 from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 from warcio.statusandheaders import StatusAndHeadersParser
 
-from crawlers.rawpages import RawPage
-from crawlers.warcrecords import BadRecord, CutShort, NotAWarc, Records, StrictDecoding, Unreadable, read_records
+from pages.raw import RawPage
+from pages.warcrecords import BadRecord, CutShort, NotAWarc, Records, StrictDecoding, Unreadable, read_records
 
 __all__ = ["NotAWarc", "Unreadable"]
 
@@ -250,7 +250,7 @@ def _event(path: Path) -> Callable[[object, object], ArchivedResponse | _Metadat
             return _Metadata(
                 headers.get_header("WARC-Target-URI") or "", headers.get_header("Content-Type") or "", payload
             )
-        return None  # warcinfo, request, revisit, resource: read past (crawlers/warcrecords checks they end right)
+        return None  # warcinfo, request, revisit, resource: read past (pages/warcrecords checks they end right)
 
     return handle
 
@@ -259,7 +259,7 @@ def read_archive(path: Path) -> Iterator[ArchivedResponse | ArchivedItem | Unrea
     """Responses (with their metadata fields), items and unreadable records of one WARC file, in file order.
 
     Raises NotAWarc when the file does not start with a WARC/ARC record. Each record is handed on
-    once; the caller counts the Unreadable ones (crawlers.warcrecords.Losses) and says so once per file.
+    once; the caller counts the Unreadable ones (pages.warcrecords.Losses) and says so once per file.
     """
     pending: ArchivedResponse | None = None
     for event in read_records(path, _event(path)):

@@ -11,11 +11,8 @@ on, a page's bodies are not in the line but referenced in the archive (body_ref)
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import logging
-import time
-from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -58,17 +55,10 @@ class RawPage:
 
     @classmethod
     def from_json(cls, line: str) -> RawPage:
-        """The record; bodies held by the archive are read from it (OSError if its file is gone)."""
+        """The record as written: bodies held by the archive stay references (pages.stream reads them)."""
         data = json.loads(line)
         data["body"] = base64.b64decode(data.get("body") or "")
         data["parts"] = [base64.b64decode(part) for part in data.get("parts") or []]
-        if data.get("body_ref"):
-            from crawlers.warcpages import read_response_at  # warcpages builds RawPages: imported here
-
-            refs = [data["body_ref"], *(data.get("part_refs") or [])]
-            bodies = [read_response_at(Path(path), int(offset)).body for path, offset in refs]
-            data["body"], data["parts"] = bodies[0], bodies[1:]
-        data["body_ref"], data["part_refs"] = None, []
         return cls(**data)
 
 
@@ -99,59 +89,3 @@ class RawPageWriter:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
-
-
-def _parse(line: str, path: Path) -> RawPage | None:
-    try:
-        return RawPage.from_json(line)
-    except (ValueError, TypeError, binascii.Error, OSError) as exc:  # a line cut by a killed crawl, then ended,
-        # or a body whose archive file was deleted
-        log.warning("%s: unreadable raw-page record skipped (%s)", path, exc)
-        return None
-
-
-def read_raw_pages(path: Path | str) -> Iterator[RawPage]:
-    """Stream the records of a raw-page file; an incomplete last line (a killed crawl) is skipped."""
-    p = Path(path)
-    if not p.exists():
-        return
-    with p.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.endswith("\n"):
-                break  # cut short mid-write: everything before it is intact
-            if line.strip() and (page := _parse(line, p)) is not None:
-                yield page
-
-
-def follow_raw_pages(path: Path | str, finished: Callable[[], bool], poll_seconds: float = 0.2) -> Iterator[RawPage]:
-    """Stream the records of a raw-page file while the crawl is still writing it (like ``tail -f``).
-
-    Why: processing pages as they arrive overlaps extraction with fetching, so a run takes about as
-    long as its crawl instead of crawl plus processing. ``finished()`` says the crawl has ended (also
-    when it failed); then the rest of the file is read and the stream ends. A last line without its
-    newline at that point was cut by a kill and is skipped, as read_raw_pages does.
-    """
-    p = Path(path)
-    while not p.exists():
-        if finished():
-            if not p.exists():
-                return
-            break
-        time.sleep(poll_seconds)
-    with p.open(encoding="utf-8") as fh:
-        partial, ended = "", False
-        while True:
-            line = fh.readline()
-            if line:
-                partial += line
-                if partial.endswith("\n"):
-                    if partial.strip() and (page := _parse(partial, p)) is not None:
-                        yield page
-                    partial = ""
-                continue
-            if ended:
-                return  # the crawl had ended and everything it wrote has been read
-            if finished():
-                ended = True  # one more pass: what it wrote just before it ended
-                continue
-            time.sleep(poll_seconds)

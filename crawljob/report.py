@@ -6,8 +6,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from crawlers import stats as keys
-from crawlers.rawpages import read_raw_pages
+from crawljob import stats as keys
+from pages.stream import read_raw_pages
 
 
 def crawl_report(stats: dict[str, Any], raw_path: Path | str) -> dict[str, Any]:

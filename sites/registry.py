@@ -28,10 +28,10 @@ Fields (only ``name``, ``start_urls`` and ``article_url_patterns`` are required)
 - ``allow_private_addresses``: connect to a loopback, private, link-local or otherwise non-public address,
   named by an IP literal or resolved from a host name (default: false, unless every allowed domain is itself
   a loopback or private IP literal or ``localhost``; never by default for link-local / cloud-metadata
-  literals such as 169.254.169.254). For intranet portals; see crawlers/origin.py and crawlers/resolver.py.
+  literals such as 169.254.169.254). For intranet portals; see sites/origin.py and crawlers/resolver.py.
 
 URL patterns are matched against the path and query of a URL, never its scheme, host or fragment, and are
-refused when they can backtrack catastrophically (crawlers/regexcheck.py).
+refused when they can backtrack catastrophically (sites/regexcheck.py).
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ from urllib.parse import urlsplit
 import yaml
 from lxml import etree
 
-from crawlers.origin import address_kind, default_ports, effective_port, host_in_domains
-from crawlers.regexcheck import UnsafePattern, check_pattern
+from sites.origin import address_kind, default_ports, effective_port, host_in_domains
+from sites.regexcheck import UnsafePattern, check_pattern
 
 DEFAULT_REGISTRY = Path(__file__).resolve().parent / "sites.yaml"
 # TRS CMS column pages: index.html, index_1.html, … (also .htm/.shtml).

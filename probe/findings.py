@@ -2,7 +2,7 @@
 
 The probe spider runs in its own process (the Twisted reactor cannot restart inside one, and `dangjian
 check` runs from a long-lived Prefect worker); it writes one Findings per target as JSON, and
-crawlers/probe.py reads them back to build a registry entry or a drift report.
+probe/onboard.py reads them back to build a registry entry or a drift report.
 """
 
 from __future__ import annotations

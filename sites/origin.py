@@ -138,7 +138,7 @@ def authority_refusal(parts: SplitResult) -> str | None:
 
 
 class SiteOrigin(Protocol):
-    """What :meth:`Origin.of_site` reads of a registry entry (crawlers.registry.SiteConfig)."""
+    """What :meth:`Origin.of_site` reads of a registry entry (sites.registry.SiteConfig)."""
 
     @property
     def allowed_domains(self) -> tuple[str, ...]: ...

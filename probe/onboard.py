@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from crawlers.origin import AddressRule, address_kind, probe_origin
-from crawlers.probefindings import Findings, read_findings
-from crawlers.registry import DEFAULT_REGISTRY, RegistryError, SiteConfig, load_registry, parse_site
+from probe.findings import Findings, read_findings
+from sites.origin import AddressRule, address_kind, probe_origin
+from sites.registry import DEFAULT_REGISTRY, RegistryError, SiteConfig, load_registry, parse_site
 from storage.atomic import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,1 @@
+"""The crawl-process boundary without Scrapy: the command line, the stats keys, the crawl report."""

@@ -1,0 +1,1 @@
+"""Raw pages and WARC records: what a crawl hands over, readable by every layer without Scrapy."""
