@@ -15,12 +15,12 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy import Selector, signals
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip, gzip_magic_number
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
@@ -30,7 +30,6 @@ from crawlers.discovery import (
     column_pages,
     continuations,
     entry_date,
-    feed_day,
     is_attachment,
     label,
     page_stem,
@@ -38,6 +37,7 @@ from crawlers.discovery import (
     script_urls,
 )
 from crawlers.failures import failure_reason
+from crawlers.feeds import feed_entries, sitemap_entries
 from crawlers.middlewares import REFUSAL_STATS
 from crawlers.resolver import PrivateAddressRefused, refusal_reason
 from crawljob import stats
@@ -405,30 +405,27 @@ class PortalSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request | RawPage]:
         body = self._sitemap_body(response)
-        sitemap = Sitemap(body) if body else None
-        if sitemap is None or sitemap.type not in ("urlset", "sitemapindex"):
+        sitemap = sitemap_entries(body) if body else None
+        if sitemap is None:
             self.crawler.stats.inc_value(stats.SITEMAPS_INVALID)
             self.logger.warning("%s: not a sitemap: %s", self.site.name, response.url)
             return
         self.crawler.stats.inc_value(stats.SITEMAPS_OK)
-        for entry in sitemap:
-            if self._discovered >= self._page_budget() and sitemap.type == "urlset":
-                self.crawler.stats.inc_value(stats.DISCOVERED_OVER_MAX)
-                self.logger.info("%s: max_pages reached: rest of sitemap %s not read", self.site.name, response.url)
-                return
-            loc = (entry.get("loc") or "").strip()
-            if not loc:
-                continue
-            if sitemap.type == "sitemapindex":
-                if host_in_domains(urlsplit(loc).hostname or "", self.allowed_domains):
-                    request = self._sitemap_request(loc)
+        for entry in sitemap.entries:
+            if sitemap.kind == "sitemapindex":
+                if host_in_domains(urlsplit(entry.url).hostname or "", self.allowed_domains):
+                    request = self._sitemap_request(entry.url)
                     if request is not None:
                         yield request
                 continue
-            if not self.site.is_article_url(loc):
+            if self._discovered >= self._page_budget():
+                self.crawler.stats.inc_value(stats.DISCOVERED_OVER_MAX)
+                self.logger.info("%s: max_pages reached: rest of sitemap %s not read", self.site.name, response.url)
+                return
+            if not self.site.is_article_url(entry.url):
                 continue
-            day = date_from_url(loc) or feed_day(entry.get("lastmod"))
-            found = self._article_request(loc, day, source="sitemap", found_on=response.url)
+            day = date_from_url(entry.url) or entry.day
+            found = self._article_request(entry.url, day, source="sitemap", found_on=response.url)
             if found is not None:
                 yield found
 
@@ -442,18 +439,10 @@ class PortalSpider(scrapy.Spider):
         return response.body or None
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request | RawPage]:
-        """RSS 2.0 ``<item><link>/<pubDate>`` and Atom ``<entry><link href>/<published|updated>``."""
+        """RSS 2.0 and Atom entries (crawlers/feeds.py), followed while the page budget lasts."""
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
-        try:
-            feed = Selector(text=text, type="xml")
-        except Exception:  # unparseable: recorded as a stat, like an invalid sitemap
-            feed = None
-        if feed is None:
-            self.crawler.stats.inc_value(stats.FEEDS_INVALID)
-            return
-        feed.remove_namespaces()
-        entries = feed.xpath("//item | //entry")
-        if not entries and not feed.xpath("/rss | /feed | /RDF"):
+        entries = feed_entries(text, response.url)
+        if entries is None:
             self.crawler.stats.inc_value(stats.FEEDS_INVALID)
             self.logger.warning("%s: not an RSS/Atom feed: %s", self.site.name, response.url)
             return
@@ -462,20 +451,10 @@ class PortalSpider(scrapy.Spider):
             if self._discovered >= self._page_budget():
                 self.crawler.stats.inc_value(stats.DISCOVERED_OVER_MAX)
                 return
-            link = (
-                entry.xpath("./link[not(@rel) or @rel='alternate']/@href").get()
-                or entry.xpath("./link/text()").get()
-                or entry.xpath("./guid[not(@isPermaLink='false')]/text()").get()
-                or ""
-            ).strip()
-            if not link:
+            if not self.site.is_article_url(entry.url):
                 continue
-            url = response.urljoin(link)
-            if not self.site.is_article_url(url):
-                continue
-            stamp = entry.xpath("./pubDate/text() | ./published/text() | ./date/text() | ./updated/text()").get()
-            day = date_from_url(url) or feed_day(stamp)
-            request = self._article_request(url, day, source="feed", found_on=response.url)
+            day = date_from_url(entry.url) or entry.day
+            request = self._article_request(entry.url, day, source="feed", found_on=response.url)
             if request is not None:
                 yield request
 

@@ -22,15 +22,15 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy import Selector, signals
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawlers import discovery
 from crawlers.failures import failure_reason
+from crawlers.feeds import feed_entries, sitemap_entries
 from probe.findings import ArticleSample, Findings, GroupSummary, Mode
 from sites.origin import AddressRule, probe_origin
 from sites.registry import DEFAULT_NEXT_PAGE_TEXTS, SiteConfig, parse_site
@@ -156,21 +156,14 @@ class ProbeSpider(scrapy.Spider):
         self.findings.page2_reason = _reason(failure, "second list page")
 
     def parse_feed(self, response: Response) -> None:
-        feed = Selector(text=response.text if isinstance(response, TextResponse) else "", type="xml")
-        feed.remove_namespaces()
-        links = feed.xpath("//item/link/text() | //entry/link/@href").getall()
-        self.findings.feed_articles = sum(
-            1 for u in links if self._matches and self._matches(response.urljoin(u.strip()))
-        )
+        text = response.text if isinstance(response, TextResponse) else ""
+        entries = feed_entries(text, response.url) or []
+        self.findings.feed_articles = sum(1 for e in entries if self._matches and self._matches(e.url))
 
     def parse_sitemap(self, response: Response) -> None:
-        try:
-            sitemap = Sitemap(response.body)
-        except Exception:  # not XML: reported as no articles
-            self.findings.sitemap_articles = 0
-            return
-        locs = [e.get("loc", "") for e in sitemap] if sitemap.type == "urlset" else []
-        self.findings.sitemap_articles = sum(1 for u in locs if self._matches and self._matches(u.strip()))
+        sitemap = sitemap_entries(response.body)
+        entries = sitemap.entries if sitemap and sitemap.kind == "urlset" else []  # not XML: no articles
+        self.findings.sitemap_articles = sum(1 for e in entries if self._matches and self._matches(e.url))
 
     def on_side_error(self, failure: Failure) -> None:
         self.logger.info("probe: %s", _reason(failure, "feed or sitemap"))
