@@ -15,9 +15,14 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 log = logging.getLogger(__name__)
+
+PageKind = Literal["page", "error", "attachment"]
+# Where on its way from the portal to the store a page failed (page_errors.stage): the fetch, a pure
+# step of the processing, or the pipeline itself (an unexpected error, kept with the page, never raised).
+FailureStage = Literal["fetch", "decode", "extract", "normalize", "dedup", "persist", "pipeline"]
 
 
 @dataclass
@@ -25,7 +30,7 @@ class RawPage:
     # "page": an article response; "error": a request that failed (status or reason says why);
     # "attachment": a non-HTML response (PDF, image, office document…): recorded, never extracted,
     # so its body is left empty and headers carry content-type / content-length.
-    kind: str
+    kind: PageKind
     site: str
     url: str  # as requested
     final_url: str  # after redirects

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from pages.raw import RawPage
+from pages.raw import FailureStage, RawPage
 from sites.registry import SiteConfig
 from steps import dedup
 from steps.decode import DecodeError, decode_html
@@ -112,7 +112,7 @@ class Analysis:
 
     url: str
     key: str  # the canonical URL as stored
-    failure: tuple[str, str] | None = None  # (stage, reason)
+    failure: tuple[FailureStage, str] | None = None  # (stage, reason)
     skipped: str | None = None
     article: Extracted | None = None
     text: str = ""

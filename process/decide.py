@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from pages.raw import RawPage
+from pages.raw import FailureStage, RawPage
 from process import canonical
 from process.analyze import Analysis, StageClock
 from process.version import extraction_version
@@ -43,7 +43,7 @@ class Outcome:
     published_at: datetime | None = None
 
 
-def _fail(session: Session, page: RawPage, url: str, stage: str, reason: str, run_id: int | None) -> Outcome:
+def _fail(session: Session, page: RawPage, url: str, stage: FailureStage, reason: str, run_id: int | None) -> Outcome:
     repo.record_page_error(
         session,
         url=url,

@@ -41,7 +41,7 @@ from crawlers.feeds import feed_entries, sitemap_entries
 from crawlers.middlewares import REFUSAL_STATS
 from crawlers.resolver import PrivateAddressRefused, refusal_reason
 from crawljob import stats
-from pages.raw import RawPage
+from pages.raw import PageKind, RawPage
 from sites.origin import Origin, host_in_domains
 from sites.registry import SiteConfig
 from steps.urldates import date_from_url
@@ -574,7 +574,7 @@ class PortalSpider(scrapy.Spider):
                 out[url] = found
         return out
 
-    def _raw(self, response: Response, kind: str, reason: str | None = None) -> RawPage:
+    def _raw(self, response: Response, kind: PageKind, reason: str | None = None) -> RawPage:
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
         declared = http_content_type_encoding(content_type) or (
             html_body_declared_encoding(response.body) if kind == "page" else None
