@@ -48,7 +48,7 @@ class RawPage:
     parts: list[bytes] = field(default_factory=list)
     part_urls: list[str] = field(default_factory=list)
     # When the crawl's WARC archive (crawlers/archive.py) holds the bodies byte for byte: (file, offset) of
-    # their response records instead of the bodies, so the bytes are stored once. from_json reads them back.
+    # their response records instead of the bodies, so the bytes are stored once. pages.stream reads them back.
     body_ref: tuple[str, int] | None = None
     part_refs: list[tuple[str, int]] = field(default_factory=list)
 

@@ -32,6 +32,7 @@ import pytest
 
 from crawljob.request import CrawlRequest
 from pages.raw import RawPage
+from pages.stream import read_raw_pages
 from replica.portals import DERIVED_REGISTRY, PortalServer, derived_yaml, load_expected
 from sites.registry import load_registry
 from steps.decode import decode_html
@@ -99,8 +100,7 @@ def crawl(server: PortalServer, name: str, out_dir: Path, tag: str, *extra: str)
     assert proc.returncode == 0, proc.stderr[-3000:]
     after = server.request_counts
     counts = {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
-    lines = out.read_text(encoding="utf-8").splitlines() if out.exists() else []
-    return Crawl([RawPage.from_json(line) for line in lines if line.strip()], json.loads(stats.read_text()), counts)
+    return Crawl(list(read_raw_pages(out)), json.loads(stats.read_text()), counts)
 
 
 def crawl_portal(name: str, out_dir: Path) -> dict[str, Crawl]:
