@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -96,28 +96,14 @@ class SiteConfig:
         return any(p.search(target) for p in self.list_url_patterns)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data, e.g. to pass the entry to a crawl subprocess or print it."""
-        return {
-            "name": self.name,
-            "title": self.title,
-            "start_urls": list(self.start_urls),
-            "allowed_domains": list(self.allowed_domains),
-            "article_url_patterns": [p.pattern for p in self.article_url_patterns],
-            "list_url_patterns": [p.pattern for p in self.list_url_patterns],
-            "max_pages": self.max_pages,
-            "download_delay": self.download_delay,
-            "body_xpath": self.body_xpath,
-            "title_xpath": self.title_xpath,
-            "enabled": self.enabled,
-            "notes": self.notes,
-            "next_page_texts": list(self.next_page_texts),
-            "sitemap_urls": list(self.sitemap_urls),
-            "sitemaps_from_robots": self.sitemaps_from_robots,
-            "feed_urls": list(self.feed_urls),
-            "max_bytes": self.max_bytes,
-            "allowed_ports": list(self.allowed_ports),
-            "allow_private_addresses": self.allow_private_addresses,
-        }
+        """Plain data in registry form (patterns as their text, tuples as lists), e.g. to print the entry."""
+        data: dict[str, Any] = {}
+        for name in registry_fields():
+            value = getattr(self, name)
+            if isinstance(value, tuple):
+                value = [v.pattern if isinstance(v, re.Pattern) else v for v in value]
+            data[name] = value
+        return data
 
 
 def match_target(url: str) -> str:
@@ -208,8 +194,13 @@ def _delay(entry: str, raw: Mapping[str, Any]) -> float:
     return float(delay)
 
 
-def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int = 0) -> SiteConfig:
-    """Validate one registry entry; ``{base_url}``-style placeholders are filled from ``variables``."""
+def registry_fields() -> tuple[str, ...]:
+    """The fields an entry may have: SiteConfig's own, so a new field is declared once (``extra`` is
+    not one: it holds what a caller adds, never what sites.yaml says)."""
+    return tuple(f.name for f in fields(SiteConfig) if f.name != "extra")
+
+
+def _entry_name(raw: Any, index: int) -> str:
     if not isinstance(raw, Mapping):
         raise RegistryError(f"site #{index + 1}: must be a mapping, got {type(raw).__name__}")
     name = raw.get("name")
@@ -219,39 +210,32 @@ def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int 
             "name",
             "must be lowercase letters, digits and dashes, starting with a letter or digit",
         )
-    known = {
-        "name",
-        "title",
-        "start_urls",
-        "allowed_domains",
-        "article_url_patterns",
-        "list_url_patterns",
-        "max_pages",
-        "download_delay",
-        "body_xpath",
-        "title_xpath",
-        "enabled",
-        "notes",
-        "next_page_texts",
-        "sitemap_urls",
-        "sitemaps_from_robots",
-        "feed_urls",
-        "max_bytes",
-        "allowed_ports",
-        "allow_private_addresses",
-    }
-    unknown = sorted(set(raw) - known)
+    known = registry_fields()
+    unknown = sorted(set(raw) - set(known))
     if unknown:
         raise _fail(name, unknown[0], f"unknown field (known: {', '.join(sorted(known))})")
+    return name
 
-    def fill(s: str, key: str = "start_urls") -> str:
+
+@dataclass(frozen=True)
+class _Places:
+    """Where an entry may go: its start, sitemap and feed URLs, all inside its allowed domains."""
+
+    start_urls: tuple[str, ...]
+    allowed_domains: tuple[str, ...]
+    sitemap_urls: tuple[str, ...]
+    feed_urls: tuple[str, ...]
+
+
+def _places(name: str, raw: Mapping[str, Any], variables: Mapping[str, str]) -> _Places:
+    def fill(s: str, key: str) -> str:
         try:
-            return s.format_map(dict(variables or {}))
+            return s.format_map(dict(variables))
         except KeyError as exc:
             raise _fail(name, key, f"placeholder {exc} has no value") from exc
 
-    def urls(key: str, *, required: bool) -> list[str]:
-        values = [fill(u, key) for u in _str_list(name, raw, key, required=required)]
+    def urls(key: str, *, required: bool) -> tuple[str, ...]:
+        values = tuple(fill(u, key) for u in _str_list(name, raw, key, required=required))
         for u in values:
             parts = urlsplit(u)
             if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -259,67 +243,71 @@ def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int 
         return values
 
     start_urls = urls("start_urls", required=True)
-    domains = [fill(d, "allowed_domains") for d in _str_list(name, raw, "allowed_domains", required=False)]
-    if not domains:
-        domains = sorted({urlsplit(u).hostname or "" for u in start_urls})
+    domains = tuple(fill(d, "allowed_domains") for d in _str_list(name, raw, "allowed_domains", required=False))
+    domains = domains or tuple(sorted({urlsplit(u).hostname or "" for u in start_urls}))
     for u in start_urls:
         if not host_in_domains(urlsplit(u).hostname or "", domains):
             raise _fail(name, "allowed_domains", f"does not cover the start URL {u!r}")
-    discovery: dict[str, list[str]] = {}
-    for key in ("sitemap_urls", "feed_urls"):
-        discovery[key] = urls(key, required=False)
-        for u in discovery[key]:
+    sitemaps, feeds = urls("sitemap_urls", required=False), urls("feed_urls", required=False)
+    for key, values in (("sitemap_urls", sitemaps), ("feed_urls", feeds)):
+        for u in values:
             if not host_in_domains(urlsplit(u).hostname or "", domains):
                 raise _fail(name, key, f"{u!r} is outside allowed_domains")
-    # absent: the defaults; an explicit empty list switches anchor-text pagination off
-    next_texts = None if raw.get("next_page_texts") is None else _str_list(name, raw, "next_page_texts", required=False)
-    max_bytes = raw.get("max_bytes")
-    if max_bytes is not None and (not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 1):
-        raise _fail(name, "max_bytes", "must be a positive integer (bytes)")
-    if not isinstance(raw.get("sitemaps_from_robots", False), bool):
-        raise _fail(name, "sitemaps_from_robots", "must be true or false")
-    articles = _patterns(name, "article_url_patterns", _str_list(name, raw, "article_url_patterns", required=True))
-    lists = _patterns(
-        name,
-        "list_url_patterns",
-        _str_list(name, raw, "list_url_patterns", required=False) or list(DEFAULT_LIST_PATTERNS),
-    )
-    max_pages = raw.get("max_pages", 500)
-    if not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1:
-        raise _fail(name, "max_pages", "must be a positive integer")
-    delay = _delay(name, raw)
+    return _Places(start_urls, domains, sitemaps, feeds)
+
+
+def _positive_int(name: str, raw: Mapping[str, Any], key: str, default: int | None, unit: str = "") -> int | None:
+    value = raw.get(key, default)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise _fail(name, key, f"must be a positive integer{unit}")
+    return value
+
+
+def _checked_types(name: str, raw: Mapping[str, Any]) -> None:
     for key in ("title", "notes"):
         if raw.get(key) is not None and not isinstance(raw[key], str):
             raise _fail(name, key, "must be a string")
-    body_xpath = _xpath(name, "body_xpath", raw.get("body_xpath"))
-    title_xpath = _xpath(name, "title_xpath", raw.get("title_xpath"))
-    for key in ("enabled", "allow_private_addresses"):
+    for key in ("sitemaps_from_robots", "enabled", "allow_private_addresses"):
         if not isinstance(raw.get(key, True), bool):
             raise _fail(name, key, "must be true or false")
-    ports = _ports(name, raw, [*start_urls, *discovery["sitemap_urls"], *discovery["feed_urls"]])
+
+
+def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int = 0) -> SiteConfig:
+    """Validate one registry entry; ``{base_url}``-style placeholders are filled from ``variables``."""
+    name = _entry_name(raw, index)
+    places = _places(name, raw, variables or {})
+    # absent: the defaults; an explicit empty list switches anchor-text pagination off
+    next_texts = None if raw.get("next_page_texts") is None else _str_list(name, raw, "next_page_texts", required=False)
+    max_bytes = _positive_int(name, raw, "max_bytes", None, " (bytes)")
+    _checked_types(name, raw)
+    articles = _patterns(name, "article_url_patterns", _str_list(name, raw, "article_url_patterns", required=True))
+    given_lists = _str_list(name, raw, "list_url_patterns", required=False)
+    lists = _patterns(name, "list_url_patterns", given_lists or list(DEFAULT_LIST_PATTERNS))
+    max_pages = _positive_int(name, raw, "max_pages", 500)
+    assert max_pages is not None  # it has a default
+    ports = _ports(name, raw, [*places.start_urls, *places.sitemap_urls, *places.feed_urls])
     private = raw.get("allow_private_addresses")
     if private is None:
-        private = all(_loopback_or_private_literal(d) for d in domains)
+        private = all(_loopback_or_private_literal(d) for d in places.allowed_domains)
     return SiteConfig(
         name=name,
         title=raw.get("title") or name,
-        start_urls=tuple(start_urls),
-        allowed_domains=tuple(domains),
         article_url_patterns=articles,
         list_url_patterns=lists,
         max_pages=max_pages,
-        download_delay=delay,
-        body_xpath=body_xpath,
-        title_xpath=title_xpath,
+        download_delay=_delay(name, raw),
+        body_xpath=_xpath(name, "body_xpath", raw.get("body_xpath")),
+        title_xpath=_xpath(name, "title_xpath", raw.get("title_xpath")),
         enabled=raw.get("enabled", True),
         notes=raw.get("notes") or "",
         next_page_texts=DEFAULT_NEXT_PAGE_TEXTS if next_texts is None else tuple(next_texts),
-        sitemap_urls=tuple(discovery["sitemap_urls"]),
         sitemaps_from_robots=raw.get("sitemaps_from_robots", False),
-        feed_urls=tuple(discovery["feed_urls"]),
         max_bytes=max_bytes,
         allowed_ports=ports,
         allow_private_addresses=private,
+        **asdict(places),
     )
 
 
