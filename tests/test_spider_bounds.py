@@ -11,7 +11,8 @@ import scrapy
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawlers.spiders.portal import MAX_LIST_LINKS, MAX_LIST_PAGE_BYTES, PortalSpider
+from crawlers.spiders.lists import MAX_LIST_LINKS, MAX_LIST_PAGE_BYTES
+from crawlers.spiders.portal import PortalSpider
 from crawljob import stats
 from pages.raw import RawPage
 from sites.registry import parse_site
