@@ -305,7 +305,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             return 1
         report = crawl_report(stats, out)
     if args.json:
-        print_json(json.dumps({"site": site.name, **report}, ensure_ascii=False, indent=1))
+        print_json(json.dumps({"site": site.name, **report.to_dict()}, ensure_ascii=False, indent=1))
     else:
         print(terminal.text(format_crawl_report(site.name, report)))
     if not stats.get(keys.LIST_PAGES_OK):

@@ -30,7 +30,6 @@ from prefect.runtime import flow_run as current_flow_run
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from crawljob import stats as keys
@@ -44,7 +43,7 @@ from sites.registry import SiteConfig, load_registry, select_sites, validate_max
 from steps.chinatime import CHINA_TZ
 from storage import repository as repo
 from storage.clusters import RunDuplicate, duplicates_of_flow_run
-from storage.db import DatabaseProblem, make_engine, session_scope
+from storage.db import DatabaseProblem, session_scope, shared_engine, shown_url
 from storage.db import database_url as resolve_database_url
 from storage.export import export_run
 from storage.liveness import heartbeat_while
@@ -177,11 +176,8 @@ def process_site(
     With ``crawl_finished``, pages are processed as the crawl writes them (see follow_raw_pages).
     """
     logger = get_run_logger()
-    engine = make_engine(database_url)
-    try:
-        summary = process_raw_file(engine, run.raw_path, run.site, run.run_id, run.since, run.until, crawl_finished)
-    finally:
-        engine.dispose()
+    engine = shared_engine(database_url)
+    summary = process_raw_file(engine, run.raw_path, run.site, run.run_id, run.since, run.until, crawl_finished)
     logger.info(
         "process %s: %s fetched, %s new, %s duplicate, %s failed, %s skipped",
         run.site.name,
@@ -203,17 +199,14 @@ def finish_site(run: SiteRun, summary: SiteSummary, crawled: bool, database_url:
 
     Returns how many completed runs in a row brought nothing new (a site that may have changed).
     """
-    engine = make_engine(database_url)
-    try:
-        if crawled and run.validators_file is not None and run.validators_file.exists():
-            with session_scope(engine) as session:
-                validators = json.loads(run.validators_file.read_text(encoding="utf-8"))
-                repo.save_list_validators(session, run.site.name, validators)
+    engine = shared_engine(database_url)
+    if crawled and run.validators_file is not None and run.validators_file.exists():
         with session_scope(engine) as session:
-            repo.finish_run(session, run.run_id, summary.status, summary.counts(), summary.message or None)
-            streak = repo.runs_without_new(session, run.site.name)
-    finally:
-        engine.dispose()
+            validators = json.loads(run.validators_file.read_text(encoding="utf-8"))
+            repo.save_list_validators(session, run.site.name, validators)
+    with session_scope(engine) as session:
+        repo.finish_run(session, run.run_id, summary.status, summary.counts(), summary.message or None)
+        streak = repo.runs_without_new(session, run.site.name)
     if summary.status == "failed":
         return Failed(message=f"{run.site.name}: {summary.message}", data=SiteFailed(summary.message))
     return streak
@@ -273,22 +266,19 @@ def _fan_out(chosen: list[SiteConfig], parameters: dict[str, Any]) -> dict[str, 
                     state = client.read_flow_run(child.id).state
                     if state is not None and state.is_final():
                         states[site_name] = state
-    engine = make_engine(parameters.get("database_url"))
+    engine = shared_engine(parameters.get("database_url"))
     results: dict[str, SiteSummary] = {}
-    try:
-        with session_scope(engine) as session:
-            for site_name, child in children.items():
-                row = repo.run_of_flow(session, str(child.id), site_name)
-                if row is None:  # the child failed before it started the site (bad parameters, crash)
-                    results[site_name] = SiteSummary(site_name, "failed", message=states[site_name].message or "")
-                    continue
-                summary = SiteSummary(site_name, "completed" if row.status == "completed" else "failed")
-                summary.message, summary.worker, summary.flow_run = row.message or "", row.worker or "", child.name
-                for key in ("pages_fetched", "new", "duplicate", "failed", "skipped"):
-                    setattr(summary, key, getattr(row, key))
-                results[site_name] = summary
-    finally:
-        engine.dispose()
+    with session_scope(engine) as session:
+        for site_name, child in children.items():
+            row = repo.run_of_flow(session, str(child.id), site_name)
+            if row is None:  # the child failed before it started the site (bad parameters, crash)
+                results[site_name] = SiteSummary(site_name, "failed", message=states[site_name].message or "")
+                continue
+            summary = SiteSummary(site_name, "completed" if row.status == "completed" else "failed")
+            summary.message, summary.worker, summary.flow_run = row.message or "", row.worker or "", child.name
+            for key in ("pages_fetched", "new", "duplicate", "failed", "skipped"):
+                setattr(summary, key, getattr(row, key))
+            results[site_name] = summary
     return results
 
 
@@ -353,7 +343,6 @@ def ingest(
         settled = {s.run.site.name: settle_site(s, database_url, keep_raw) for s in started}
     with session_scope(engine) as session:
         duplicates = duplicates_of_flow_run(session, label)
-    engine.dispose()
     results = {name: summary for name, (summary, _) in settled.items()}
     quiet = {name: streak for name, (_, streak) in settled.items() if streak >= quiet_runs_threshold()}
     exported = export_run(database_url, Path(export), started_at, flow_run_id=label) if export else None
@@ -369,22 +358,15 @@ def open_database(database_url: str | None, seeds_dir: str | None) -> Engine:
     try:
         check_database(database_url, require_head=False)  # reachable, not corrupt, not from the future
         upgrade(database_url)
-        engine = make_engine(database_url)
+        engine = shared_engine(database_url)
         indexed, removed = sync_seed_corpus(engine, Path(seeds_dir) if seeds_dir else DEFAULT_SEEDS_DIR)
     except DatabaseProblem as exc:
         raise RunRejected(str(exc)) from exc
     except (SQLAlchemyError, ArgumentError, CommandError, ImportError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
-        raise RunRejected(f"database {_safe_url(database_url)} cannot be used: {reason}") from exc
+        raise RunRejected(f"database {shown_url(resolve_database_url(database_url))} cannot be used: {reason}") from exc
     get_run_logger().info("seed corpus: %s file(s) (re)indexed, %s removed", indexed, removed)
     return engine
-
-
-def _safe_url(database_url: str | None) -> str:
-    try:
-        return make_url(resolve_database_url(database_url)).render_as_string(hide_password=True)
-    except ArgumentError:
-        return repr(database_url)
 
 
 def prepare_site(

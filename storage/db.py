@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,20 @@ def make_engine(url: str | None = None, *, reader: bool = False) -> Engine:
         event.listen(engine, "begin", _sqlite_begin_read if reader else _sqlite_begin)
         return engine
     return create_engine(resolved, pool_pre_ping=True)
+
+
+@lru_cache(maxsize=16)
+def _shared(url: str, reader: bool) -> Engine:
+    return make_engine(url, reader=reader)
+
+
+def shared_engine(url: str | None = None, *, reader: bool = False) -> Engine:
+    """The process's one engine for this database: its pool is reused by every task and site of a run.
+
+    Why: one ingest over N sites built 4 + 2N engines (each with its own pool and, on PostgreSQL, its own
+    connections). Never dispose it; it lives as long as the process.
+    """
+    return _shared(parse_database_url(url).render_as_string(hide_password=False), reader)
 
 
 @contextmanager
