@@ -139,8 +139,8 @@ def _read_input(path: str) -> bytes:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """One page → the JSON the pipeline would store (same code as the flow's extract and normalize)."""
-    from process.analyze import too_large, without_inline_data
-    from steps.decode import decode_html
+
+    from steps.decode import decode_html, too_large, without_inline_data
     from steps.extract import ExtractionError, extract_article
     from steps.normalize import normalize_text
 

@@ -6,7 +6,6 @@ it returns is decided and written afterwards by process.decide.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,14 +15,13 @@ from datetime import date, datetime
 from pages.raw import FailureStage, RawPage
 from sites.registry import SiteConfig
 from steps import dedup
-from steps.decode import DecodeError, decode_html
+from steps.decode import DecodeError, decode_html, too_large, without_inline_data
 from steps.extract import Extracted, ExtractionError, extract_article
 from steps.normalize import Normalized, normalize_text
 from steps.urls import canonical_url, storage_key
 
 # Bigger than any real article page (they weigh 30–300 KB); a page this large is a trap or a dump,
 # and extracting it would hold a worker for minutes (a 20 MB page takes ~100 s), so it is refused.
-MAX_EXTRACT_BYTES = 5 * 1024 * 1024
 STAGES = ("decode", "extract", "normalize", "dedup", "persist")
 
 
@@ -64,22 +62,6 @@ def _within(published: datetime | None, since: date | None, until: date | None) 
 
 
 # A pasted image inlined as a data: URI (TRS editors produce them, megabytes each) carries no text.
-_INLINE_DATA = re.compile(rb"""(\s(?:src|href)\s*=\s*)(["'])data:[^"'>]{256,}\2""", re.IGNORECASE)
-
-
-def without_inline_data(body: bytes) -> bytes:
-    """The page without its inline data: URIs, which only make it heavy (the size limit is about text)."""
-    if b"data:" not in body:
-        return body
-    return _INLINE_DATA.sub(rb"\1\2\2", body)
-
-
-def too_large(body: bytes) -> str | None:
-    if len(body) <= MAX_EXTRACT_BYTES:
-        return None
-    return f"page of {len(body) / 2**20:.1f} MB is larger than the {MAX_EXTRACT_BYTES // 2**20} MB extraction limit"
-
-
 def _continuation_texts(page: RawPage, site: SiteConfig) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """Texts of pages 2..n of a multi-page article; a part that cannot be read is reported, not fatal."""
     texts: list[str] = []

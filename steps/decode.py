@@ -169,3 +169,21 @@ def decode_html(body: bytes, content_type: str | None = None) -> DecodedPage:
     decoded = [(body.decode(c, errors="replace"), c) for c in candidates]
     fallback_text, fallback_codec = min(decoded, key=lambda tc: tc[0].count("\ufffd"))
     return DecodedPage(fallback_text, fallback_codec, declared, "detected")
+
+
+# The pipeline's bound on a page: a 50 MB page ran > 600 s in extraction without it.
+MAX_EXTRACT_BYTES = 5 * 1024 * 1024
+_INLINE_DATA = re.compile(rb"""(\s(?:src|href)\s*=\s*)(["'])data:[^"'>]{256,}\2""", re.IGNORECASE)
+
+
+def without_inline_data(body: bytes) -> bytes:
+    """The page without its inline data: URIs, which only make it heavy (the size limit is about text)."""
+    if b"data:" not in body:
+        return body
+    return _INLINE_DATA.sub(rb"\1\2\2", body)
+
+
+def too_large(body: bytes) -> str | None:
+    if len(body) <= MAX_EXTRACT_BYTES:
+        return None
+    return f"page of {len(body) / 2**20:.1f} MB is larger than the {MAX_EXTRACT_BYTES // 2**20} MB extraction limit"

@@ -11,10 +11,10 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from pages.raw import RawPage
-from process.analyze import MAX_EXTRACT_BYTES
 from process.run import process_pages
 from process.seeds import sync_seed_corpus
 from sites.registry import load_registry
+from steps.decode import MAX_EXTRACT_BYTES
 from storage.db import session_scope
 from storage.models import Article, Attachment, Duplicate, PageError, SeedDocument
 
