@@ -34,7 +34,7 @@ def report_lines(results: list[CheckResult]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     registry = load_registry(args.registry, parse_placeholders(args.var))
-    results = check(select_sites(registry, args.site or None))
+    results = check(select_sites(registry, args.site or None, args.group))
     if args.json:
         out = [{"site": r.site, "url": r.url, "ok": r.ok, "problems": r.problems} for r in results]
         print(json_text(json.dumps(out, ensure_ascii=False, indent=1)))

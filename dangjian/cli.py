@@ -99,12 +99,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     # Fail fast on what the user can fix, before Prefect or any crawl starts: one line, no traceback.
     validate_window(args.since, args.until)
-    select_sites(load_registry(args.registry, parse_placeholders(args.var)), args.site or None)
+    select_sites(load_registry(args.registry, parse_placeholders(args.var)), args.site or None, args.group)
     check_database(args.database_url, require_head=False)  # the flow migrates; unreachable/corrupt stops here
     try:
         start_temporary_api()  # without a Prefect server: one that dies with this process, however it ends
         state = ingest(
             sites=args.site or None,
+            groups=args.group or None,
             since=args.since,
             until=args.until,
             incremental=args.incremental,
@@ -222,15 +223,17 @@ def cmd_dedup_check(args: argparse.Namespace) -> int:
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
-    from sites.registry import load_registry, parse_placeholders
+    from sites.registry import SiteGroup, load_registry, parse_placeholders
 
     registry = load_registry(args.registry, parse_placeholders(args.var))
+    shown = [s for s in registry.values() if all(s.group.matches(g) for g in args.group)]
     if args.json:
-        print_json(json.dumps([s.to_dict() for s in registry.values()], ensure_ascii=False, indent=1))
+        print_json(json.dumps([s.to_dict() for s in shown], ensure_ascii=False, indent=1))
         return 0
-    for site in registry.values():
+    for site in shown:
         flag = "" if site.enabled else "  (disabled)"
-        print(f"{site.name:<16} {terminal.line(site.title)}{flag}")  # probe --write puts a page's title there
+        group = f"  [{terminal.line(site.group.label())}]" if site.group != SiteGroup() else ""
+        print(f"{site.name:<16} {terminal.line(site.title)}{group}{flag}")  # probe --write puts a page's title there
         for url in site.start_urls:
             print(f"{'':<16} {terminal.line(url)}")
         for label, urls in (("sitemap", site.sitemap_urls), ("feed", site.feed_urls)):
@@ -432,6 +435,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+GROUP_HELP = "only sites of this group: anhui, level=city, 'anhui,county' (repeatable: all must hold)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dangjian", description="Crawl and ingest party-building portals.")
     parser.add_argument(
@@ -452,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="run the ingest flow once and print the per-site summary")
     p.add_argument("--site", action="append", default=[], metavar="NAME", help="site to crawl (repeatable)")
+    p.add_argument("--group", action="append", default=[], metavar="SELECTOR", help=GROUP_HELP)
     p.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD")
     p.add_argument("--until", type=_day, default=None, metavar="YYYY-MM-DD")
     p.add_argument("--max-pages", type=_positive, default=None, help="stop each site's crawl after N responses")
@@ -476,6 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sites", help="list the portal registry")
     registry_args(p)
+    p.add_argument("--group", action="append", default=[], metavar="SELECTOR", help=GROUP_HELP)
     p.set_defaults(func=cmd_sites)
 
     p = sub.add_parser("extract", help="extract one saved page and print the article as JSON")
@@ -517,6 +525,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="re-validate registry entries against their live portals")
     p.add_argument("--site", action="append", default=[], metavar="NAME", help="entry to check (repeatable)")
+    p.add_argument("--group", action="append", default=[], metavar="SELECTOR", help=GROUP_HELP)
     registry_args(p)
     p.set_defaults(func=cmd_check)
 

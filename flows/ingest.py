@@ -291,6 +291,7 @@ def _fan_out(chosen: list[SiteConfig], parameters: dict[str, Any]) -> dict[str, 
 )
 def ingest(
     sites: list[str] | None = None,
+    groups: list[str] | None = None,
     since: date | None = None,
     until: date | None = None,
     incremental: bool = False,
@@ -307,6 +308,7 @@ def ingest(
 
     Args:
         sites: Registry names of the sites to crawl (`dangjian sites` lists them). Empty: every enabled site.
+        groups: Only sites of these groups, each a selector such as anhui, level=city or anhui,county.
         since: Backfill from this day on (China time), by publication date. Empty: no lower bound.
         until: Backfill up to this day (China time). Empty: up to today.
         incremental: Start each site from the day before its last successful run (what the nightly does).
@@ -321,7 +323,7 @@ def ingest(
     """
     try:
         since_day, until_day = validate_window(since, until)
-        chosen = select_sites(load_registry(registry_path, registry_vars or {}), sites)
+        chosen = select_sites(load_registry(registry_path, registry_vars or {}), sites, groups)
         if max_pages is not None:
             validate_max_pages(max_pages)
     except ValueError as exc:  # RegistryError is a ValueError too

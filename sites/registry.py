@@ -40,8 +40,9 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 import yaml
@@ -62,6 +63,36 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 class RegistryError(ValueError):
     """A registry entry is unusable; the message names the entry and the field."""
+
+
+Level = Literal["central", "ministry", "provincial", "city", "county", "township"]
+LEVELS: tuple[Level, ...] = get_args(Level)
+GROUP_FIELDS = ("province", "level", "kind")
+
+
+@dataclass(frozen=True)
+class SiteGroup:
+    """Where a site stands in the field: its province (or None for central sites), its administrative
+    level, and its kind (党建网, 机关党建, 纪检 …, free text). Runs, reports and ``--group`` select by it."""
+
+    province: str | None = None
+    level: Level | None = None
+    kind: str | None = None
+
+    def label(self) -> str:
+        return "/".join(v for v in (self.province, self.level, self.kind) if v) or "-"
+
+    def matches(self, selector: str) -> bool:
+        """``selector``: comma-separated terms, all of which must hold; ``key=value`` compares one field,
+        a bare ``value`` any of them (``anhui``, ``level=city``, ``anhui,county``)."""
+        values = {key: getattr(self, key) for key in GROUP_FIELDS}
+        for term in (t.strip() for t in selector.split(",") if t.strip()):
+            key, sep, value = term.partition("=")
+            if sep and values.get(key.strip()) != value.strip():
+                return False
+            if not sep and term not in values.values():
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -85,6 +116,7 @@ class SiteConfig:
     max_bytes: int | None = None
     allowed_ports: tuple[int, ...] = (80, 443)
     allow_private_addresses: bool = False
+    group: SiteGroup = SiteGroup()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def is_article_url(self, url: str) -> bool:
@@ -100,7 +132,9 @@ class SiteConfig:
         data: dict[str, Any] = {}
         for name in registry_fields():
             value = getattr(self, name)
-            if isinstance(value, tuple):
+            if isinstance(value, SiteGroup):
+                value = {k: v for k, v in asdict(value).items() if v is not None}
+            elif isinstance(value, tuple):
                 value = [v.pattern if isinstance(v, re.Pattern) else v for v in value]
             data[name] = value
         return data
@@ -141,12 +175,22 @@ def _str_list(entry: str, raw: Mapping[str, Any], key: str, *, required: bool) -
     return [v.strip() for v in value]
 
 
+@lru_cache(maxsize=4096)
+def _checked_pattern(text: str) -> re.Pattern[str]:
+    """The compiled pattern once it passed the backtracking check (re.error or UnsafePattern if not).
+
+    Cached by its text: the check runs the pattern on probe URLs (~0.8 ms), and a registry of 3,000 sites
+    repeats a few dozen CMS patterns (and the default list patterns) thousands of times."""
+    pattern = re.compile(text)
+    check_pattern(pattern)
+    return pattern
+
+
 def _patterns(entry: str, key: str, values: list[str]) -> tuple[re.Pattern[str], ...]:
     compiled = []
     for v in values:
         try:
-            pattern = re.compile(v)
-            check_pattern(pattern)
+            pattern = _checked_pattern(v)
         except re.error as exc:
             raise _fail(entry, key, f"bad regular expression {v!r}: {exc}") from exc
         except UnsafePattern as exc:
@@ -274,6 +318,20 @@ def _checked_types(name: str, raw: Mapping[str, Any]) -> None:
             raise _fail(name, key, "must be true or false")
 
 
+def _group(name: str, raw: Mapping[str, Any]) -> SiteGroup:
+    value = raw.get("group")
+    if value is None:
+        return SiteGroup()
+    if not isinstance(value, Mapping) or set(value) - set(GROUP_FIELDS):
+        raise _fail(name, "group", f"must be a mapping of {', '.join(GROUP_FIELDS)}")
+    if any(v is not None and (not isinstance(v, str) or not v.strip()) for v in value.values()):
+        raise _fail(name, "group", "values must be non-empty strings")
+    level = value.get("level")
+    if level is not None and level not in LEVELS:
+        raise _fail(name, "group", f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+    return SiteGroup(province=value.get("province"), level=level, kind=value.get("kind"))
+
+
 def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int = 0) -> SiteConfig:
     """Validate one registry entry; ``{base_url}``-style placeholders are filled from ``variables``."""
     name = _entry_name(raw, index)
@@ -307,6 +365,7 @@ def parse_site(raw: Any, variables: Mapping[str, str] | None = None, index: int 
         max_bytes=max_bytes,
         allowed_ports=ports,
         allow_private_addresses=private,
+        group=_group(name, raw),
         **asdict(places),
     )
 
@@ -337,11 +396,15 @@ def parse_placeholders(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
+# libyaml's loader where PyYAML was built with it (5× faster on 3,000 entries), the same safe subset.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_registry(path: Path | str | None = None, variables: Mapping[str, str] | None = None) -> dict[str, SiteConfig]:
     """Load and validate every entry of a registry file; names must be unique."""
     path = Path(path) if path else DEFAULT_REGISTRY
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except OSError as exc:
         raise RegistryError(f"cannot read registry {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
@@ -357,11 +420,21 @@ def load_registry(path: Path | str | None = None, variables: Mapping[str, str] |
     return sites
 
 
-def select_sites(registry: Mapping[str, SiteConfig], names: list[str] | None) -> list[SiteConfig]:
-    """The sites to run: the named ones (unknown names are an error), else every enabled one."""
-    if not names:
-        return [s for s in registry.values() if s.enabled]
-    unknown = [n for n in names if n not in registry]
-    if unknown:
-        raise RegistryError(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(sorted(registry))}")
-    return [registry[n] for n in names]
+def select_sites(
+    registry: Mapping[str, SiteConfig], names: list[str] | None, groups: list[str] | None = None
+) -> list[SiteConfig]:
+    """The sites to run: the named ones (unknown names are an error), else every enabled one; with
+    ``groups``, only those whose group matches every selector (see SiteGroup.matches)."""
+    if names:
+        unknown = [n for n in names if n not in registry]
+        if unknown:
+            raise RegistryError(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(sorted(registry))}")
+        chosen = [registry[n] for n in names]
+    else:
+        chosen = [s for s in registry.values() if s.enabled]
+    if not groups:
+        return chosen
+    matching = [s for s in chosen if all(s.group.matches(g) for g in groups)]
+    if not matching:
+        raise RegistryError(f"no {'named' if names else 'enabled'} site is in group {' and '.join(groups)}")
+    return matching

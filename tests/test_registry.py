@@ -105,3 +105,44 @@ def test_discovery_fields_and_their_defaults(tmp_path: Path) -> None:
     assert data["max_bytes"] == 5_000_000 and data["feed_urls"] == ["http://127.0.0.1:1/rss.xml"]
     off = GOOD.replace("name: demo", "name: demo\n    next_page_texts: []")
     assert load_registry(write(tmp_path, off), {"base_url": "http://127.0.0.1:1"})["demo"].next_page_texts == ()
+
+
+def _entries(n: int, groups: list[str]) -> str:
+    lines = ["sites:"]
+    for i in range(n):
+        lines += [
+            f"  - name: s{i}",
+            f'    start_urls: ["http://dj{i}.example.gov.cn/col/index.html"]',
+            f"    article_url_patterns: ['/\\d{{6}}/t\\d{{8}}_{i % 7}\\d*\\.html$']",
+            f"    group: {groups[i % len(groups)]}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def test_groups_are_parsed_shown_and_selected(tmp_path: Path) -> None:
+    groups = ["{province: 安徽, level: city, kind: 党建网}", "{province: 安徽, level: county}", "{level: central}"]
+    registry = load_registry(write(tmp_path, _entries(6, groups)))
+    assert registry["s0"].group.label() == "安徽/city/党建网"
+    assert registry["s0"].to_dict()["group"] == {"province": "安徽", "level": "city", "kind": "党建网"}
+    assert [s.name for s in select_sites(registry, None, ["安徽"])] == ["s0", "s1", "s3", "s4"]
+    assert [s.name for s in select_sites(registry, None, ["安徽,county"])] == ["s1", "s4"]
+    assert [s.name for s in select_sites(registry, None, ["level=central"])] == ["s2", "s5"]
+    assert [s.name for s in select_sites(registry, ["s0", "s2"], ["level=city"])] == ["s0"]
+
+
+def test_a_group_that_selects_nothing_or_a_bad_group_is_one_line(tmp_path: Path) -> None:
+    registry = load_registry(write(tmp_path, _entries(2, ["{level: city}"])))
+    with pytest.raises(RegistryError, match="no enabled site is in group level=county"):
+        select_sites(registry, None, ["level=county"])
+    with pytest.raises(RegistryError, match="level must be one of"):
+        load_registry(write(tmp_path, _entries(1, ["{level: village-ish}"])))
+    with pytest.raises(RegistryError, match="must be a mapping of province, level, kind"):
+        load_registry(write(tmp_path, _entries(1, ["{town: x}"])))
+
+
+def test_a_registry_of_3000_entries_loads(tmp_path: Path) -> None:
+    """The field tracks ~3,000 sources; bench/registry_load.py times it (here: only that it works)."""
+    registry = load_registry(write(tmp_path, _entries(3000, ["{province: 安徽, level: county}", "{level: central}"])))
+    assert len(registry) == 3000
+    assert registry["s2999"].is_article_url("http://dj2999.example.gov.cn/202401/t20240101_3.html")
+    assert len(select_sites(registry, None, ["county"])) == 1500
