@@ -53,7 +53,8 @@ def format_hit(rank: int, hit: SearchHit) -> str:
 
 
 def format_result(result: SearchResult) -> str:
-    head = f"{len(result.hits)} article(s) containing {line(repr(result.phrase))} ({result.method})"
+    shown = f" (showing {len(result.hits)})" if result.found > len(result.hits) else ""
+    head = f"{result.found} article(s) containing {line(repr(result.phrase))}{shown} ({result.method})"
     return "\n".join([head, *(format_hit(i, hit) for i, hit in enumerate(result.hits, 1))])
 
 
@@ -65,5 +66,9 @@ def result_json(result: SearchResult) -> str:
         row["published_at"] = published.isoformat() if published else None
         row["duplicate_urls"] = list(hit.duplicate_urls)
         hits.append(row)
-    dumped = json.dumps({"phrase": result.phrase, "method": result.method, "hits": hits}, ensure_ascii=False, indent=1)
+    dumped = json.dumps(
+        {"phrase": result.phrase, "method": result.method, "found": result.found, "hits": hits},
+        ensure_ascii=False,
+        indent=1,
+    )
     return json_text(dumped)

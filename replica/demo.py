@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dangjian.cli import format_summary
+from dangjian.commands.ingest import format_summary
 from replica.server import ReplicaServer
 from storage.db import make_engine, session_scope
 from storage.models import Article, Duplicate, PageError

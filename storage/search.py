@@ -66,6 +66,7 @@ class SearchResult:
     phrase: str  # as looked up (normalized)
     method: Method
     hits: tuple[SearchHit, ...]
+    found: int = 0  # articles matching, however many the limit let through
 
 
 def fts5_phrase(phrase: str) -> str:
@@ -106,6 +107,14 @@ WHERE {match} {filters}
 ORDER BY score DESC, a.published_at DESC, a.id
 LIMIT :limit
 """
+
+
+# How many match, counted only when the limit cut the list (otherwise the hits are all of them).
+_FTS5_COUNT = (
+    "SELECT count(*) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+    "WHERE articles_fts MATCH :match {filters}"
+)
+_SCAN_COUNT = "SELECT count(*) FROM articles a WHERE {match} {filters}"
 
 
 def _filters(corpus: CorpusFilter) -> tuple[str, dict[str, Any]]:
@@ -174,6 +183,14 @@ def search(session: Session, folded: str, corpus: CorpusFilter | None = None, li
             greatest=greatest, position=position, phrase=phrase, context=CONTEXT_CHARS, filters=filters, match=match
         )
     rows = session.execute(_statement(sql, params), params).all()
+    found = len(rows)
+    if found >= limit:
+        count = (
+            _FTS5_COUNT.format(filters=filters)
+            if method == "fts5"
+            else _SCAN_COUNT.format(match=match, filters=filters)
+        )
+        found = int(session.execute(_statement(count, params), params).scalar_one())
     duplicates = _duplicate_urls(session, [row.id for row in rows])
     hits = tuple(
         SearchHit(
@@ -188,7 +205,7 @@ def search(session: Session, folded: str, corpus: CorpusFilter | None = None, li
         )
         for row in rows
     )
-    return SearchResult(folded, method, hits)
+    return SearchResult(folded, method, hits, found)
 
 
 def _marked(window: str, phrase: str, position: int, length: int) -> str:

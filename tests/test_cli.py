@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from dangjian.cli import EXIT_ALL_SITES_FAILED, EXIT_PREFECT_UNAVAILABLE, EXIT_USAGE, main
+from dangjian.cli import main
+from dangjian.commands.common import EXIT_ALL_SITES_FAILED, EXIT_PREFECT_UNAVAILABLE, EXIT_USAGE
 
 BIN = Path(sys.executable).parent
 

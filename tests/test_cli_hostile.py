@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import one_line_error
 
-from dangjian.cli import EXIT_USAGE, main
+from dangjian.cli import main
+from dangjian.commands.common import EXIT_USAGE
 from storage.migrate import head_revision
 
 

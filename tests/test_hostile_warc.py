@@ -211,7 +211,7 @@ def test_a_crawl_closed_by_a_tiny_max_bytes_says_what_it_left_for_later(
 
 def test_the_run_report_and_the_ingest_summary_say_what_was_left_for_later() -> None:
     from crawljob import stats as keys
-    from dangjian.cli import format_summary
+    from dangjian.commands.ingest import format_summary
     from flows.report import run_markdown
     from process.run import SiteSummary
 

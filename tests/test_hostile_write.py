@@ -31,7 +31,8 @@ from sqlalchemy import func, select
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from dangjian.cli import EXIT_USAGE, main
+from dangjian.cli import main
+from dangjian.commands.common import EXIT_USAGE
 from storage import repository as repo
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade

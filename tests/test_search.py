@@ -140,6 +140,42 @@ def test_search_command(db_url: str, capsys: pytest.CaptureFixture[str]) -> None
     assert capsys.readouterr().err.startswith("error: nothing to search for")
 
 
+def test_with_a_limit_the_header_counts_hits_found(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = make_engine(db_url)
+    try:
+        build_sample(engine)
+        with session_scope(engine) as s:
+            everything = search(s, fold_query("党建"), None, 100)
+    finally:
+        engine.dispose()
+    assert len(everything.hits) >= 2, "the sample needs two articles with the phrase"
+    assert main(["--database-url", db_url, "search", "党建", "--limit", "1"]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert head.startswith(f"{len(everything.hits)} article(s) containing '党建' (showing 1)"), head
+    assert main(["--database-url", db_url, "search", "党建", "--limit", "100"]) == 0
+    assert "showing" not in capsys.readouterr().out.splitlines()[0]
+
+
+def test_a_closed_pipe_is_a_normal_end(tmp_path: Path) -> None:
+    """`dangjian extract … | head -c 100`: no 'Broken pipe' error, exit 0, on a real pipe."""
+    import subprocess
+    import sys
+
+    page = tmp_path / "page.html"
+    paragraph = "<p>" + "坚持党建引领，推动高质量发展。" * 40 + "</p>"
+    page.write_text(f"<html><head><title>党建</title></head><body><h1>党建</h1>{paragraph * 200}</body></html>")
+    cmd = [sys.executable, "-m", "dangjian.cli", "extract", str(page), "--url", "http://127.0.0.1/a.html"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.read(100)  # then close our end, as head does
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert first.startswith(b"{") and "Broken pipe" not in err and "Traceback" not in err, err
+
+
 def test_search_and_export_do_not_create_a_missing_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "typo.db"
     assert main(["--database-url", f"sqlite:///{missing}", "search", "四个聚焦"]) == 2

@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from crawljob.request import CrawlRequest
-from dangjian.cli import EXIT_ALL_SITES_FAILED, EXIT_USAGE
 from dangjian.cli import main as cli_main
+from dangjian.commands.common import EXIT_ALL_SITES_FAILED, EXIT_USAGE
 from pages.raw import RawPage
 from pages.stream import read_raw_pages
 from replica.server import BackgroundServer
