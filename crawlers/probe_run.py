@@ -18,6 +18,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawlers import settings as default_settings
+from crawlers.quietlogs import keep_network_failures_one_line
 from crawlers.resolver import RULE_SETTING
 from crawlers.spiders.probe import ProbeSpider
 from probe.findings import Findings, write_findings
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     targets: list[dict[str, Any]] = json.loads(args.targets.read_text(encoding="utf-8"))
     rules = {target_rule(t) for t in targets}
     process = CrawlerProcess(probe_settings("private" if rules == {"private"} else "public"))
+    keep_network_failures_one_line()
     crawlers: list[Crawler] = []
     for i, target in enumerate(targets):
         # each target at its own pace (a registry entry's download_delay): a spider class per target

@@ -19,6 +19,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawlers import settings as default_settings
+from crawlers.quietlogs import keep_network_failures_one_line
 from crawlers.resolver import ALLOW_SETTING
 from crawlers.spiders.portal import PortalSpider
 from crawljob.lifeline import set_parent_death_signal
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = crawl_settings(site, args.out, args.max_pages, args.run, args.archive_dir)
     process = CrawlerProcess(settings)  # LOG_INSTALL_ROOT_HANDLER: on
+    keep_network_failures_one_line()
     crawler = process.create_crawler(PortalSpider)
     validators = read_validators(args.validators) if args.validators else {}
     process.crawl(crawler, site=site, since=args.since, until=args.until, skip_urls=skip, validators=validators)

@@ -35,7 +35,13 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from crawljob import stats as keys
 from crawljob.request import CrawlRequest, CrawlResult, run_crawl
 from flows.alerts import emit_site_quiet, quiet_runs_threshold
-from flows.outcomes import AllSitesFailed, RunRejected, SiteFailed, keep_expected_outcomes_one_line
+from flows.outcomes import (
+    FINISH_TASK_PREFIX,
+    AllSitesFailed,
+    RunRejected,
+    SiteFailed,
+    keep_expected_outcomes_one_line,
+)
 from flows.report import NEW_ARTICLE_COLUMNS, duplicates_markdown, new_article_rows, run_markdown
 from process.run import SiteSummary, process_raw_file
 from process.seeds import sync_seed_corpus
@@ -187,8 +193,6 @@ def process_site(
         summary.failed,
         summary.skipped,
     )
-    for url, reason in summary.errors[:5]:
-        logger.warning("%s: %s (%s)", run.site.name, reason, url)
     return summary
 
 
@@ -437,17 +441,22 @@ def settle_site(started: StartedSite, database_url: str | None, keep_raw: bool) 
     except Exception as exc:  # one site failing must not stop the others
         summary = SiteSummary(site=run.site.name, status="failed", message=f"processing failed: {exc}")
     summary.left_for_later = keys.left_for_later(stats)
+    # Articles the crawl did not fetch because they are stored already: skipped too, as the crawl says.
+    summary.skipped += int(stats.get(keys.ARTICLES_ALREADY_KNOWN, 0))
     if crawl_error is not None:
         summary.status, summary.message = "failed", str(crawl_error)
     elif not stats.get(keys.LIST_PAGES_OK):
         # Not one column page could be read: the site is down, gone, or unreachable from here.
         summary.status = "failed"
         summary.message = summary.errors[0][1] if summary.errors else "no list page could be fetched"
-    if summary.status == "failed":
+    if summary.status == "failed":  # one line per failed site: its page errors are in the run report
         logger.error("site %s failed: %s", run.site.name, summary.message)
+    else:
+        for url, reason in summary.errors[:5]:
+            logger.warning("%s: %s (%s)", run.site.name, reason, url)
     if not keep_raw:
         run.raw_path.unlink(missing_ok=True)
-    state = finish_site.with_options(task_run_name=f"finish-{run.site.name}")(
+    state = finish_site.with_options(task_run_name=f"{FINISH_TASK_PREFIX}{run.site.name}")(
         run, summary, crawl_error is None, database_url, return_state=True
     )
     streak = cast(int, state.result()) if state.is_completed() else 0

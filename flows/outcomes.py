@@ -35,6 +35,19 @@ class SiteFailed(ExpectedFailure):
     """The data of a failed site's ``finish-<site>`` task run: why the site failed."""
 
 
+FINISH_TASK_PREFIX = "finish-"  # the task run that shows a site's outcome in the run graph (flows/ingest)
+
+
+def _echo_of_a_failed_site(record: logging.LogRecord) -> bool:
+    """Prefect's two lines about a ``finish-<site>`` task that returned the site's Failed state: the flow
+    has said why the site failed in one line already ("site X failed: …"), and the run graph shows it."""
+    task_run = str(getattr(record, "task_run_name", "") or "")
+    message = record.getMessage()
+    return task_run.startswith(FINISH_TASK_PREFIX) and (
+        message.startswith("Task run failed with state") or message.startswith("Finished in state Failed")
+    )
+
+
 class _ExpectedOutcomes(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info == (None, None, None):
@@ -42,7 +55,7 @@ class _ExpectedOutcomes(logging.Filter):
             # except block, which prints "NoneType: None" under the line.
             record.exc_info = None
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, ExpectedFailure)
+        return not isinstance(exc, ExpectedFailure) and not _echo_of_a_failed_site(record)
 
 
 _FILTER = _ExpectedOutcomes()

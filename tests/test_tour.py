@@ -1,0 +1,62 @@
+"""The offline tour as a newcomer meets it (issue #28): what a run prints when the portals cannot be
+reached, and what the crawl logs keep of it."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _closed_port(host: str) -> int:
+    """A port on ``host`` where nothing listens (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _registry(tmp_path: Path) -> Path:
+    entries = ["sites:"]
+    for name, host in (("gone-a", "127.0.0.2"), ("gone-b", "127.0.0.3")):
+        entries += [
+            f"  - name: {name}",
+            f'    start_urls: ["http://{host}:{_closed_port(host)}/col/index.html"]',
+            "    article_url_patterns: ['/t\\d{8}_\\d+\\.html$']",
+            "    download_delay: 0",
+        ]
+    path = tmp_path / "sites.yaml"
+    path.write_text("\n".join(entries) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_unreachable_sites_are_one_log_line_each_and_no_traceback(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "DANGJIAN_DATA_DIR": str(tmp_path / "data"),
+        "DANGJIAN_DOWNLOAD_TIMEOUT": "3",
+    }
+    cmd = [sys.executable, "-m", "dangjian.cli", "--database-url", f"sqlite:///{tmp_path / 'db.sqlite'}"]
+    cmd += ["ingest", "--registry", str(_registry(tmp_path)), "--max-pages", "5"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=400, check=False)
+    assert proc.returncode == 3, proc.stderr[-3000:]  # every site failed
+    problems = [line for line in proc.stderr.splitlines() if re.search(r"\| (ERROR|WARNING) ", line)]
+    for site in ("gone-a", "gone-b"):
+        mine = [line for line in problems if site in line]
+        assert len(mine) == 1, "\n".join(problems)
+        assert "Connection was refused" in mine[0] or "refused" in mine[0].lower(), mine
+    assert "Traceback" not in proc.stderr and "Failed(message=" not in proc.stderr, proc.stderr[-3000:]
+    assert [line for line in proc.stdout.splitlines() if line.startswith("error: ")] != []
+    logs = sorted((tmp_path / "data" / "runs").rglob("*.crawl.log"))
+    assert len(logs) == 2
+    for log in logs:
+        text = log.read_text(encoding="utf-8")
+        assert "robots.txt" in text and "Traceback" not in text, text[-3000:]
