@@ -42,7 +42,7 @@ from flows.outcomes import (
     SiteFailed,
     keep_expected_outcomes_one_line,
 )
-from flows.report import NEW_ARTICLE_COLUMNS, duplicates_markdown, new_article_rows, run_markdown
+from flows.report import NO_NEW_ARTICLES, duplicates_markdown, new_article_rows, run_markdown
 from process.run import SiteSummary, process_raw_file
 from process.seeds import sync_seed_corpus
 from sites.registry import SiteConfig, load_registry, select_sites, validate_max_pages
@@ -96,7 +96,9 @@ def validate_window(since: str | date | None, until: str | date | None) -> tuple
 
 
 def flow_run_label() -> str:
-    """Name runs after what they do: nightly-2026-11-23, backfill-2024-01-01..2024-06-30, ingest-…."""
+    """Name runs after what they do: nightly-2026-11-23, backfill-2024-01-01..2024-06-30, and a one-off
+    run after its deployment (or ``ingest``) and its China-time minute, so that `make run`, `make demo`
+    and the replica-demo deployment on one day no longer share one name in the UI."""
     params = current_flow_run.parameters or {}
     today = portal_today().isoformat()
     if params.get("since") or params.get("until"):
@@ -104,7 +106,9 @@ def flow_run_label() -> str:
     elif params.get("incremental"):
         label = f"nightly-{today}"
     else:
-        label = f"ingest-{today}"
+        deployment = current_deployment.name
+        kind = deployment if deployment and deployment not in ("backfill", "nightly") else "ingest"
+        label = f"{kind}-{datetime.now(CHINA_TZ).strftime('%Y-%m-%d-%H%M')}"
     sites = params.get("sites") or []
     return f"{label}-{sites[0]}" if len(sites) == 1 else label
 
@@ -518,8 +522,7 @@ def _publish_artifacts(
         description="Per-site counts, top errors and quiet sites of this run",
     )
     rows = new_article_rows(results)
-    create_table_artifact(
-        table=rows or [dict.fromkeys(NEW_ARTICLE_COLUMNS, "")],
-        key="new-articles",
-        description=f"{len(rows)} new article(s), newest first",
-    )
+    if not rows:  # a table of one empty row read as a broken report
+        create_markdown_artifact(markdown=NO_NEW_ARTICLES, key="new-articles", description="no new articles")
+        return
+    create_table_artifact(table=rows, key="new-articles", description=f"{len(rows)} new article(s), newest first")

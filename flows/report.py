@@ -90,6 +90,9 @@ def run_markdown(title: str, summaries: Mapping[str, SiteSummary], quiet_sites: 
     return "\n".join(lines) + "\n"
 
 
+NO_NEW_ARTICLES = "No new articles in this run (the ingest-report artifact says what each site did)."
+
+
 def new_article_rows(summaries: Mapping[str, SiteSummary]) -> list[dict[str, str]]:
     """Rows of the new-articles table artifact: title, published (China time), site, URL; newest first.
     Every cell is escaped: the table renders markdown, and titles and URLs come from crawled pages."""

@@ -2,7 +2,8 @@
 
 A newcomer has no reachable portal, so this serves the bundled replica portal on 127.0.0.1:8765 (the
 address the ``replica-demo`` deployment of prefect.yaml names), runs that deployment through the
-running worker into data/demo.db, reports what it stored, and keeps serving so that the run can be
+running worker into data/demo-server.db (``make demo`` has data/demo.db: two replicas on two ports
+would otherwise make each other's articles duplicates), reports what it stored, and keeps serving so that the run can be
 repeated from the UI (Ctrl-C stops). It needs ``make server`` and ``make worker`` running; ``make
 demo-server`` deploys first.
 
@@ -76,7 +77,7 @@ def run_demo(base_url: str, database_url: str | None, timeout: float) -> Any:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=DEMO_PORT, help=f"replica port (default {DEMO_PORT})")
-    parser.add_argument("--database-url", help="override the deployment's database (sqlite:///data/demo.db)")
+    parser.add_argument("--database-url", help="override the deployment's database (sqlite:///data/demo-server.db)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the run (default 600)")
     parser.add_argument("--no-serve", action="store_true", help="stop the replica once the run has ended")
     args = parser.parse_args(argv)

@@ -124,3 +124,28 @@ def test_replica_end_to_end_then_rerun_changes_nothing(
     assert stats["dangjian/list_pages_unchanged"] == stats["dangjian/list_pages_ok"] >= 1
     assert stats["downloader/response_status_count/304"] == stats["dangjian/list_pages_ok"]
     assert not any(replica.request_counts.get(a["path"]) for a in articles)
+
+
+def test_a_rerun_counts_known_articles_as_skipped_and_says_no_new_articles(
+    prefect_api: None, replica: Any, db_url: str, data_dir: Path
+) -> None:
+    """A backfill over what is stored: the crawl skips every known article, the report says so (it said
+    0), and the new-articles artifact says there are none (it was a table of one empty row)."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    from flows.report import NO_NEW_ARTICLES
+
+    run_ingest(replica, db_url)
+    again = run_ingest(replica, db_url)["replica-djgz"]
+    assert again["new"] == 0
+    known = len(EXPECTED["articles"]) + len(EXPECTED["reposts"])  # stored articles and recorded duplicates
+    assert again["skipped"] >= known, again
+    with get_client(sync_client=True) as client:
+        latest = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["new-articles"])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
+        )
+    assert latest and latest[0].type == "markdown" and latest[0].data == NO_NEW_ARTICLES, latest
