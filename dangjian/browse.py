@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from storage.db import database_url
 
 METADATA_TEMPLATE = Path(__file__).with_name("browse.yaml")
+TEMPLATES = Path(__file__).with_name("templates")  # overrides of Datasette's own templates
 SQL_TIME_LIMIT_MS = 5000  # a one- or two-character search scans the texts (README: ~1 s at 100k articles)
 
 
@@ -59,6 +60,7 @@ def metadata(path: Path) -> dict[str, object]:
 def datasette_args(path: Path, metadata_file: Path, host: str, port: int, immutable: bool) -> list[str]:
     args = ["serve", "-i" if immutable else "", str(path), "--host", host, "--port", str(port)]
     args += ["--metadata", str(metadata_file), "--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS)]
+    args += ["--template-dir", str(TEMPLATES)]
     return [a for a in args if a]
 
 

@@ -50,7 +50,7 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
     # sqlite3.Row: `in row` looks at the values, `row.keys()` at the column names.
     if column == "month" and isinstance(value, str) and "site" in row.keys():  # noqa: SIM118
         query = urlencode({"site": row["site"], "month": value})
-        return Markup(f'<a href="{base}/articles?{query}">{escape(value)}</a>')
+        return Markup(f'<a href="{base}/by_month?{query}">{escape(value)}</a>')
     return None
 
 

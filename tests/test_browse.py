@@ -7,6 +7,7 @@ under CI=true, where it fails.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tempfile
@@ -137,7 +138,8 @@ def test_pages_load_chinese_renders_and_search_finds_the_article(
     # Articles by site and month: the month cell links to that month's articles, titles in both scripts.
     driver.get(f"{base}/corpus/months?site=")
     driver.find_element(By.LINK_TEXT, "2024-05").click()
-    wait.until(ec.url_contains("/corpus/articles?"))
+    wait.until(ec.url_contains("/corpus/by_month?"))
+    assert driver.title.startswith("Articles of a site and month"), driver.title  # not its SQL
     body = driver.find_element(By.TAG_NAME, "body").text
     assert "县委组织部召开党建工作推进会" in body
     assert "堅持四個聚焦 推動黨建工作" not in body  # the month link is per site: alpha only
@@ -183,6 +185,7 @@ def test_a_refused_query_is_one_log_line_without_a_traceback(served: tuple[str, 
     assert error.value.code == 404
     with urllib.request.urlopen(f"{base}/corpus/articles.json", timeout=10) as ok:
         assert ok.status == 200
+        assert "facet_results" in json.loads(ok.read())  # the table, not a canned query of its name
     time.sleep(0.5)  # the server writes its log as it answers: let the last line land
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in log and "locals" not in log, log
