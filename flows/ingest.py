@@ -321,7 +321,7 @@ def ingest(
         until: Backfill up to this day (China time). Empty: up to today.
         incremental: Start each site from the day before its last successful run (what the nightly does).
         registry_path: Path of a registry YAML file. Empty: the project's sites/sites.yaml.
-        registry_vars: Values for {placeholders} in the registry, e.g. {"base_url": "http://127.0.0.1:8765"}.
+        registry_vars: Values for the registry's placeholders, e.g. base_url set to `http://127.0.0.1:8765`.
         database_url: SQLAlchemy URL of the corpus database. Empty: $DATABASE_URL, else sqlite:///data/dangjian.db.
         seeds_dir: Folder of seed .txt files every page is deduplicated against. Empty: the project's seeds/.
         max_pages: At most this many responses per site in this run (overrides the registry's max_pages).

@@ -60,3 +60,15 @@ def test_unreachable_sites_are_one_log_line_each_and_no_traceback(tmp_path: Path
     for log in logs:
         text = log.read_text(encoding="utf-8")
         assert "robots.txt" in text and "Traceback" not in text, text[-3000:]
+
+
+def test_parameter_descriptions_render_in_the_run_form() -> None:
+    """The UI renders descriptions as markdown: a JSON example's quotes came out as &quot; and its URL as a
+    link that swallowed `"}.`. Every URL in a description stands in a code span, and no description quotes."""
+    from flows.ingest import ingest
+
+    for name, schema in ingest.parameters.properties.items():
+        description = str(schema.get("description", ""))
+        assert '"' not in description, (name, description)
+        for url in re.findall(r"\S*https?://\S+", description):
+            assert url.startswith("`"), (name, description)
