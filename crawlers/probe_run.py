@@ -47,6 +47,7 @@ def probe_settings(rule: AddressRule = "public") -> Settings:
     for key, value in {
         "ITEM_PIPELINES": {},
         "EXTENSIONS": {},
+        "ARCHIVE_ENABLED": False,  # a probe stores nothing: its pages must not enter the production archive
         "AUTOTHROTTLE_ENABLED": False,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "CLOSESPIDER_PAGECOUNT": PAGE_BUDGET,

@@ -72,3 +72,26 @@ def test_parameter_descriptions_render_in_the_run_form() -> None:
         assert '"' not in description, (name, description)
         for url in re.findall(r"\S*https?://\S+", description):
             assert url.startswith("`"), (name, description)
+
+
+@pytest.mark.slow
+def test_crawl_and_probe_keep_out_of_the_production_archive(tmp_path: Path, replica: object) -> None:
+    """`dangjian crawl` and `probe` wrote WARC files into the archive that reprocess and import-warc read."""
+    from pages.stream import read_raw_pages
+
+    base = replica.base_url  # type: ignore[attr-defined]
+    production = tmp_path / "production-archive"
+    env = {**os.environ, "DANGJIAN_ARCHIVE_DIR": str(production), "DANGJIAN_DATA_DIR": str(tmp_path / "data")}
+    out = tmp_path / "kept.jsonl"
+    crawl = [sys.executable, "-m", "dangjian.cli", "crawl", "--site", "replica-djgz", "--max-pages", "6"]
+    crawl += ["--registry", str(ROOT / "replica" / "sites.yaml"), "--var", f"base_url={base}"]
+    for extra in ([], ["--out", str(out)]):
+        proc = subprocess.run([*crawl, *extra], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    probe = [sys.executable, "-m", "dangjian.cli", "probe", f"{base}/djgz/index.html", "--delay", "0"]
+    proc = subprocess.run([*probe, "--allow-private"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert not production.exists() or not any(production.rglob("*.warc*")), sorted(production.rglob("*"))
+    pages = [p for p in read_raw_pages(out) if p.kind == "page"]
+    assert pages and all(p.body for p in pages)  # their bodies read from kept.jsonl.warc/
+    assert any((tmp_path / "kept.jsonl.warc").rglob("*.warc.gz"))

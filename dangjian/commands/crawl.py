@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--since", type=day_arg, default=None, metavar="YYYY-MM-DD")
     p.add_argument("--until", type=day_arg, default=None, metavar="YYYY-MM-DD")
     p.add_argument("--max-pages", type=positive_int, default=None, help="stop after N responses")
-    p.add_argument("--out", default=None, metavar="FILE", help="keep the raw pages (JSON lines) in FILE")
+    p.add_argument("--out", default=None, metavar="FILE", help="keep the raw pages (JSON lines) in FILE, their WARC records in FILE.warc/")
     p.add_argument("--validators", default=None, metavar="FILE", help="list-page ETag/Last-Modified state file")
     registry_args(p)
     p.set_defaults(func=run)
@@ -53,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
             until=args.until,
             max_pages=args.max_pages,
             validators=args.validators,
+            # Never the production archive (reprocess and import-warc read that): with --out the WARC files
+            # the raw pages refer to lie beside it, else they go with the temporary folder.
+            archive_dir=out.with_name(out.name + ".warc") if args.out else Path(tmp) / "archive",
         )
         try:
             stats = run_crawl(request, Path(tmp) / "crawl.log").stats
