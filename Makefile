@@ -11,13 +11,14 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: lock install run demo-server alerts demo test lint typecheck check db-upgrade server deploy worker clean help browse
+.PHONY: lock install run demo-server alerts demo test lint typecheck check db-upgrade server deploy worker clean help browse browse-demo browse-demo-server
 
 help:
 	@echo "make run        crawl the registered portals once into \$$DATABASE_URL (default sqlite:///data/dangjian.db)"
 	@echo "make demo       crawl the bundled loopback replica portal into data/demo.db and print the summary"
 	@echo "make test       run the test suite"
 	@echo "make browse     read-only web view of \$$DATABASE_URL's SQLite corpus on http://127.0.0.1:$(BROWSE_PORT) (Datasette)"
+	@echo "make browse-demo  the same over make demo's corpus (browse-demo-server: make demo-server's)"
 	@echo "make lock       re-resolve dependencies into constraints.txt (the lock every install uses)"
 	@echo "make lint       ruff + mypy"
 	@echo "make server     Prefect server + UI on http://127.0.0.1:$(PREFECT_PORT) (state in data/prefect/)"
@@ -64,6 +65,13 @@ test: $(STAMP)
 BROWSE_PORT ?= 8001
 browse: $(STAMP)
 	$(BIN)/dangjian browse --port $(BROWSE_PORT)
+
+# The offline tour's corpora: make demo's and make demo-server's.
+browse-demo: $(STAMP)
+	$(BIN)/dangjian --database-url sqlite:///data/demo.db browse --port $(BROWSE_PORT)
+
+browse-demo-server: $(STAMP)
+	$(BIN)/dangjian --database-url sqlite:///data/demo-server.db browse --port $(BROWSE_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
