@@ -47,7 +47,7 @@ from replica.pinyin import HAND_WRITTEN  # noqa: E402
 from steps import dedup  # noqa: E402
 from steps.clean import clean_text  # noqa: E402
 from steps.normalize import detect_script  # noqa: E402
-from storage import repository as repo  # noqa: E402
+from storage import writes  # noqa: E402
 from storage.db import make_engine, session_scope  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 
@@ -431,12 +431,12 @@ def decide(engine: Engine, text: str) -> Decision:
     return Decision(True, ref.label, layer, score)
 
 
-def new_article(name: str, text: str) -> repo.NewArticle:
+def new_article(name: str, text: str) -> writes.NewArticle:
     """A stored-article record for a labelled text, as the pipeline would build it."""
     normalized = prepare_reference_text(text)
     fp = dedup.fingerprint(normalized)
     url = f"https://bench.invalid/{name}"
-    return repo.NewArticle(
+    return writes.NewArticle(
         url=url, canonical_url=url, site="bench", title=None, published_at=None, source=None, author=None,
         editor=None, text=text, text_normalized=normalized, script=None, flags="", content_hash=fp.content_hash,
         encoding="utf-8", band_keys=fp.band_keys, winnowed=fp.winnowed,
@@ -445,7 +445,7 @@ def new_article(name: str, text: str) -> repo.NewArticle:
 
 def store(engine: Engine, name: str, text: str) -> None:
     with session_scope(engine) as session:
-        repo.add_article(session, new_article(name, text), None)
+        writes.add_article(session, new_article(name, text), None)
 
 
 # --- evaluation -------------------------------------------------------------------------------------

@@ -50,8 +50,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from process.seeds import prepare_reference_text, sync_seed_corpus  # noqa: E402
 from steps import dedup  # noqa: E402
-from storage import containment  # noqa: E402
-from storage import repository as repo  # noqa: E402
+from storage import containment, references  # noqa: E402
 from storage.db import make_engine, session_scope  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Article, ContainmentFingerprint, LshBand  # noqa: E402
@@ -208,10 +207,10 @@ def lookup(engine: Engine, fp: dedup.Fingerprint) -> Lookup:
     """
     t0 = time.perf_counter()
     with session_scope(engine) as session:
-        refs = repo.lsh_candidates(session, fp.band_keys)
+        refs = references.lsh_candidates(session, fp.band_keys)
         t_lsh = time.perf_counter()
         labels = {r.label for r in refs}
-        extra = [r for r in repo.containment_candidates(session, fp.winnowed) if r.label not in labels]
+        extra = [r for r in references.containment_candidates(session, fp.winnowed) if r.label not in labels]
         containment_ms = (time.perf_counter() - t_lsh) * 1000
         new = set(fp.shingles)
         found = any(

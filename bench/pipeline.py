@@ -350,7 +350,7 @@ def child_profile(args: argparse.Namespace) -> dict[str, Any]:
     from process import run as pipeline
     from process.seeds import sync_seed_corpus
     from sites.registry import load_registry
-    from storage import repository as repo
+    from storage import runlog
     from storage.db import make_engine, session_scope
     from storage.migrate import upgrade
 
@@ -359,7 +359,7 @@ def child_profile(args: argparse.Namespace) -> dict[str, Any]:
     engine = make_engine(args.database_url)
     sync_seed_corpus(engine, ROOT / "seeds")
     with session_scope(engine) as session:
-        run_id = repo.start_run(session, "profile", site.name, None, None).id
+        run_id = runlog.start_run(session, "profile", site.name, None, None).id
     timers = _Timers()
     timers.instrument_pipeline()
     process = timers.wrap("process_total", pipeline.process_raw_file)

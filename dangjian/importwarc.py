@@ -32,7 +32,7 @@ from process.run import SiteSummary, process_pages
 from process.seeds import sync_seed_corpus
 from sites.origin import Origin, RefusalKind, host_in_domains
 from sites.registry import SiteConfig, load_registry, select_sites
-from storage import repository as repo
+from storage import runlog
 from storage.db import make_engine, session_scope
 from storage.liveness import heartbeat_while
 from storage.migrate import upgrade
@@ -145,8 +145,8 @@ def import_warcs(
 
 def _import_site(engine: Engine, site: SiteConfig, refs: list[tuple[Path, int]]) -> SiteSummary:
     with session_scope(engine) as session:
-        repo.mark_stale_runs_interrupted(session, None)  # a killed import's or reprocess's run, say
-        run_id = repo.start_run(session, "import-warc", site.name, None, None).id
+        runlog.mark_stale_runs_interrupted(session, None)  # a killed import's or reprocess's run, say
+        run_id = runlog.start_run(session, "import-warc", site.name, None, None).id
     pages = (foreign_page(read_response_at(path, offset), site.name) for path, offset in refs)
     with heartbeat_while(engine, [run_id]):
         summary = process_pages(engine, pages, site, run_id)
@@ -154,7 +154,7 @@ def _import_site(engine: Engine, site: SiteConfig, refs: list[tuple[Path, int]])
         # Not "completed": that status sets the nightly run's incremental window, and an import of an
         # old file says nothing about what the site published since its last crawl.
         status = "imported" if summary.status == "completed" else summary.status
-        repo.finish_run(session, run_id, status, summary.counts(), summary.message or None)
+        runlog.finish_run(session, run_id, status, summary.counts(), summary.message or None)
     return summary
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from storage import repository as repo
+from storage import runlog
 from storage.db import make_engine, session_scope
 from storage.migrate import check_database
 from storage.models import CrawlRun
@@ -34,7 +34,7 @@ class RunLine:
 def latest_runs(database_url: str | None, limit: int = 20, site: str | None = None) -> list[RunLine]:
     check_database(database_url)
     engine = make_engine(database_url, reader=True)
-    now = repo.utcnow()
+    now = runlog.utcnow()
     try:
         with session_scope(engine) as session:
             query = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
@@ -44,7 +44,7 @@ def latest_runs(database_url: str | None, limit: int = 20, site: str | None = No
             for run in session.scalars(query):
                 status = run.status
                 last_sign = run.heartbeat_at or run.started_at
-                if status == "running" and repo.run_is_gone(run.host, run.pid, last_sign, now, repo.STALE_AFTER):
+                if status == "running" and runlog.run_is_gone(run.host, run.pid, last_sign, now, runlog.STALE_AFTER):
                     status = "running, process gone"
                 lines.append(RunLine(run.id, run.site, run.flow_run_id, status, run.started_at, run.finished_at,
                                      run.new, run.duplicate, run.failed, run.message or ""))  # fmt: skip

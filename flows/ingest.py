@@ -47,7 +47,7 @@ from process.run import SiteSummary, process_raw_file
 from process.seeds import sync_seed_corpus
 from sites.registry import SiteConfig, load_registry, select_sites, validate_max_pages
 from steps.chinatime import CHINA_TZ
-from storage import repository as repo
+from storage import references, runlog
 from storage.clusters import RunDuplicate, duplicates_of_flow_run
 from storage.db import DatabaseProblem, session_scope, shared_engine, shown_url
 from storage.db import database_url as resolve_database_url
@@ -211,10 +211,10 @@ def finish_site(run: SiteRun, summary: SiteSummary, crawled: bool, database_url:
     if crawled and run.validators_file is not None and run.validators_file.exists():
         with session_scope(engine) as session:
             validators = json.loads(run.validators_file.read_text(encoding="utf-8"))
-            repo.save_list_validators(session, run.site.name, validators)
+            runlog.save_list_validators(session, run.site.name, validators)
     with session_scope(engine) as session:
-        repo.finish_run(session, run.run_id, summary.status, summary.counts(), summary.message or None)
-        streak = repo.runs_without_new(session, run.site.name)
+        runlog.finish_run(session, run.run_id, summary.status, summary.counts(), summary.message or None)
+        streak = runlog.runs_without_new(session, run.site.name)
     if summary.status == "failed":
         return Failed(message=f"{run.site.name}: {summary.message}", data=SiteFailed(summary.message))
     return streak
@@ -278,7 +278,7 @@ def _fan_out(chosen: list[SiteConfig], parameters: dict[str, Any]) -> dict[str, 
     results: dict[str, SiteSummary] = {}
     with session_scope(engine) as session:
         for site_name, child in children.items():
-            row = repo.run_of_flow(session, str(child.id), site_name)
+            row = runlog.run_of_flow(session, str(child.id), site_name)
             if row is None:  # the child failed before it started the site (bad parameters, crash)
                 results[site_name] = SiteSummary(site_name, "failed", message=states[site_name].message or "")
                 continue
@@ -394,22 +394,24 @@ def prepare_site(
     # nightly", which says nothing about the older pages a backfill window asks for.
     nightly = incremental and since is None and until is None
     with session_scope(engine) as session:
-        interrupted = repo.mark_stale_runs_interrupted(session, site.name)
+        interrupted = runlog.mark_stale_runs_interrupted(session, site.name)
         if interrupted:
             logger.warning("%s: %s earlier run(s) never finished; marked interrupted", site.name, interrupted)
         if incremental and since is None:
-            last = repo.last_successful_run_start(session, site.name)
+            last = runlog.last_successful_run_start(session, site.name)
             # one day of overlap: a page published late in the evening of the last run is not missed
             since = (last.astimezone(CHINA_TZ).date() - timedelta(days=1)) if last else None
-        row = repo.start_run(
+        row = runlog.start_run(
             session, label, site.name, since.isoformat() if since else None, until.isoformat() if until else None
         )
         known_file = run_dir / f"{site.name}.known.txt"
-        known_file.write_text("".join(url + "\n" for url in repo.known_canonical_urls(session, site.name)), "utf-8")
+        known_file.write_text(
+            "".join(url + "\n" for url in references.known_canonical_urls(session, site.name)), "utf-8"
+        )
         validators_file: Path | None = None
         if nightly:
             validators_file = run_dir / f"{site.name}.validators.json"
-            validators_file.write_text(json.dumps(repo.list_validators(session, site.name), ensure_ascii=False))
+            validators_file.write_text(json.dumps(runlog.list_validators(session, site.name), ensure_ascii=False))
         return SiteRun(site, row.id, since, until, run_dir / f"{site.name}.jsonl", known_file, validators_file)
 
 

@@ -22,7 +22,7 @@ from process.version import extraction_version
 from sites.registry import SiteConfig
 from steps import dedup
 from steps.urls import canonical_url, storage_key
-from storage import repository as repo
+from storage import references, writes
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class Outcome:
 
 
 def _fail(session: Session, page: RawPage, url: str, stage: FailureStage, reason: str, run_id: int | None) -> Outcome:
-    repo.record_page_error(
+    writes.record_page_error(
         session,
         url=url,
         canonical_url=storage_key(canonical_url(url)),
@@ -59,7 +59,7 @@ def _fail(session: Session, page: RawPage, url: str, stage: FailureStage, reason
 
 def _record_attachment(session: Session, page: RawPage, url: str, run_id: int | None) -> Outcome:
     size_header = page.headers.get("content-length", "")
-    repo.add_attachment(
+    writes.add_attachment(
         session,
         url=url,
         canonical_url=storage_key(canonical_url(url)),
@@ -104,7 +104,7 @@ def record(
     assert norm is not None and fp is not None
     # Known already (stored or judged by another worker, or met twice in this run)? The crawler skips the
     # URLs known when it started, so this is rare: checked here, in the deciding transaction.
-    if repo.is_known_url(session, key):
+    if references.is_known_url(session, key):
         return Outcome("skipped", url, "already known")
     with clock.stage("dedup"):
         match = find_duplicate(session, fp, norm.text_normalized)
@@ -114,12 +114,12 @@ def record(
         replaced = replace_if_original(session, item, match, run_id)
         if replaced is not None:
             # Counted as this run's duplicate: one more page of the cluster, one more duplicates row.
-            repo.clear_page_errors(session, key)
+            writes.clear_page_errors(session, key)
             detail = f"original of article:{replaced.id}, replacing its copy {replaced.url}"
             return Outcome("duplicate", url, detail, tuple(flags), art.title, art.published_at)
-        repo.add_duplicate(
+        writes.add_duplicate(
             session,
-            repo.duplicate_row(
+            writes.duplicate_row(
                 url=url,
                 canonical_url=key,
                 site=site.name,
@@ -133,21 +133,21 @@ def record(
         return Outcome(
             "duplicate", url, f"{layer} {score:.2f} of {reference.label}", tuple(flags), art.title, art.published_at
         )
-    article_id, inserted = repo.add_article(session, item, run_id, checked=True)
-    repo.clear_page_errors(session, key)
+    article_id, inserted = writes.add_article(session, item, run_id, checked=True)
+    writes.clear_page_errors(session, key)
     if inserted:
         return Outcome("new", url, f"article:{article_id}", tuple(flags), art.title, art.published_at)
     # Another worker stored the same text (or URL) between our lookup and our insert.
     return Outcome("duplicate" if article_id else "skipped", url, f"exact 1.00 of article:{article_id}")
 
 
-def outranked_copy(session: Session, item: repo.NewArticle, match: Match) -> repo.StoredCopy | None:
+def outranked_copy(session: Session, item: writes.NewArticle, match: Match) -> writes.StoredCopy | None:
     """The stored article that ``item``, confirmed as a copy of it, should replace as the canonical copy
     (process/canonical.py: the earlier original met after its repost, as in a newest-first backfill), or
     None. Only a copy that holds the whole stored text can replace it (an excerpt never does)."""
     if not match.covers or match.reference.article_id is None:
         return None
-    stored = repo.stored_copy(session, match.reference.article_id)
+    stored = writes.stored_copy(session, match.reference.article_id)
     mine = canonical.facts(item.title, item.source, item.published_at)
     if not canonical.outranks(mine, canonical.facts(stored.title, stored.source, stored.published_at)):
         return None
@@ -155,8 +155,8 @@ def outranked_copy(session: Session, item: repo.NewArticle, match: Match) -> rep
 
 
 def replace_if_original(
-    session: Session, item: repo.NewArticle, match: Match, run_id: int | None
-) -> repo.StoredCopy | None:
+    session: Session, item: writes.NewArticle, match: Match, run_id: int | None
+) -> writes.StoredCopy | None:
     """If ``item`` outranks the stored article it copies (outranked_copy), put it in the article's place
     and record the stored copy as its duplicate; returns that replaced copy, else None.
 
@@ -164,15 +164,15 @@ def replace_if_original(
     """
     stored = outranked_copy(session, item, match)
     if stored is not None:
-        repo.promote_original(session, stored.id, item, match.score, match.layer, run_id)
+        writes.promote_original(session, stored.id, item, match.score, match.layer, run_id)
     return stored
 
 
-def new_article(analysis: Analysis, site: SiteConfig) -> repo.NewArticle:
+def new_article(analysis: Analysis, site: SiteConfig) -> writes.NewArticle:
     """The article row an analysed page would become (live ingestion and reprocess alike)."""
     art, norm, fp = analysis.article, analysis.normalized, analysis.fingerprint
     assert art is not None and norm is not None and fp is not None
-    return repo.NewArticle(
+    return writes.NewArticle(
         url=analysis.url,
         canonical_url=analysis.key,
         site=site.name,
@@ -233,7 +233,7 @@ def record_batch(
     """
     try:
         with clock.stage("persist"), session_scope(engine) as session:
-            repo.take_decision_turn(session)  # first statement: decisions take turns across workers
+            writes.take_decision_turn(session)  # first statement: decisions take turns across workers
             return [_record_safely(session, page, analysis, site, run_id, clock) for page, analysis in batch]
     except SQLAlchemyError:
         if len(batch) == 1:
@@ -261,7 +261,7 @@ def batches(
 
 
 class Match(NamedTuple):
-    reference: repo.Reference
+    reference: references.Reference
     score: float
     layer: str  # exact | minhash | containment
     covers: bool  # the new text holds (nearly) all of the reference: it could be the fuller original
@@ -275,15 +275,15 @@ def find_duplicate(session: Session, fp: dedup.Fingerprint, text_normalized: str
     come without its shingles (see analyze_page): they are then rebuilt from ``text_normalized``, and
     only when there is a candidate to confirm.
     """
-    exact = repo.find_by_content_hash(session, fp.content_hash)
+    exact = references.find_by_content_hash(session, fp.content_hash)
     if exact is not None:
         return Match(exact, 1.0, "exact", True)
     best: Match | None = None
     mine: set[str] | None = None
     seen: set[str] = set()
     for layer, refs in (
-        ("minhash", repo.lsh_candidates(session, fp.band_keys)),
-        ("containment", repo.containment_candidates(session, fp.winnowed)),
+        ("minhash", references.lsh_candidates(session, fp.band_keys)),
+        ("containment", references.containment_candidates(session, fp.winnowed)),
     ):
         for ref in refs:
             if ref.label in seen:

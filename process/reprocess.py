@@ -60,8 +60,8 @@ from process.run import ANALYSIS_PROCESSES, analyses
 from process.version import extraction_version
 from sites.registry import SiteConfig, load_registry, select_sites
 from steps.urls import canonical_url, storage_key
-from storage import repository as repo
 from storage import reprocess as store
+from storage import runlog, writes
 from storage.db import make_engine, session_scope
 from storage.liveness import heartbeat_while
 from storage.migrate import check_database, upgrade
@@ -133,7 +133,7 @@ def _changed_article(
     text_changed = item.content_hash != stored.content_hash
     if text_changed:
         # out of both indexes, so that the article is not its own near-duplicate (or container)
-        repo.unindex_article(session, stored.id, stored.text_normalized)
+        writes.unindex_article(session, stored.id, stored.text_normalized)
         assert analysis.fingerprint is not None
         match = find_duplicate(session, analysis.fingerprint, item.text_normalized)
         if match is not None and match.reference.article_id != stored.id:
@@ -173,7 +173,7 @@ def _changed_duplicate(
     if copy is not None:  # the live canonical rule: this page is the original of the article it copies
         store.delete_duplicate(session, stored.id)
         store.keep_version(session, copy.id, "replaced_by_original")
-        repo.promote_original(session, copy.id, item, match.score, match.layer, run_id)
+        writes.promote_original(session, copy.id, item, match.score, match.layer, run_id)
         return [
             Change("no_longer_duplicate", analysis.url, f"the original of {copy.url}, now article:{copy.id}"),
             Change("newly_duplicate", copy.url, f"article:{copy.id}'s former copy, now a duplicate"),
@@ -232,7 +232,7 @@ def reprocess_batch(
     session = sessionmaker(engine, expire_on_commit=False)()
     try:
         session.begin()
-        repo.take_decision_turn(session)
+        writes.take_decision_turn(session)
         changes = [
             change
             for page, analysis in batch
@@ -319,8 +319,8 @@ def reprocess_site(
     run_id = None
     if not dry_run:
         with session_scope(engine) as session:
-            repo.mark_stale_runs_interrupted(session, None)  # a killed import's or reprocess's run, say
-            run_id = repo.start_run(
+            runlog.mark_stale_runs_interrupted(session, None)  # a killed import's or reprocess's run, say
+            run_id = runlog.start_run(
                 session, label, site.name, since.isoformat() if since else None, until.isoformat() if until else None
             ).id
     losses = Losses()
@@ -332,7 +332,7 @@ def reprocess_site(
     except BaseException:
         if run_id is not None:
             with session_scope(engine) as session:
-                repo.finish_run(session, run_id, "failed", {}, "reprocess failed")
+                runlog.finish_run(session, run_id, "failed", {}, "reprocess failed")
         raise
     if run_id is not None:
         counts = {
@@ -343,7 +343,7 @@ def reprocess_site(
             "skipped": report.counts["skipped"],
         }
         with session_scope(engine) as session:
-            repo.finish_run(session, run_id, RUN_STATUS, counts, report.summary())
+            runlog.finish_run(session, run_id, RUN_STATUS, counts, report.summary())
     return report
 
 

@@ -29,7 +29,7 @@ from process.decide import BATCH_PAGES, BATCH_SECONDS, batches, record_batch
 from sites.registry import SiteConfig
 from steps.chinatime import CHINA_TZ
 from steps.urls import canonical_url, storage_key
-from storage import repository as repo
+from storage import writes
 from storage.db import session_scope
 from storage.furniture import learn_site_furniture, load_site_furniture
 
@@ -239,7 +239,7 @@ def relearn_furniture(engine: Engine, site: str) -> None:
     """Learn the site's furniture again from what is stored now; a failure here never fails the run."""
     try:
         with session_scope(engine) as session:
-            repo.take_decision_turn(session)  # two workers finishing the same site relearn in turn
+            writes.take_decision_turn(session)  # two workers finishing the same site relearn in turn
             learn_site_furniture(session, site)
     except Exception:  # the run's articles are stored; stale furniture only costs some leaked lines
         log.exception("relearning the furniture of %s failed", site)

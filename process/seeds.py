@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from steps import dedup
 from steps.clean import clean_text
 from steps.normalize import normalize_text
-from storage import repository as repo
+from storage import references, writes
 from storage.db import session_scope
 
 SEED_SUFFIXES = (".txt",)
@@ -22,9 +22,9 @@ def prepare_reference_text(raw_text: str) -> str:
     return normalize_text(clean_text(raw_text).text).text_normalized
 
 
-def seed_inputs(seeds_dir: Path, known_digests: dict[str, str]) -> tuple[list[repo.SeedInput], set[str]]:
+def seed_inputs(seeds_dir: Path, known_digests: dict[str, str]) -> tuple[list[references.SeedInput], set[str]]:
     """Fingerprints of the seed files that are new or changed since they were last indexed."""
-    changed: list[repo.SeedInput] = []
+    changed: list[references.SeedInput] = []
     present: set[str] = set()
     for path in sorted(seeds_dir.iterdir()) if seeds_dir.is_dir() else []:
         if not path.is_file() or path.suffix not in SEED_SUFFIXES:
@@ -36,7 +36,9 @@ def seed_inputs(seeds_dir: Path, known_digests: dict[str, str]) -> tuple[list[re
             continue
         text_normalized = prepare_reference_text(data.decode("utf-8", errors="replace"))
         fp = dedup.fingerprint(text_normalized)
-        changed.append(repo.SeedInput(path.name, digest, text_normalized, fp.content_hash, fp.band_keys, fp.winnowed))
+        changed.append(
+            references.SeedInput(path.name, digest, text_normalized, fp.content_hash, fp.band_keys, fp.winnowed)
+        )
     return changed, present
 
 
@@ -45,6 +47,6 @@ def sync_seed_corpus(engine: Engine, seeds_dir: Path) -> tuple[int, int]:
     with session_scope(engine) as session:
         # Several workers start flows at once on a fresh database: without taking turns, each would find
         # the seeds missing and insert them, and all but one would fail on the unique seed name.
-        repo.take_decision_turn(session)
-        changed, present = seed_inputs(seeds_dir, repo.seed_digests(session))
-        return repo.sync_seeds(session, changed, present)
+        writes.take_decision_turn(session)
+        changed, present = seed_inputs(seeds_dir, references.seed_digests(session))
+        return references.sync_seeds(session, changed, present)

@@ -1,7 +1,7 @@
 """Keeping a run visibly alive while a command works, so that nobody takes it for dead.
 
 A run in crawl_runs is 'running' until its command finishes it. When the process is killed, the next
-ingest, import-warc or reprocess marks it interrupted (repository.mark_stale_runs_interrupted): at once
+ingest, import-warc or reprocess marks it interrupted (runlog.mark_stale_runs_interrupted): at once
 on the same host (its pid is gone), after STALE_AFTER of silence from another one. A long import or
 reprocess must therefore beat: without it, a second machine would mark a live run interrupted.
 """
@@ -15,14 +15,14 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
-from storage import repository as repo
+from storage import runlog
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
 
 
 @contextmanager
-def heartbeat_while(engine: Engine, run_ids: Iterable[int], every: float = repo.HEARTBEAT_SECONDS) -> Iterator[None]:
+def heartbeat_while(engine: Engine, run_ids: Iterable[int], every: float = runlog.HEARTBEAT_SECONDS) -> Iterator[None]:
     """Refresh the runs' heartbeat every ``every`` seconds while the block runs."""
     ids = list(run_ids)
     stop = threading.Event()
@@ -31,7 +31,7 @@ def heartbeat_while(engine: Engine, run_ids: Iterable[int], every: float = repo.
         while not stop.wait(every):
             try:
                 with session_scope(engine) as session:
-                    repo.heartbeat(session, ids)
+                    runlog.heartbeat(session, ids)
             except Exception as exc:  # a missed beat is not worth failing the run for
                 log.warning("heartbeat not recorded: %s", exc)
 

@@ -1,6 +1,6 @@
 """Writes of ``dangjian reprocess``: a stored page changes its text or its role, in the caller's transaction.
 
-Kept apart from storage/repository.py (the live path): these are the only statements that change an
+Kept apart from storage/writes.py (the live path): these are the only statements that change an
 article after it was stored. Each keeps the text it replaces in article_versions.
 """
 
@@ -13,15 +13,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleVersion, Duplicate
-from storage.repository import (
-    NewArticle,
-    Reference,
-    add_article,
-    duplicate_row,
-    index_article,
-    unindex_article,
-    utcnow,
-)
+from storage.references import Reference
+from storage.runlog import utcnow
+from storage.writes import NewArticle, add_article, duplicate_row, index_article, unindex_article
 
 VersionChange = str  # "updated" | "now_duplicate"
 
@@ -34,7 +28,7 @@ class StoredArticle:
     content_hash: str
     published_at: datetime | None
     extraction_version: str | None
-    text_normalized: str  # what its index rows were made from (repository.unindex_article)
+    text_normalized: str  # what its index rows were made from (writes.unindex_article)
 
 
 @dataclass(frozen=True)
@@ -170,7 +164,7 @@ def _become_duplicate(session: Session, article_id: int, row: Duplicate) -> None
 
 
 def delete_duplicate(session: Session, duplicate_id: int) -> None:
-    """Before a stored duplicate takes its article's place (repository.promote_original): its URL moves
+    """Before a stored duplicate takes its article's place (writes.promote_original): its URL moves
     to the article row."""
     session.execute(delete(Duplicate).where(Duplicate.id == duplicate_id))
     session.flush()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from steps.normalize import normalize_text
-from storage import repository as repo
+from storage import references, runlog, writes
 from storage.db import session_scope
 
 SIMPLIFIED_TEXT = (
@@ -31,9 +31,9 @@ class Sample:
     run_id: int
 
 
-def article(n: int, site: str, title: str, text: str, published_at: datetime | None) -> repo.NewArticle:
+def article(n: int, site: str, title: str, text: str, published_at: datetime | None) -> writes.NewArticle:
     norm = normalize_text(text)
-    return repo.NewArticle(
+    return writes.NewArticle(
         url=f"http://127.0.0.1/{site}/{n}.html",
         canonical_url=f"http://127.0.0.1/{site}/{n}.html",
         site=site,
@@ -54,42 +54,42 @@ def article(n: int, site: str, title: str, text: str, published_at: datetime | N
 
 def build_sample(engine: Engine) -> Sample:
     with session_scope(engine) as s:
-        run = repo.start_run(s, "flow-1", "alpha", None, None)
-        simplified, _ = repo.add_article(
+        run = runlog.start_run(s, "flow-1", "alpha", None, None)
+        simplified, _ = writes.add_article(
             s,
             article(
                 1, "alpha", "县委组织部召开党建工作推进会", SIMPLIFIED_TEXT, datetime(2024, 5, 1, 1, 30, tzinfo=UTC)
             ),
             run.id,
         )
-        traditional, _ = repo.add_article(
+        traditional, _ = writes.add_article(
             s,
             article(2, "beta", "堅持四個聚焦 推動黨建工作", TRADITIONAL_TEXT, datetime(2024, 4, 30, 17, 0, tzinfo=UTC)),
             run.id,
         )
-        undated, _ = repo.add_article(s, article(3, "alpha", "主题党日活动", UNDATED_TEXT, None), run.id)
+        undated, _ = writes.add_article(s, article(3, "alpha", "主题党日活动", UNDATED_TEXT, None), run.id)
         for n, site in ((1, "beta"), (2, "gamma")):
-            repo.add_duplicate(
+            writes.add_duplicate(
                 s,
-                repo.duplicate_row(
+                writes.duplicate_row(
                     url=f"http://127.0.0.1/{site}/repost-{n}.html",
                     canonical_url=f"http://127.0.0.1/{site}/repost-{n}.html",
                     site=site,
                     title="转载：县委组织部召开党建工作推进会",
-                    reference=repo.Reference(simplified, None, ""),
+                    reference=references.Reference(simplified, None, ""),
                     similarity=0.93,
                     layer="minhash",
                     run_id=run.id,
                 ),
             )
-        repo.add_duplicate(
+        writes.add_duplicate(
             s,
-            repo.duplicate_row(
+            writes.duplicate_row(
                 url="http://127.0.0.1/alpha/seed-copy.html",
                 canonical_url="http://127.0.0.1/alpha/seed-copy.html",
                 site="alpha",
                 title=None,
-                reference=repo.Reference(None, "001_seed.txt", ""),
+                reference=references.Reference(None, "001_seed.txt", ""),
                 similarity=1.0,
                 layer="exact",
                 run_id=run.id,

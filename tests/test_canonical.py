@@ -21,8 +21,7 @@ from steps import dedup
 from steps.chinatime import CHINA_TZ
 from steps.extract import Extracted
 from steps.normalize import normalize_text
-from storage import containment
-from storage import repository as repo
+from storage import containment, references, runlog, writes
 from storage.db import session_scope
 from storage.models import Article, ContainmentFingerprint, Duplicate, FingerprintFrequency, LshBand
 
@@ -84,17 +83,17 @@ def test_original_met_after_its_repost_takes_its_place(engine: Engine) -> None:
     with session_scope(engine) as s:
         article_id = s.scalar(select(Article.id))
         # a third copy, recorded while the repost was the article, must follow the swap
-        row = repo.duplicate_row(
+        row = writes.duplicate_row(
             url="http://mirror.invalid/x",
             canonical_url="http://mirror.invalid/x",
             site="m",
             title=None,
-            reference=repo.Reference(article_id, None, ""),
+            reference=references.Reference(article_id, None, ""),
             similarity=0.9,
             layer="minhash",
             run_id=None,
         )
-        repo.add_duplicate(s, row)
+        writes.add_duplicate(s, row)
     assert decide(engine, ORIGINAL) == ["duplicate"]
     articles, dups = state(engine)
     assert articles == [(f"http://127.0.0.1/{ORIGINAL[0]}", ORIGINAL[1])]
@@ -104,7 +103,7 @@ def test_original_met_after_its_repost_takes_its_place(engine: Engine) -> None:
         assert stored.published_at is not None and stored.published_at.astimezone(CHINA_TZ).day == 2
         # the indexes describe the original, and its fingerprints are counted once
         assert s.scalar(select(func.count()).select_from(LshBand).where(LshBand.article_id == article_id)) == 32
-        winnowed = repo.winnowed_of(stored.text_normalized)
+        winnowed = references.winnowed_of(stored.text_normalized)
         freq = dict(s.execute(select(FingerprintFrequency.hash, FingerprintFrequency.documents)).all())
         assert all(freq[h] == 1 for h in winnowed)
         assert s.scalar(select(func.count()).select_from(ContainmentFingerprint)) == len(winnowed)
@@ -155,7 +154,7 @@ def test_containment_index_skips_common_fingerprints(engine: Engine) -> None:
     with session_scope(engine) as s:
         for n in range(containment.COMMON + 3):
             s.add(Article(url=f"u{n}", canonical_url=f"u{n}", site="s", text="t", text_normalized="t",
-                          flags="", content_hash=f"{n:064d}", fetched_at=repo.utcnow()))  # fmt: skip
+                          flags="", content_hash=f"{n:064d}", fetched_at=runlog.utcnow()))  # fmt: skip
         s.flush()
         ids = s.scalars(select(Article.id).order_by(Article.id)).all()
         containment.index_documents(s, [containment.Indexed((7, 1000 + i, 2000 + i), article_id=i) for i in ids])

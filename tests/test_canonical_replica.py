@@ -18,7 +18,7 @@ from process.run import process_pages
 from replica.server import ReplicaServer
 from sites.registry import load_registry
 from steps.chinatime import CHINA_TZ
-from storage import repository as repo
+from storage import runlog
 from storage.db import make_engine, session_scope
 from storage.models import Article, CrawlRun, Duplicate
 
@@ -58,7 +58,7 @@ def test_the_original_is_stored_and_the_repost_is_its_duplicate(
     engine = make_engine(db_url)
     try:
         with session_scope(engine) as s:
-            run_id = repo.start_run(s, "flow", site.name, None, None).id
+            run_id = runlog.start_run(s, "flow", site.name, None, None).id
         summary = process_pages(engine, in_order(pages, base, paths), site, run_id, processes=1)
         assert (summary.new, summary.duplicate) == (2, 1)  # three pages, two stories: counted once each
         with session_scope(engine) as s:

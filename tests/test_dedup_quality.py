@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from process.seeds import sync_seed_corpus
-from storage import repository as repo
+from storage import writes
 from storage.db import session_scope
 from storage.models import LshBand
 
@@ -169,8 +169,8 @@ def test_storing_the_same_text_twice_does_not_grow_lsh_bands(seeded: Engine) -> 
     bench.store(seeded, "first-url", text)
     after_first = band_rows(seeded)
     with session_scope(seeded) as session:
-        again, inserted = repo.add_article(session, bench.new_article("first-url", text), None)
-        other_url, inserted_elsewhere = repo.add_article(session, bench.new_article("second-url", text), None)
+        again, inserted = writes.add_article(session, bench.new_article("first-url", text), None)
+        other_url, inserted_elsewhere = writes.add_article(session, bench.new_article("second-url", text), None)
     assert not inserted and not inserted_elsewhere and again == other_url
     assert band_rows(seeded) == after_first
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select, update
 from dangjian.cli import main
 from dangjian.corpus import corpus_filter
 from steps.chinatime import CHINA_TZ as CHINA
-from storage import repository as repo
+from storage import writes
 from storage.db import session_scope
 from storage.export import FORMATS, ExportFormat, duplicates_path, export, export_run
 from storage.models import Article, Duplicate
@@ -152,7 +152,7 @@ def test_export_run_writes_the_articles_of_one_run(engine: Engine, sample: Sampl
     assert export_run(url, tmp_path, datetime.now(UTC) - timedelta(minutes=5)).name.startswith("articles-")
     with session_scope(engine) as s:  # an article stored by a later run
         text_ = "新的一天,新的党建工作会议在县里召开,大家都来了."
-        new_id, _ = repo.add_article(s, article(7, "alpha", "新的一天", text_, None), None)
+        new_id, _ = writes.add_article(s, article(7, "alpha", "新的一天", text_, None), None)
         s.execute(update(Article).where(Article.id == new_id).values(fetched_at=later))
     import pandas as pd
 

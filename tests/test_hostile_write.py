@@ -33,7 +33,7 @@ from warcio.warcwriter import WARCWriter
 
 from dangjian.cli import main
 from dangjian.commands.common import EXIT_USAGE
-from storage import repository as repo
+from storage import references, runlog, writes
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import Article
@@ -44,15 +44,15 @@ HOSTILE_TITLE = "党建\x1b]0;pwned\x07\x1b[2J\rerror: fake\n\u202eevil\u2028\x9
 RAW = ("\x1b", "\x07", "\r", "\u202e", "\u2028", "\x9b")  # none of these may reach the terminal
 
 
-def corpus(path: Path, *articles: repo.NewArticle) -> str:
+def corpus(path: Path, *articles: writes.NewArticle) -> str:
     """A real SQLite corpus at ``path`` holding ``articles`` (a plain one when none is given)."""
     url = f"sqlite:///{path}"
     upgrade(url)
     engine = make_engine(url)
     with session_scope(engine) as s:
-        run = repo.start_run(s, "flow-1", "alpha", None, None)
+        run = runlog.start_run(s, "flow-1", "alpha", None, None)
         for a in articles or (article(1, "alpha", "县委组织部召开党建工作推进会", TEXT, None),):
-            repo.add_article(s, a, run.id)
+            writes.add_article(s, a, run.id)
     engine.dispose()
     return url
 
@@ -266,14 +266,14 @@ def _hostile_corpus(tmp_path: Path) -> str:
     url = corpus(tmp_path / "corpus.db", hostile)
     engine = make_engine(url)
     with session_scope(engine) as s:
-        repo.add_duplicate(
+        writes.add_duplicate(
             s,
-            repo.duplicate_row(
+            writes.duplicate_row(
                 url="http://127.0.0.1/beta/\u202elmth.exe",
                 canonical_url="http://127.0.0.1/beta/\u202elmth.exe",
                 site="beta",
                 title="转载\x1b]8;;http://127.0.0.2/\x07链接",
-                reference=repo.Reference(1, None, ""),
+                reference=references.Reference(1, None, ""),
                 similarity=0.95,
                 layer="minhash",
                 run_id=None,

@@ -18,7 +18,7 @@ from process.run import process_pages
 from process.seeds import sync_seed_corpus
 from process.version import extraction_version
 from sites.registry import load_registry
-from storage import repository as repo
+from storage import references, runlog
 from storage.db import make_engine, session_scope
 from storage.models import Article, ArticleVersion, CrawlRun, Duplicate
 
@@ -71,7 +71,7 @@ def assert_indexes_follow_the_texts(engine: Engine) -> None:
         texts = {a.id: a.text_normalized for a in s.scalars(select(Article))}
         assert set(held) <= set(texts)
         for article_id, fingerprints in held.items():
-            assert fingerprints <= set(repo.winnowed_of(texts[article_id])), article_id
+            assert fingerprints <= set(references.winnowed_of(texts[article_id])), article_id
         assert s.execute(text("select count(*) from fingerprint_frequency where documents < 0")).scalar() == 0
 
 
@@ -225,13 +225,13 @@ def test_reprocess_of_a_real_crawl_updates_exactly_the_affected_articles_once(
 def test_reprocess_is_recorded_but_does_not_move_the_incremental_window(engine: Engine, tmp_path: Path) -> None:
     sync_seed_corpus(engine, ROOT / "seeds")
     with session_scope(engine) as s:
-        crawl_run = repo.start_run(s, "nightly", SITE.name, None, None).id
-        repo.finish_run(s, crawl_run, "completed", {}, None)
-        window = repo.last_successful_run_start(s, SITE.name)
+        crawl_run = runlog.start_run(s, "nightly", SITE.name, None, None).id
+        runlog.finish_run(s, crawl_run, "completed", {}, None)
+        window = runlog.last_successful_run_start(s, SITE.name)
     report = reprocess_site(engine, tmp_path / "no-archive", SITE, processes=1)
     assert sum(report.counts.values()) == 0
     with session_scope(engine) as s:
-        assert repo.last_successful_run_start(s, SITE.name) == window
+        assert runlog.last_successful_run_start(s, SITE.name) == window
         statuses = s.scalars(select(CrawlRun.status).order_by(CrawlRun.id)).all()
     assert statuses == ["completed", "reprocessed"]
 

@@ -92,11 +92,11 @@ def test_the_index_follows_reprocessing_and_deletes(engine: Engine, sample: Samp
 def test_a_rolled_back_insert_leaves_no_trace_in_the_index(engine: Engine, sample: Sample) -> None:
     from corpus_sample import article
 
-    from storage import repository as repo
+    from storage import writes
 
     with pytest.raises(RuntimeError), session_scope(engine) as s:
         text_ = "这是一篇关于不忘初心牢记使命的文章,后来回滚了事务."
-        repo.add_article(s, article(9, "alpha", "回滚", text_, None), None)
+        writes.add_article(s, article(9, "alpha", "回滚", text_, None), None)
         raise RuntimeError("the pipeline failed after storing")
     assert ids(find(engine, "不忘初心")) == []
 
@@ -140,9 +140,7 @@ def test_search_command(db_url: str, capsys: pytest.CaptureFixture[str]) -> None
     assert capsys.readouterr().err.startswith("error: nothing to search for")
 
 
-def test_with_a_limit_the_header_counts_hits_found(
-    db_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_with_a_limit_the_header_counts_hits_found(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     engine = make_engine(db_url)
     try:
         build_sample(engine)

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from dangjian.cli import main
 from flows.report import duplicates_markdown
 from steps.chinatime import CHINA_TZ
-from storage import repository as repo
+from storage import references, runlog, writes
 from storage.clusters import duplicates_of_flow_run, find_cluster
 from storage.db import session_scope
 from storage.migrate import alembic_config
@@ -24,39 +24,41 @@ SEED_TEXT = "甲乙丙"
 def populate(engine: Engine) -> int:
     """One article with two copies (one run), a seed with one copy; returns the article id."""
     with session_scope(engine) as s:
-        run = repo.start_run(s, "flow-1", "portal", None, None)
-        item = repo.NewArticle(
+        run = runlog.start_run(s, "flow-1", "portal", None, None)
+        item = writes.NewArticle(
             url="http://127.0.0.1/a/1.html", canonical_url="http://127.0.0.1/a/1.html", site="portal",
             title="深化机关党建品牌创建", published_at=datetime(2024, 9, 2, 23, 30, tzinfo=CHINA_TZ),
             source="市直机关工委", author=None, editor=None, text="正文", text_normalized="正文", script="hans",
             flags="", content_hash="1" * 64, encoding="utf-8", band_keys=(1, 2),
         )  # fmt: skip
-        article_id, _ = repo.add_article(s, item, run.id)
+        article_id, _ = writes.add_article(s, item, run.id)
         for n, layer in ((1, "exact"), (2, "containment")):
             url = f"http://127.0.0.1/mirror/{n}.html"
-            repo.add_duplicate(
+            writes.add_duplicate(
                 s,
-                repo.duplicate_row(
+                writes.duplicate_row(
                     url=url,
                     canonical_url=url,
                     site="mirror",
                     title=f"【转载】副本{n}",
-                    reference=repo.Reference(article_id, None, ""),
+                    reference=references.Reference(article_id, None, ""),
                     similarity=1.0 if n == 1 else 0.83,
                     layer=layer,
                     run_id=run.id,
                 ),
             )
-        repo.sync_seeds(s, [repo.SeedInput("000_seed.txt", "sha", SEED_TEXT, "h", (5, 6))], {"000_seed.txt"})
+        references.sync_seeds(
+            s, [references.SeedInput("000_seed.txt", "sha", SEED_TEXT, "h", (5, 6))], {"000_seed.txt"}
+        )
         url = "http://127.0.0.1/b/9.html"
-        repo.add_duplicate(
+        writes.add_duplicate(
             s,
-            repo.duplicate_row(
+            writes.duplicate_row(
                 url=url,
                 canonical_url=url,
                 site="portal",
                 title="种子转载",
-                reference=repo.Reference(None, "000_seed.txt", ""),
+                reference=references.Reference(None, "000_seed.txt", ""),
                 similarity=0.97,
                 layer="minhash",
                 run_id=None,

@@ -6,13 +6,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, select
 
-from storage import repository as repo
+from storage import references, runlog, writes
 from storage.db import session_scope
 from storage.models import Article, Base, Duplicate, LshBand, PageError, SeedDocument
 from storage.search import include_object
 
 
-def new_article(n: int, **over: object) -> repo.NewArticle:
+def new_article(n: int, **over: object) -> writes.NewArticle:
     fields: dict[str, object] = dict(
         url=f"http://127.0.0.1/a/{n}.html",
         canonical_url=f"http://127.0.0.1/a/{n}.html",
@@ -31,7 +31,7 @@ def new_article(n: int, **over: object) -> repo.NewArticle:
         band_keys=(n, n + 1, n + 2),
     )
     fields.update(over)
-    return repo.NewArticle(**fields)  # type: ignore[arg-type]
+    return writes.NewArticle(**fields)  # type: ignore[arg-type]
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -44,12 +44,12 @@ def test_migrations_match_the_models(engine: Engine) -> None:
 
 def test_article_inserted_once_by_url_or_by_content(engine: Engine) -> None:
     with session_scope(engine) as s:
-        first_id, inserted = repo.add_article(s, new_article(1), None)
+        first_id, inserted = writes.add_article(s, new_article(1), None)
         assert inserted
     with session_scope(engine) as s:
-        again_id, inserted = repo.add_article(s, new_article(1), None)
+        again_id, inserted = writes.add_article(s, new_article(1), None)
         assert (again_id, inserted) == (first_id, False)
-        same_text_id, inserted = repo.add_article(
+        same_text_id, inserted = writes.add_article(
             s, new_article(2, content_hash=f"{1:064d}"), None
         )  # other URL, same text
         assert (same_text_id, inserted) == (first_id, False)
@@ -60,22 +60,22 @@ def test_article_inserted_once_by_url_or_by_content(engine: Engine) -> None:
 
 def test_lsh_candidates_find_shared_band_keys_only(engine: Engine) -> None:
     with session_scope(engine) as s:
-        a_id, _ = repo.add_article(s, new_article(10, band_keys=(100, 200, 300)), None)
-        repo.add_article(s, new_article(11, band_keys=(101, 201, 301)), None)
+        a_id, _ = writes.add_article(s, new_article(10, band_keys=(100, 200, 300)), None)
+        writes.add_article(s, new_article(11, band_keys=(101, 201, 301)), None)
     with session_scope(engine) as s:
-        found = repo.lsh_candidates(s, [999, 200, 999])
+        found = references.lsh_candidates(s, [999, 200, 999])
         assert [r.article_id for r in found] == [a_id]
         # the same key in another band is not a match: band index is part of the key
-        assert repo.lsh_candidates(s, [200, 999, 999]) == []
+        assert references.lsh_candidates(s, [200, 999, 999]) == []
 
 
 def test_duplicates_and_errors_are_recorded_once(engine: Engine) -> None:
-    ref = repo.Reference(None, "000_x.txt", "正文")
+    ref = references.Reference(None, "000_x.txt", "正文")
     for _ in range(2):
         with session_scope(engine) as s:
-            repo.add_duplicate(
+            writes.add_duplicate(
                 s,
-                repo.duplicate_row(
+                writes.duplicate_row(
                     url="http://127.0.0.1/d",
                     canonical_url="http://127.0.0.1/d",
                     site="s",
@@ -86,7 +86,7 @@ def test_duplicates_and_errors_are_recorded_once(engine: Engine) -> None:
                     run_id=None,
                 ),
             )
-            repo.record_page_error(
+            writes.record_page_error(
                 s,
                 url="http://127.0.0.1/e",
                 canonical_url="http://127.0.0.1/e",
@@ -104,17 +104,17 @@ def test_duplicates_and_errors_are_recorded_once(engine: Engine) -> None:
 
 
 def test_seed_sync_indexes_once_and_follows_the_folder(engine: Engine) -> None:
-    a = repo.SeedInput("a.txt", "sha-a", "甲", "h-a", (1, 2))
-    b = repo.SeedInput("b.txt", "sha-b", "乙", "h-b", (3, 4))
+    a = references.SeedInput("a.txt", "sha-a", "甲", "h-a", (1, 2))
+    b = references.SeedInput("b.txt", "sha-b", "乙", "h-b", (3, 4))
     with session_scope(engine) as s:
-        assert repo.sync_seeds(s, [a, b], {"a.txt", "b.txt"}) == (2, 0)
+        assert references.sync_seeds(s, [a, b], {"a.txt", "b.txt"}) == (2, 0)
     with session_scope(engine) as s:
-        assert repo.sync_seeds(s, [a], {"a.txt", "b.txt"}) == (0, 0)  # unchanged: not re-indexed
-        assert repo.sync_seeds(s, [], {"a.txt"}) == (0, 1)  # b.txt deleted from seeds/
+        assert references.sync_seeds(s, [a], {"a.txt", "b.txt"}) == (0, 0)  # unchanged: not re-indexed
+        assert references.sync_seeds(s, [], {"a.txt"}) == (0, 1)  # b.txt deleted from seeds/
     with session_scope(engine) as s:
         assert s.scalars(select(SeedDocument.name)).all() == ["a.txt"]
         assert sorted(s.scalars(select(LshBand.key))) == [1, 2]
-        assert repo.find_by_content_hash(s, "h-a") == repo.Reference(None, "a.txt", "甲")
+        assert references.find_by_content_hash(s, "h-a") == references.Reference(None, "a.txt", "甲")
 
 
 def test_only_runs_whose_process_is_gone_are_marked_interrupted(engine: Engine) -> None:
@@ -128,16 +128,16 @@ def test_only_runs_whose_process_is_gone_are_marked_interrupted(engine: Engine) 
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     with session_scope(engine) as s:
-        alive_here = repo.start_run(s, "f1", "s", None, None).id
-        dead_here = repo.start_run(s, "f2", "s", None, None)
+        alive_here = runlog.start_run(s, "f1", "s", None, None).id
+        dead_here = runlog.start_run(s, "f2", "s", None, None)
         dead_here.pid = int(dead.stdout)
-        elsewhere = repo.start_run(s, "f3", "s", None, None)
+        elsewhere = runlog.start_run(s, "f3", "s", None, None)
         elsewhere.host, elsewhere.pid = "another-machine", 1
-        silent = repo.start_run(s, "f4", "s", None, None)
-        silent.host, silent.heartbeat_at = "another-machine", repo.utcnow() - timedelta(hours=1)
+        silent = runlog.start_run(s, "f4", "s", None, None)
+        silent.host, silent.heartbeat_at = "another-machine", runlog.utcnow() - timedelta(hours=1)
         ids = {"dead_here": dead_here.id, "elsewhere": elsewhere.id, "silent": silent.id}
     with session_scope(engine) as s:
-        assert repo.mark_stale_runs_interrupted(s, "s") == 2
+        assert runlog.mark_stale_runs_interrupted(s, "s") == 2
     with session_scope(engine) as s:
         status = dict(s.execute(select(CrawlRun.id, CrawlRun.status)).all())
     assert status[alive_here] == "running" and status[ids["elsewhere"]] == "running"
@@ -156,17 +156,17 @@ def test_a_second_decision_waits_for_the_first_to_commit(engine: Engine) -> None
     def second() -> None:
         first_has_turn.wait()
         with session_scope(engine) as s:
-            repo.take_decision_turn(s)
+            writes.take_decision_turn(s)
             order.append("second decides")
             assert s.scalar(select(func.count()).select_from(Article)) == 1  # sees the first's article
 
     thread = threading.Thread(target=second)
     thread.start()
     with session_scope(engine) as s:
-        repo.take_decision_turn(s)
+        writes.take_decision_turn(s)
         first_has_turn.set()
         time.sleep(0.5)  # the second transaction is now trying to take its turn
-        repo.add_article(s, new_article(1), None)
+        writes.add_article(s, new_article(1), None)
         order.append("first commits")
     thread.join(timeout=30)
     assert order == ["first commits", "second decides"]
@@ -194,11 +194,11 @@ def test_migration_0004_backfills_the_containment_index(db_url: str) -> None:
         with engine.begin() as conn:  # rows as a 0003 database holds them: no containment tables yet
             conn.execute(insert(SeedDocument.__table__), [{
                 "name": "s.txt", "file_sha256": "x", "text_normalized": texts[0],
-                "content_hash": dedup.content_hash(texts[0]), "indexed_at": repo.utcnow(),
+                "content_hash": dedup.content_hash(texts[0]), "indexed_at": runlog.utcnow(),
             }])  # fmt: skip
             conn.execute(insert(Article.__table__), [{
                 "url": f"u{i}", "canonical_url": f"u{i}", "site": "s", "text": t, "text_normalized": t, "flags": "",
-                "content_hash": dedup.content_hash(t), "fetched_at": repo.utcnow(),
+                "content_hash": dedup.content_hash(t), "fetched_at": runlog.utcnow(),
             } for i, t in enumerate(texts[1:])])  # fmt: skip
         upgrade(db_url)
         with session_scope(engine) as s:

@@ -17,7 +17,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--since", type=day_arg, default=None, metavar="YYYY-MM-DD")
     p.add_argument("--until", type=day_arg, default=None, metavar="YYYY-MM-DD")
     p.add_argument("--max-pages", type=positive_int, default=None, help="stop after N responses")
-    p.add_argument("--out", default=None, metavar="FILE", help="keep the raw pages (JSON lines) in FILE, their WARC records in FILE.warc/")
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="FILE",
+        help="keep the raw pages (JSON lines) in FILE, their WARC records in FILE.warc/",
+    )
     p.add_argument("--validators", default=None, metavar="FILE", help="list-page ETag/Last-Modified state file")
     registry_args(p)
     p.set_defaults(func=run)
