@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from steps.extract import block_text, body_container, extract_article, parse_html, word_chars
+from steps.extract import body_container, extract_article, parse_html
+from steps.html import block_text, word_chars
 
 PARAS = "".join(
     f"<p>第{i}部分：市直机关工委坚持把党的政治建设摆在首位，推动机关党建和业务工作深度融合，"

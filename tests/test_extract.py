@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from steps.decode import decode_html
-from steps.extract import ExtractionError, extract_article, repair_stray_closers, strip_title_suffix
+from steps.extract import ExtractionError, extract_article
+from steps.html import repair_stray_closers
+from steps.titles import strip_title_suffix
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pages"

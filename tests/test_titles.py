@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from steps.extract import find_title, parse_html
+from steps.extract import parse_html
+from steps.titles import find_title
 
 FULL = "市委组织部召开全市基层党建工作重点任务推进会议暨党建引领基层治理现场观摩会"
 
