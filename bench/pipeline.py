@@ -29,6 +29,7 @@ database) and prints the top 25 functions by own and by cumulative time.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -301,7 +302,8 @@ def child_project(args: argparse.Namespace) -> dict[str, Any]:
     self_cpu, self_rss = _rusage_self()
     children_cpu, children_rss = _rusage_children()
     pool_cpu, pool_rss = _pool_usage()
-    summary = results.get(SITE_NAME, {})
+    found = results.get(SITE_NAME)
+    summary = dataclasses.asdict(found) if found is not None else {}
     return {
         "pool_cpu_s": pool_cpu,
         "pool_maxrss_kb": pool_rss,

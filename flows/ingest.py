@@ -492,17 +492,18 @@ def _final_state(results: dict[str, SiteSummary]) -> State:
     return Completed(message=message, data=data)
 
 
-def run_results(state: State) -> dict[str, dict[str, Any]]:
+def run_results(state: State) -> dict[str, SiteSummary]:
     """The per-site results of a finished ingest run, also when it ended Failed because every site failed.
 
+    The run's state carries them as plain data (what the UI and the API show); they come back typed.
     A run rejected before any site started (bad parameters, unusable database) raises its reason.
     """
     data = state.result(raise_on_failure=False)
     if isinstance(data, AllSitesFailed):
-        return data.results
+        data = data.results
     if isinstance(data, BaseException):
         raise data
-    return cast("dict[str, dict[str, Any]]", data)
+    return {name: SiteSummary.from_dict(row) for name, row in cast("dict[str, dict[str, Any]]", data).items()}
 
 
 def _publish_artifacts(

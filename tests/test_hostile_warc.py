@@ -219,7 +219,7 @@ def test_the_run_report_and_the_ingest_summary_say_what_was_left_for_later() -> 
     summary = SiteSummary(site="demo", pages_fetched=3, left_for_later=keys.left_for_later(stats))
     assert summary.left_for_later == 7  # 5 still queued, 2 cut by the max_bytes stop
     assert "- **demo**: left for later: 7" in run_markdown("Nightly", {"demo": summary})
-    assert "demo: left for later: 7" in format_summary({"demo": {"status": "completed", "left_for_later": 7}})
+    assert "demo: left for later: 7" in format_summary({"demo": SiteSummary("demo", left_for_later=7)})
     assert "left for later" not in run_markdown("Nightly", {"demo": SiteSummary(site="demo")})
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from dangjian import terminal
 from dangjian.commands.common import (
@@ -16,6 +18,9 @@ from dangjian.commands.common import (
     print_json,
     registry_args,
 )
+
+if TYPE_CHECKING:  # the command's --help must not import the processing core
+    from process.run import SiteSummary
 
 SUMMARY_COLUMNS = ("pages_fetched", "new", "duplicate", "failed", "skipped", "duration_s")
 
@@ -37,21 +42,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def format_summary(results: dict[str, dict[str, Any]]) -> str:
+def format_summary(results: Mapping[str, SiteSummary]) -> str:
     """A plain table: one row per site, then one error line per failed site."""
     header = ["site", "status", *SUMMARY_COLUMNS]
-    rows = [[name, r.get("status", "")] + [str(r.get(c, "")) for c in SUMMARY_COLUMNS] for name, r in results.items()]
-    totals = (
-        ["TOTAL", ""] + [str(sum(int(r.get(c, 0) or 0) for r in results.values())) for c in SUMMARY_COLUMNS[:-1]] + [""]
-    )
+    rows = [[name, r.status] + [str(getattr(r, c)) for c in SUMMARY_COLUMNS] for name, r in results.items()]
+    totals = ["TOTAL", ""] + [str(sum(int(getattr(r, c)) for r in results.values())) for c in SUMMARY_COLUMNS[:-1]]
+    totals.append("")
     table = [header, *rows, totals]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in table]
     for name, r in results.items():
-        if r.get("status") == "failed":
-            lines.append(f"error: {name}: {terminal.line(r.get('message') or 'failed')}")
-        if r.get("left_for_later"):  # never completed, so in no table: the next run fetches them
-            lines.append(f"{name}: left for later: {r['left_for_later']}")
+        if r.status == "failed":
+            lines.append(f"error: {name}: {terminal.line(r.message or 'failed')}")
+        if r.left_for_later:  # never completed, so in no table: the next run fetches them
+            lines.append(f"{name}: left for later: {r.left_for_later}")
     return "\n".join(lines)
 
 
@@ -87,9 +91,10 @@ def run(args: argparse.Namespace) -> int:
         raise unavailable from exc
     results = run_results(state)
     if args.json:
-        print_json(json.dumps(results, ensure_ascii=False, default=str, indent=1))
+        plain = {name: asdict(summary) for name, summary in results.items()}
+        print_json(json.dumps(plain, ensure_ascii=False, default=str, indent=1))
     else:
         print(terminal.text(format_summary(results)))
-    if results and all(r.get("status") == "failed" for r in results.values()):
+    if results and all(r.status == "failed" for r in results.values()):
         return EXIT_ALL_SITES_FAILED
     return 0
