@@ -156,13 +156,26 @@ def test_pages_load_chinese_renders_and_search_finds_the_article(
     assert "堅持四個聚焦" not in results
     driver.save_screenshot(str(tmp_path / "search.png"))
 
-    # One article: its run and its two duplicates.
+    # One article as a reading page: title, China-time date, its paragraphs, its two reposts with layer.
     driver.find_element(By.LINK_TEXT, "1").click()
-    wait.until(ec.url_contains("/corpus/article?"))
-    page = driver.find_element(By.CSS_SELECTOR, "table.rows-and-columns").text
-    assert "run 1: alpha, running" in page
-    assert page.count("duplicate") >= 2 and "http://127.0.0.1/gamma/repost-2.html" in page
-    assert (tmp_path / "search.png").stat().st_size > 10_000
+    wait.until(ec.url_contains("/corpus/read/1"))
+    assert driver.title.startswith("县委组织部召开党建工作推进会"), driver.title
+    article = driver.find_element(By.CSS_SELECTOR, "article.reading")
+    assert article.find_element(By.TAG_NAME, "h1").text == "县委组织部召开党建工作推进会"
+    assert "(China time)" in article.find_element(By.CSS_SELECTOR, ".byline").text
+    assert len(article.find_elements(By.CSS_SELECTOR, "p.para")) >= 1
+    copies = article.find_element(By.CSS_SELECTOR, "table.rows-and-columns").text
+    assert "http://127.0.0.1/gamma/repost-2.html" in copies or "gamma" in copies, copies
+    assert "Duplicates and reposts (2)" in article.text
+    driver.set_window_size(1100, 1400)
+    driver.save_screenshot(str(tmp_path / "read.png"))
+    assert (tmp_path / "read.png").stat().st_size > 20_000 and (tmp_path / "search.png").stat().st_size > 10_000
+
+    # Its site and month as a list of titles, each linking back to its reading page.
+    driver.find_element(By.PARTIAL_LINK_TEXT, "alpha, 2024-05").click()
+    wait.until(ec.url_contains("/corpus/read/alpha/2024-05"))
+    driver.find_element(By.LINK_TEXT, "县委组织部召开党建工作推进会").click()
+    wait.until(ec.url_contains("/corpus/read/1"))
 
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in log and " 500 " not in log, log
