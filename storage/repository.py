@@ -20,8 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from steps import dedup
+from steps.normalize import detect_script
 from steps.urls import MAX_KEY_LENGTH
-from storage import containment
+from steps.xlang import Side
+from storage import containment, xlang
 from storage.models import (
     Article,
     Attachment,
@@ -33,6 +35,7 @@ from storage.models import (
     LshBand,
     PageError,
     SeedDocument,
+    XlangKey,
 )
 
 # A live run refreshes its heartbeat every HEARTBEAT_SECONDS (flows/ingest.py); one silent for
@@ -257,40 +260,38 @@ def lsh_candidates(session: Session, band_keys: Sequence[int]) -> list[Reference
     hits = _lsh_query(len(band_keys))
     rows = session.execute(hits, params).all()
     seed_ids = sorted({r.seed_id for r in rows if r.seed_id is not None})
-    article_ids = sorted({r.article_id for r in rows if r.article_id is not None})
-    refs: list[Reference] = []
-    if seed_ids:
-        for seed in session.execute(
-            select(SeedDocument.name, SeedDocument.text_normalized)
-            .where(SeedDocument.id.in_(seed_ids))
-            .order_by(SeedDocument.name)
-        ):
-            refs.append(Reference(None, seed.name, seed.text_normalized))
-    if article_ids:
-        for art in session.execute(
-            select(Article.id, Article.text_normalized).where(Article.id.in_(article_ids)).order_by(Article.id)
-        ):
-            refs.append(Reference(art.id, None, art.text_normalized))
-    return refs
+    return references(session, seed_ids, sorted({r.article_id for r in rows if r.article_id is not None}))
 
 
 def containment_candidates(session: Session, winnowed: Sequence[int]) -> list[Reference]:
     """Documents sharing enough rare winnowed fingerprints with the query (see storage/containment.py):
     the candidates for an excerpt, a truncated repost or an article embedded in a longer text."""
     found = containment.candidates(session, winnowed)
-    seed_ids = [c.seed_id for c in found if c.seed_id is not None]
-    article_ids = [c.article_id for c in found if c.article_id is not None]
+    return references(session, [c.seed_id for c in found], [c.article_id for c in found])
+
+
+def xlang_candidates(session: Session, side: Side, keys: Iterable[str]) -> list[Reference]:
+    """Documents of language ``side`` sharing enough rare language-neutral keys with the query
+    (storage/xlang.py): the candidates of the translation layer."""
+    found = xlang.candidates(session, side, keys)
+    return references(session, [c.seed_id for c in found], [c.article_id for c in found])
+
+
+def references(session: Session, seed_ids: Iterable[int | None], article_ids: Iterable[int | None]) -> list[Reference]:
+    """The seeds (by name) then the articles (oldest first) of the given ids, as References."""
+    seeds = [i for i in seed_ids if i is not None]
+    articles = [i for i in article_ids if i is not None]
     refs: list[Reference] = []
-    if seed_ids:
+    if seeds:
         rows = session.execute(
             select(SeedDocument.name, SeedDocument.text_normalized)
-            .where(SeedDocument.id.in_(seed_ids))
+            .where(SeedDocument.id.in_(seeds))
             .order_by(SeedDocument.name)
         )
         refs.extend(Reference(None, r.name, r.text_normalized) for r in rows)
-    if article_ids:
+    if articles:
         rows = session.execute(
-            select(Article.id, Article.text_normalized).where(Article.id.in_(article_ids)).order_by(Article.id)
+            select(Article.id, Article.text_normalized).where(Article.id.in_(articles)).order_by(Article.id)
         )
         refs.extend(Reference(r.id, None, r.text_normalized) for r in rows)
     return refs
@@ -339,6 +340,7 @@ def sync_seeds(session: Session, seeds: Iterable[SeedInput], present: set[str]) 
                 continue
             session.execute(delete(LshBand).where(LshBand.seed_id == existing.id))
             containment.unindex_seed(session, existing.id, winnowed_of(existing.text_normalized))
+            xlang.unindex(session, seed_id=existing.id)
             existing.file_sha256 = seed.file_sha256
             existing.text_normalized = seed.text_normalized
             existing.content_hash = seed.content_hash
@@ -357,10 +359,14 @@ def sync_seeds(session: Session, seeds: Iterable[SeedInput], present: set[str]) 
         session.add_all(LshBand(band=i, key=k, seed_id=doc.id) for i, k in enumerate(seed.band_keys))
         session.flush()
         containment.index_documents(session, [containment.Indexed(seed.winnowed, seed_id=doc.id)])
+        xlang.index_document(session, seed.text_normalized, detect_script(seed.text_normalized), seed_id=doc.id)
         indexed += 1
     # Bands of removed seeds go with them (ON DELETE CASCADE is not enforced everywhere, so be explicit).
     session.execute(
         delete(LshBand).where(LshBand.seed_id.is_not(None), LshBand.seed_id.not_in(select(SeedDocument.id)))
+    )
+    session.execute(
+        delete(XlangKey).where(XlangKey.seed_id.is_not(None), XlangKey.seed_id.not_in(select(SeedDocument.id)))
     )
     return indexed, removed
 
@@ -486,6 +492,7 @@ def add_article(session: Session, item: NewArticle, run_id: int | None, *, check
                 _INSERT_BANDS, [{"band": i, "key": k, "article_id": article_id} for i, k in enumerate(item.band_keys)]
             )
             containment.index_documents(session, [containment.Indexed(item.winnowed, article_id=article_id)])
+            xlang.index_document(session, item.text_normalized, item.script, article_id=article_id)
     except IntegrityError:
         winner = session.scalar(_same_article(item))
         if winner is None:
@@ -504,6 +511,7 @@ def duplicate_row(
     similarity: float,
     layer: str,
     run_id: int | None,
+    detail: str | None = None,
 ) -> Duplicate:
     """The duplicates row recording that the page at ``url`` repeats ``reference``."""
     return Duplicate(
@@ -515,6 +523,7 @@ def duplicate_row(
         duplicate_of_seed=reference.seed_name,
         similarity=round(similarity, 4),
         layer=layer,
+        detail=detail[:500] if detail else None,
         run_id=run_id,
         recorded_at=utcnow(),
     )
@@ -544,6 +553,7 @@ def unindex_article(session: Session, article_id: int, text_normalized: str) -> 
     counted down."""
     session.execute(delete(LshBand).where(LshBand.article_id == article_id))
     containment.unindex_article(session, article_id, winnowed_of(text_normalized))
+    xlang.unindex(session, article_id=article_id)
 
 
 def index_article(session: Session, article_id: int, item: NewArticle) -> None:
@@ -552,6 +562,7 @@ def index_article(session: Session, article_id: int, item: NewArticle) -> None:
         _INSERT_BANDS, [{"band": i, "key": k, "article_id": article_id} for i, k in enumerate(item.band_keys)]
     )
     containment.index_documents(session, [containment.Indexed(item.winnowed, article_id=article_id)])
+    xlang.index_document(session, item.text_normalized, item.script, article_id=article_id)
 
 
 def stored_copy(session: Session, article_id: int) -> StoredCopy:
