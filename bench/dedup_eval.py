@@ -427,7 +427,7 @@ def decide(engine: Engine, text: str) -> Decision:
         match = find_duplicate(session, fp)
     if match is None:
         return Decision(False, None, None, 0.0)
-    ref, score, layer, _covers = match
+    ref, score, layer = match.reference, match.score, match.layer
     return Decision(True, ref.label, layer, score)
 
 
