@@ -99,7 +99,7 @@ def build(path: Path) -> tuple[Engine, dict[str, str], list[Query]]:
 
 def evaluate(engine: Engine, names: dict[str, str], queries: Sequence[Query]) -> None:
     """Each query's decision, then precision and recall per half."""
-    outcome: dict[str, list[tuple[bool, bool, bool]]] = {"tuning": [], "held-out": []}
+    outcome: dict[str, list[tuple[bool, bool, bool]]] = {"tuning": [], "held-out": [], "fresh": []}
     for q in queries:
         with session_scope(engine) as session:
             match = find_duplicate(session, dedup.fingerprint(q.text), q.text, q.script)

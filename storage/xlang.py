@@ -20,7 +20,7 @@ from steps import xlang
 from storage.models import XlangKey
 
 COMMON = 50  # documents of one side a key may be in and still propose candidates
-MIN_SHARED = 3  # keys a candidate must share (= steps/xlang.MIN_SHARED_KEYS: fewer can never confirm)
+MIN_SHARED = xlang.MIN_SHARED_KEYS  # keys a candidate must share: fewer can never confirm
 MAX_CANDIDATES = 10  # the best-sharing documents scored per lookup
 
 _KEYS = cast(Table, XlangKey.__table__)
