@@ -141,10 +141,10 @@ def test_same_topic_chinese_articles_are_not_taken_for_seed_003(seeded: Engine, 
 
 def test_same_topic_english_articles_are_not_taken_for_stored_chinese_ones(seeded: Engine) -> None:
     distinct = ROOT / "bench" / "dedup_data" / "distinct"
-    originals = [page(str(i), (distinct / f).read_text("utf-8")) for i, f in enumerate(
-        ["d08_power_company_flood.txt", "d13_fire_rescue_training.txt", "d26_meteorology_county_branch.txt"])]  # fmt: skip
-    negatives = [page(f"n{i}", text(f)) for i, f in enumerate(
-        ["neg_en_power_repair.txt", "neg_en_fire_contest.txt", "neg_en_county_weather_day.txt"])]  # fmt: skip
+    stored = ["d08_power_company_flood.txt", "d13_fire_rescue_training.txt", "d26_meteorology_county_branch.txt"]
+    originals = [page(str(i), (distinct / f).read_text("utf-8")) for i, f in enumerate(stored)]
+    english = ["neg_en_power_repair.txt", "neg_en_fire_contest.txt", "neg_en_county_weather_day.txt"]
+    negatives = [page(f"n{i}", text(f)) for i, f in enumerate(english)]
     summary = process_pages(seeded, originals + negatives, SITE, None, processes=1)
     assert (summary.new, summary.duplicate) == (6, 0), duplicates(seeded)
 
