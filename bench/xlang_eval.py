@@ -103,7 +103,7 @@ def build(path: Path) -> tuple[Engine, dict[str, str], list[Query]]:
 
 def evaluate(engine: Engine, names: dict[str, str], queries: Sequence[Query]) -> None:
     """Each query's decision, then precision and recall per half."""
-    outcome: dict[str, list[tuple[bool, bool, bool]]] = {"tuning": [], "held-out": [], "fresh": []}
+    outcome: dict[str, list[tuple[bool, bool, bool]]] = {"tuning": [], "held-out": [], "fresh": [], "fresh2": []}
     for q in queries:
         with session_scope(engine) as session:
             match = find_duplicate(session, dedup.fingerprint(q.text), q.text, q.script)

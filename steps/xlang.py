@@ -36,6 +36,7 @@ STEM = 6  # English words compared by their first STEM letters (meteorological ~
 # Confirmation, chosen on the tuning half of bench/dedup_data/xlang (bench/xlang_eval.py --sweep: no error for
 # 2 keys with a share >= 0.6 and glosses 0.35..0.5; 3 keys lose the translation of a two-number article):
 MIN_SHARED_KEYS = 2  # numbers, dates and names both texts carry
+MIN_SHARED_NUMBERS = 2  # … of which numbers or dates (set on the 'fresh' half's error, checked on 'fresh2')
 KEY_SHARE = 0.6  # … as a share of the keys of the text that has fewer
 GLOSS_COVERAGE = 0.4  # share of one text's content words the other renders (the larger direction)
 
@@ -139,6 +140,8 @@ def _date_key(year: int, month: int | None, day: int | None) -> str | None:
 
 _N = rf"[\d{_CN_NUM}]"
 _ZH_DATE = re.compile(rf"(?P<y>{_N}{{4}})年(?:(?P<m>{_N}{{1,3}})月(?:(?P<d>{_N}{{1,3}})[日号])?)?")
+# A day without its year (3月10日, and the named days written 5·12): a date, not the numbers 3 and 10.
+_ZH_MONTH_DAY = re.compile(rf"(?P<m>{_N}{{1,2}})月(?P<d>{_N}{{1,3}})[日号]|(?P<m2>\d{{1,2}})·(?P<d2>\d{{1,2}})")
 _ZH_NUMBER = re.compile(rf"(?P<ord>第)?(?P<num>\d+(?:\.\d+)?|[{_CN_NUM}]+)(?P<big>[万亿])?(?P<approx>余|多)?")
 
 
@@ -149,7 +152,12 @@ def _zh_numbers(text: str) -> Iterator[tuple[str, str]]:
         key = _date_key(year, month, day) if year is not None else None
         if key:
             yield key, m[0]
-    for m in _ZH_NUMBER.finditer(_ZH_DATE.sub("，", text)):
+    rest = _ZH_DATE.sub("，", text)
+    for m in _ZH_MONTH_DAY.finditer(rest):
+        month, day = cn_number(m["m"] or m["m2"]), cn_number(m["d"] or m["d2"])
+        if month and day and 1 <= month <= 12 and 1 <= day <= 31:
+            yield f"md:{month:02d}-{day:02d}", m[0]
+    for m in _ZH_NUMBER.finditer(_ZH_MONTH_DAY.sub("，", rest)):
         raw = m["num"]
         if not raw[0].isdigit() and not (m["ord"] or any(c in "十百千" for c in raw)):
             continue  # a lone 一/万 is part of words (统一, 万众), not a count
@@ -169,6 +177,7 @@ _EN_DATE = re.compile(
     rf"|(?P<d2>\d{{1,2}})\s+{_MONTH.replace('mon', 'mon2')}\s+(?P<y2>\d{{4}})",  # 22 December 2022
     re.IGNORECASE,
 )
+_EN_MONTH_DAY = re.compile(rf"{_MONTH}\s+(?P<d>[12]?\d|3[01])(?:st|nd|rd|th)?\b")  # July 12 (capitalized: not "may 5")
 _EN_NUMBER = re.compile(r"\b\d{1,3}(?:,\d{3})+(?:\.\d+)?\b|\b\d+(?:\.\d+)?\b|\b[a-z]+\b", re.IGNORECASE)
 _SCALE = re.compile(r"\s*(thousand|million|billion|hundred million)\b", re.IGNORECASE)
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "hundred million": 1e8}
@@ -182,7 +191,10 @@ def _en_numbers(text: str) -> Iterator[tuple[str, str]]:
         key = _date_key(int(m["y"] or m["y2"]), month, int(day) if day else None)
         if key:
             yield key, m[0]
-    for m in _EN_NUMBER.finditer(_EN_DATE.sub(";", text)):
+    rest = _EN_DATE.sub(";", text)
+    for m in _EN_MONTH_DAY.finditer(rest):
+        yield f"md:{_MONTHS[m['mon'].lower()[:3]]:02d}-{int(m['d']):02d}", m[0]
+    for m in _EN_NUMBER.finditer(_EN_MONTH_DAY.sub(";", rest)):
         token = m[0].lower()
         if token[0].isdigit():
             value = float(token.replace(",", ""))
@@ -401,8 +413,9 @@ def score(a: XlangFeatures, b: XlangFeatures) -> XlangMatch:
     zh_cov, glosses = _coverage(zh.words, en.stems)
     en_cov, _ = _coverage(en.words, zh.stems)
     coverage = max(zh_cov, en_cov)
-    # Names alone never confirm: a bureau's chief and its city are in every article it publishes.
-    counted = any(not k.startswith("p:") for k in strong)
+    # Names never confirm on their own: a bureau's chief and its city are in every article it publishes, and
+    # one shared count of 10-99 is a coincidence in a same-topic article; two shared numbers or dates are not.
+    counted = sum(1 for k in strong if not k.startswith("p:")) >= MIN_SHARED_NUMBERS
     confirmed = a.side != b.side and counted and len(strong) >= MIN_SHARED_KEYS and key_share >= KEY_SHARE
     confirmed = confirmed and coverage >= GLOSS_COVERAGE
     return XlangMatch(

@@ -169,3 +169,17 @@ def test_prepared_text_keeps_what_the_features_need() -> None:
     """prepare_reference_text (clean + normalize) must not strip the numbers or capitals the keys come from."""
     prepared = prepare_reference_text(text("zh_003_brief.txt"))
     assert "2022年12月22日" in prepared and "张辉" in prepared
+
+
+def test_a_day_without_its_year_is_a_date_not_two_numbers() -> None:
+    zh = xlang.features("3月10日召开会议；“5·12”防灾减灾日；7月12日凌晨。", "hans")
+    en = xlang.features("The meeting on March 10; May 12, Disaster Prevention Day; July 12; may 5 people.", "latin")
+    assert zh.index_keys == en.index_keys == {"md:03-10", "md:05-12", "md:07-12"}
+
+
+def test_one_shared_count_beside_the_bureau_names_does_not_confirm() -> None:
+    """The bureau's chief, its city and one coincident count (bench half 'fresh': 32 warnings vs 32 measures)."""
+    zh = xlang.features(text("neg_zh_luohe_flood_service.txt"), "hans")
+    seed = prepare_reference_text((ROOT / "seeds" / SEED_003).read_text("utf-8"))
+    match = xlang.score(zh, xlang.features(seed, "latin"))
+    assert match.names and not match.confirmed
