@@ -421,13 +421,15 @@ def seeded_engine(db_url: str) -> Engine:
 
 
 def decide(engine: Engine, text: str) -> Decision:
-    """Exactly what the pipeline decides for a page whose extracted text is ``text``."""
-    fp = dedup.fingerprint(prepare_reference_text(text))
+    """Exactly what the pipeline decides for a page whose extracted text is ``text`` (the translation layer
+    included: it runs when nothing of the page's own script matched)."""
+    normalized = prepare_reference_text(text)
+    fp = dedup.fingerprint(normalized)
     with session_scope(engine) as session:
-        match = find_duplicate(session, fp)
+        match = find_duplicate(session, fp, normalized, detect_script(normalized))
     if match is None:
         return Decision(False, None, None, 0.0)
-    ref, score, layer, _covers = match
+    ref, score, layer = match.reference, match.score, match.layer
     return Decision(True, ref.label, layer, score)
 
 

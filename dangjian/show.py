@@ -62,7 +62,9 @@ def format_cluster(cluster: Cluster) -> str:
         lines.append(
             f"  - {line(copy.url)}" + (f"  {line(copy.title)}" if copy.title else "") + "\n"
             f"      site {line(copy.site)}  layer {copy.layer}  similarity {copy.similarity:.2f}  "
-            f"recorded {china_time(copy.recorded_at)}" + (f"  run {copy.run_id}" if copy.run_id else "")
+            f"recorded {china_time(copy.recorded_at)}"
+            + (f"  run {copy.run_id}" if copy.run_id else "")
+            + (f"\n      matched {line(copy.detail)}" if copy.detail else "")
         )
     return "\n".join(lines)
 

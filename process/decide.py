@@ -20,7 +20,7 @@ from process import canonical
 from process.analyze import Analysis, StageClock
 from process.version import extraction_version
 from sites.registry import SiteConfig
-from steps import dedup
+from steps import dedup, xlang
 from steps.urls import canonical_url, storage_key
 from storage import references, writes
 from storage.db import session_scope
@@ -107,10 +107,10 @@ def record(
     if references.is_known_url(session, key):
         return Outcome("skipped", url, "already known")
     with clock.stage("dedup"):
-        match = find_duplicate(session, fp, norm.text_normalized)
+        match = find_duplicate(session, fp, norm.text_normalized, norm.script)
     item = new_article(analysis, site)
     if match is not None:
-        reference, score, layer, _ = match
+        reference, score, layer = match.reference, match.score, match.layer
         replaced = replace_if_original(session, item, match, run_id)
         if replaced is not None:
             # Counted as this run's duplicate: one more page of the cluster, one more duplicates row.
@@ -128,6 +128,7 @@ def record(
                 similarity=score,
                 layer=layer,
                 run_id=run_id,
+                detail=match.detail or None,
             ),
         )
         return Outcome(
@@ -263,18 +264,46 @@ def batches(
 class Match(NamedTuple):
     reference: references.Reference
     score: float
-    layer: str  # exact | minhash | containment
+    layer: str  # exact | minhash | containment | translation
     covers: bool  # the new text holds (nearly) all of the reference: it could be the fuller original
+    detail: str = ""  # what matched, for the layers that explain themselves (translation)
 
 
-def find_duplicate(session: Session, fp: dedup.Fingerprint, text_normalized: str | None = None) -> Match | None:
-    """Exact layer first, then the candidates of both indexes, confirmed by exact set similarity.
+def find_duplicate(
+    session: Session, fp: dedup.Fingerprint, text_normalized: str | None = None, script: str | None = None
+) -> Match | None:
+    """Exact layer first, then the candidates of both indexes, confirmed by exact set similarity; last,
+    when nothing in the page's own language matched, the translation layer (find_translation).
 
     LSH bands propose texts that overlap as wholes (Jaccard); the containment index proposes texts of
     which one holds a part of the other (an excerpt, an article inside a compilation). A fingerprint may
     come without its shingles (see analyze_page): they are then rebuilt from ``text_normalized``, and
     only when there is a candidate to confirm.
     """
+    best = _same_language(session, fp, text_normalized)
+    if best is None and text_normalized is not None and script is not None:
+        return find_translation(session, text_normalized, script)
+    return best
+
+
+def find_translation(session: Session, text_normalized: str, script: str) -> Match | None:
+    """The stored document of the other language (latin vs hans/hant) this text translates, or None.
+
+    Candidates share rare numbers, dates and names (storage/xlang.py); each is confirmed by steps/xlang.score,
+    whose explanation is kept as the match's detail. A translation never replaces the stored copy: the
+    canonical copy stays the earliest (covers is False).
+    """
+    mine = xlang.features(text_normalized, script)
+    other: xlang.Side = "zh" if mine.side == "en" else "en"
+    best: Match | None = None
+    for ref in references.xlang_candidates(session, other, mine.index_keys):
+        found = xlang.score(mine, xlang.features(ref.text_normalized, "latin" if other == "en" else "hans"))
+        if found.confirmed and (best is None or found.score > best.score):
+            best = Match(ref, found.score, "translation", False, found.explain())
+    return best
+
+
+def _same_language(session: Session, fp: dedup.Fingerprint, text_normalized: str | None) -> Match | None:
     exact = references.find_by_content_hash(session, fp.content_hash)
     if exact is not None:
         return Match(exact, 1.0, "exact", True)

@@ -25,10 +25,11 @@ class FoldedCopy:
     url: str
     site: str
     title: str | None
-    layer: str  # exact | minhash | containment
+    layer: str  # exact | minhash | containment | translation
     similarity: float
     recorded_at: datetime
     run_id: int | None
+    detail: str | None = None  # what matched (the translation layer's numbers, names and glosses)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ def _seed(row: SeedDocument) -> Canonical:
 
 
 def _copy(row: Duplicate) -> FoldedCopy:
-    return FoldedCopy(row.url, row.site, row.title, row.layer, row.similarity, row.recorded_at, row.run_id)
+    return FoldedCopy(
+        row.url, row.site, row.title, row.layer, row.similarity, row.recorded_at, row.run_id, row.detail
+    )  # fmt: skip
 
 
 def _copies_of(session: Session, canonical: Canonical) -> tuple[FoldedCopy, ...]:

@@ -154,7 +154,9 @@ class Duplicate(Base):
     )
     duplicate_of_seed: Mapped[str | None] = mapped_column(String(255), nullable=True)
     similarity: Mapped[float] = mapped_column(Float)
-    layer: Mapped[str] = mapped_column(String(20))  # url|exact|minhash
+    layer: Mapped[str] = mapped_column(String(20))  # url|exact|minhash|containment|translation
+    # What matched, for the layers that explain themselves (translation: numbers, names, glosses).
+    detail: Mapped[str | None] = mapped_column(String(500), nullable=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -229,6 +231,27 @@ class ContainmentFingerprint(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     hash: Mapped[int] = mapped_column(BigInteger)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), nullable=True)
+    seed_id: Mapped[int | None] = mapped_column(ForeignKey("seed_documents.id", ondelete="CASCADE"), nullable=True)
+
+
+class XlangKey(Base):
+    """One language-neutral key (a number, a date, a name's pinyin: steps/xlang.py) of one reference
+    document, with the document's side (zh or en): the candidate index of the translation layer.
+
+    A page is looked up only among the documents of the other side, so same-language dedup never reads it.
+    """
+
+    __tablename__ = "xlang_keys"
+    __table_args__ = (
+        Index("ix_xlang_keys_side_key", "side", "key"),
+        Index("ix_xlang_keys_article_id", "article_id"),
+        Index("ix_xlang_keys_seed_id", "seed_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    side: Mapped[str] = mapped_column(String(2))
+    key: Mapped[str] = mapped_column(String(80))
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), nullable=True)
     seed_id: Mapped[int | None] = mapped_column(ForeignKey("seed_documents.id", ondelete="CASCADE"), nullable=True)
 

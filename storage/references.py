@@ -11,13 +11,16 @@ from sqlalchemy import Select, and_, bindparam, delete, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from steps import dedup
-from storage import containment
+from steps.normalize import detect_script
+from steps.xlang import Side
+from storage import containment, xlang
 from storage.models import (
     Article,
     Attachment,
     Duplicate,
     LshBand,
     SeedDocument,
+    XlangKey,
 )
 from storage.runlog import utcnow
 
@@ -97,40 +100,40 @@ def lsh_candidates(session: Session, band_keys: Sequence[int]) -> list[Reference
     hits = _lsh_query(len(band_keys))
     rows = session.execute(hits, params).all()
     seed_ids = sorted({r.seed_id for r in rows if r.seed_id is not None})
-    article_ids = sorted({r.article_id for r in rows if r.article_id is not None})
-    refs: list[Reference] = []
-    if seed_ids:
-        for seed in session.execute(
-            select(SeedDocument.name, SeedDocument.text_normalized)
-            .where(SeedDocument.id.in_(seed_ids))
-            .order_by(SeedDocument.name)
-        ):
-            refs.append(Reference(None, seed.name, seed.text_normalized))
-    if article_ids:
-        for art in session.execute(
-            select(Article.id, Article.text_normalized).where(Article.id.in_(article_ids)).order_by(Article.id)
-        ):
-            refs.append(Reference(art.id, None, art.text_normalized))
-    return refs
+    return references_of(session, seed_ids, sorted({r.article_id for r in rows if r.article_id is not None}))
 
 
 def containment_candidates(session: Session, winnowed: Sequence[int]) -> list[Reference]:
     """Documents sharing enough rare winnowed fingerprints with the query (see storage/containment.py):
     the candidates for an excerpt, a truncated repost or an article embedded in a longer text."""
     found = containment.candidates(session, winnowed)
-    seed_ids = [c.seed_id for c in found if c.seed_id is not None]
-    article_ids = [c.article_id for c in found if c.article_id is not None]
+    return references_of(session, [c.seed_id for c in found], [c.article_id for c in found])
+
+
+def xlang_candidates(session: Session, side: Side, keys: Iterable[str]) -> list[Reference]:
+    """Documents of language ``side`` sharing enough rare language-neutral keys with the query
+    (storage/xlang.py): the candidates of the translation layer."""
+    found = xlang.candidates(session, side, keys)
+    return references_of(session, [c.seed_id for c in found], [c.article_id for c in found])
+
+
+def references_of(
+    session: Session, seed_ids: Iterable[int | None], article_ids: Iterable[int | None]
+) -> list[Reference]:
+    """The seeds (by name) then the articles (oldest first) of the given ids, as References."""
+    seeds = [i for i in seed_ids if i is not None]
+    articles = [i for i in article_ids if i is not None]
     refs: list[Reference] = []
-    if seed_ids:
+    if seeds:
         rows = session.execute(
             select(SeedDocument.name, SeedDocument.text_normalized)
-            .where(SeedDocument.id.in_(seed_ids))
+            .where(SeedDocument.id.in_(seeds))
             .order_by(SeedDocument.name)
         )
         refs.extend(Reference(None, r.name, r.text_normalized) for r in rows)
-    if article_ids:
+    if articles:
         rows = session.execute(
-            select(Article.id, Article.text_normalized).where(Article.id.in_(article_ids)).order_by(Article.id)
+            select(Article.id, Article.text_normalized).where(Article.id.in_(articles)).order_by(Article.id)
         )
         refs.extend(Reference(r.id, None, r.text_normalized) for r in rows)
     return refs
@@ -176,6 +179,7 @@ def sync_seeds(session: Session, seeds: Iterable[SeedInput], present: set[str]) 
                 continue
             session.execute(delete(LshBand).where(LshBand.seed_id == existing.id))
             containment.unindex_seed(session, existing.id, winnowed_of(existing.text_normalized))
+            xlang.unindex(session, seed_id=existing.id)
             existing.file_sha256 = seed.file_sha256
             existing.text_normalized = seed.text_normalized
             existing.content_hash = seed.content_hash
@@ -194,9 +198,13 @@ def sync_seeds(session: Session, seeds: Iterable[SeedInput], present: set[str]) 
         session.add_all(LshBand(band=i, key=k, seed_id=doc.id) for i, k in enumerate(seed.band_keys))
         session.flush()
         containment.index_documents(session, [containment.Indexed(seed.winnowed, seed_id=doc.id)])
+        xlang.index_document(session, seed.text_normalized, detect_script(seed.text_normalized), seed_id=doc.id)
         indexed += 1
     # Bands of removed seeds go with them (ON DELETE CASCADE is not enforced everywhere, so be explicit).
     session.execute(
         delete(LshBand).where(LshBand.seed_id.is_not(None), LshBand.seed_id.not_in(select(SeedDocument.id)))
+    )
+    session.execute(
+        delete(XlangKey).where(XlangKey.seed_id.is_not(None), XlangKey.seed_id.not_in(select(SeedDocument.id)))
     )
     return indexed, removed

@@ -14,7 +14,7 @@ from sqlalchemy import Select, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage import containment
+from storage import containment, xlang
 from storage.models import (
     Article,
     Attachment,
@@ -157,6 +157,7 @@ def add_article(session: Session, item: NewArticle, run_id: int | None, *, check
                 _INSERT_BANDS, [{"band": i, "key": k, "article_id": article_id} for i, k in enumerate(item.band_keys)]
             )
             containment.index_documents(session, [containment.Indexed(item.winnowed, article_id=article_id)])
+            xlang.index_document(session, item.text_normalized, item.script, article_id=article_id)
     except IntegrityError:
         winner = session.scalar(_same_article(item))
         if winner is None:
@@ -175,6 +176,7 @@ def duplicate_row(
     similarity: float,
     layer: str,
     run_id: int | None,
+    detail: str | None = None,
 ) -> Duplicate:
     """The duplicates row recording that the page at ``url`` repeats ``reference``."""
     return Duplicate(
@@ -186,6 +188,7 @@ def duplicate_row(
         duplicate_of_seed=reference.seed_name,
         similarity=round(similarity, 4),
         layer=layer,
+        detail=detail[:500] if detail else None,
         run_id=run_id,
         recorded_at=utcnow(),
     )
@@ -215,6 +218,7 @@ def unindex_article(session: Session, article_id: int, text_normalized: str) -> 
     counted down."""
     session.execute(delete(LshBand).where(LshBand.article_id == article_id))
     containment.unindex_article(session, article_id, winnowed_of(text_normalized))
+    xlang.unindex(session, article_id=article_id)
 
 
 def index_article(session: Session, article_id: int, item: NewArticle) -> None:
@@ -223,6 +227,7 @@ def index_article(session: Session, article_id: int, item: NewArticle) -> None:
         _INSERT_BANDS, [{"band": i, "key": k, "article_id": article_id} for i, k in enumerate(item.band_keys)]
     )
     containment.index_documents(session, [containment.Indexed(item.winnowed, article_id=article_id)])
+    xlang.index_document(session, item.text_normalized, item.script, article_id=article_id)
 
 
 def stored_copy(session: Session, article_id: int) -> StoredCopy:

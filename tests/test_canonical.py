@@ -1,5 +1,5 @@
 """The original is the canonical copy: when an earlier original is met after its repost, the roles swap in
-the deciding transaction (process.decide.record → storage.repository.promote_original), on SQLite and
+the deciding transaction (process.decide.record → storage.writes.promote_original), on SQLite and
 PostgreSQL, also when two workers decide at once. Pages are built analyses (the pure steps run for real on
 the seed text), decided by the pipeline's own record_batch."""
 

@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from process.decide import find_duplicate
     from process.seeds import prepare_reference_text, sync_seed_corpus
     from steps import dedup
+    from steps.normalize import detect_script
     from storage.db import make_engine, session_scope
     from storage.migrate import check_database, upgrade
 
@@ -46,9 +47,10 @@ def run(args: argparse.Namespace) -> int:
                 sync_seed_corpus(engine, corpus)
             for name in args.files:
                 text = read_input(name).decode("utf-8", errors="replace")
-                fp = dedup.fingerprint(prepare_reference_text(text))
+                normalized = prepare_reference_text(text)
+                fp = dedup.fingerprint(normalized)
                 with session_scope(engine) as session:
-                    match = find_duplicate(session, fp)
+                    match = find_duplicate(session, fp, normalized, detect_script(normalized))
                 print(
                     json.dumps(
                         {
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
                             "duplicate_of": match[0].label if match else None,
                             "similarity": round(match[1], 4) if match else None,
                             "layer": match[2] if match else None,
+                            **({"matched": match.detail} if match and match.detail else {}),
                         },
                         ensure_ascii=False,
                     )
