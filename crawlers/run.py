@@ -23,7 +23,7 @@ from crawlers.quietlogs import keep_network_failures_one_line
 from crawlers.resolver import ALLOW_SETTING
 from crawlers.spiders.portal import PortalSpider
 from crawljob.lifeline import set_parent_death_signal
-from sites.registry import RegistryError, SiteConfig, load_registry, parse_placeholders, validate_max_pages
+from sites.registry import RegistryError, SiteConfig, load_registry, parse_placeholders, parse_site, validate_max_pages
 from storage.atomic import atomic_write
 
 
@@ -78,11 +78,28 @@ def _max_pages(value: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _site(args: argparse.Namespace) -> SiteConfig:
+    """The site to crawl: its entry as the caller validated it (``--entry``: a 3,000-site registry is not
+    parsed again by each of its crawls), or the one named in the registry file."""
+    if args.entry is not None:
+        try:
+            return parse_site(json.loads(args.entry.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise RegistryError(f"cannot read the entry {args.entry}: {exc}") from exc
+    registry = load_registry(args.registry, parse_placeholders(args.var))
+    if args.site not in registry:
+        raise RegistryError(f"unknown site {args.site!r}; known: {', '.join(sorted(registry))}")
+    return registry[args.site]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--registry", type=Path, default=None)
     parser.add_argument("--var", action="append", default=[], help="registry placeholder NAME=VALUE")
     parser.add_argument("--site", required=True)
+    parser.add_argument(
+        "--entry", type=Path, default=None, help="the site's registry entry as JSON (instead of reading --registry)"
+    )
     parser.add_argument("--out", type=Path, required=True, help="raw-page JSON-lines file to append to")
     parser.add_argument("--stats", type=Path, default=None, help="write the crawl's stats here as JSON")
     parser.add_argument("--since", type=date.fromisoformat, default=None)
@@ -103,14 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     set_parent_death_signal(signal.SIGKILL)
 
     try:
-        registry = load_registry(args.registry, parse_placeholders(args.var))
+        site = _site(args)
     except RegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.site not in registry:
-        print(f"error: unknown site {args.site!r}; known: {', '.join(sorted(registry))}", file=sys.stderr)
-        return 2
-    site = registry[args.site]
     skip: list[str] = []
     if args.skip_urls and args.skip_urls.exists():
         skip = [line.strip() for line in args.skip_urls.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -35,6 +35,7 @@ class CrawlRequest:
     stats: Path | None = None
     registry: Path | str | None = None
     variables: Mapping[str, str] = field(default_factory=dict)
+    entry: Path | None = None  # the site's validated entry as JSON: then registry and variables are not read
     since: date | None = None
     until: date | None = None
     max_pages: int | None = None
@@ -46,10 +47,13 @@ class CrawlRequest:
     def argv(self) -> list[str]:
         """Paths are made absolute: the process runs in the project's directory, not the caller's."""
         cmd = [sys.executable, "-m", ENTRY_MODULE, "--site", self.site, "--out", _absolute(self.out)]
-        if self.registry:
-            cmd += ["--registry", _absolute(self.registry)]
-        for key, value in self.variables.items():
-            cmd += ["--var", f"{key}={value}"]
+        if self.entry is not None:
+            cmd += ["--entry", _absolute(self.entry)]
+        else:
+            if self.registry:
+                cmd += ["--registry", _absolute(self.registry)]
+            for key, value in self.variables.items():
+                cmd += ["--var", f"{key}={value}"]
         options: tuple[tuple[str, object], ...] = (
             ("--stats", self.stats),
             ("--since", self.since and self.since.isoformat()),

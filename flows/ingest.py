@@ -139,18 +139,19 @@ class StartedSite:
 
 @task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def crawl_site(
-    run: SiteRun, registry_path: str | None, registry_vars: dict[str, str], max_pages: int | None
+    run: SiteRun, max_pages: int | None
 ) -> CrawlResult:
     """Crawl one site in a subprocess; returns the raw-page file it wrote and its Scrapy stats."""
     site = run.site
     # A retry appends to the file (the writer ends a line cut by a crash): the process task may already
     # have read the first attempt's pages, and the pages it fetches again are skipped as known.
+    entry = run.raw_path.with_suffix(".site.json")  # the entry as validated here, not the registry again
+    entry.write_text(json.dumps(site.to_dict(), ensure_ascii=False), encoding="utf-8")
     request = CrawlRequest(
         site=site.name,
         out=run.raw_path,
         stats=run.raw_path.with_suffix(".stats.json"),
-        registry=registry_path,
-        variables=registry_vars,
+        entry=entry,
         since=run.since,
         until=run.until,
         max_pages=max_pages,
@@ -348,7 +349,7 @@ def ingest(
     run_dir = data_dir() / "runs" / label
     run_dir.mkdir(parents=True, exist_ok=True)
     runs = [prepare_site(engine, site, label, run_dir, incremental, since_day, until_day) for site in chosen]
-    started = [start_site(run, registry_path, registry_vars or {}, max_pages, database_url) for run in runs]
+    started = [start_site(run, max_pages, database_url) for run in runs]
     with heartbeat_while(engine, [run.run_id for run in runs]):
         settled = {s.run.site.name: settle_site(s, database_url, keep_raw) for s in started}
     with session_scope(engine) as session:
@@ -415,16 +416,10 @@ def prepare_site(
         return SiteRun(site, row.id, since, until, run_dir / f"{site.name}.jsonl", known_file, validators_file)
 
 
-def start_site(
-    run: SiteRun,
-    registry_path: str | None,
-    registry_vars: dict[str, str],
-    max_pages: int | None,
-    database_url: str | None,
-) -> StartedSite:
+def start_site(run: SiteRun, max_pages: int | None, database_url: str | None) -> StartedSite:
     """Submit the site's crawl, and its processing, which follows the crawl's file as it grows."""
     name = run.site.name
-    crawl = crawl_site.with_options(task_run_name=f"crawl-{name}").submit(run, registry_path, registry_vars, max_pages)
+    crawl = crawl_site.with_options(task_run_name=f"crawl-{name}").submit(run, max_pages)
     crawl_ended = threading.Event()
     crawl.add_done_callback(_setter(crawl_ended))
     process = process_site.with_options(task_run_name=f"process-{name}").submit(
