@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import scrapy
 from scrapy.exceptions import StopDownload
@@ -20,10 +20,12 @@ from crawlers.discovery import (
     part_number,
 )
 from crawlers.failures import failure_reason
+from crawlers.feeds import Entry
 from crawlers.middlewares import REFUSAL_STATS
 from crawlers.spiders.base import MultiPage, PortalBase
 from crawljob import stats
 from pages.raw import RawPage
+from steps.urldates import date_from_url
 from steps.urls import canonical_url
 
 
@@ -106,6 +108,23 @@ class ArticlePages(PortalBase):
             },
             dont_filter=True,  # deduplicated above, by canonical URL
         )
+
+    def _announced_articles(
+        self, entries: Iterable[Entry], source: Literal["sitemap", "feed"], found_on: str
+    ) -> Iterator[scrapy.Request | RawPage]:
+        """The article requests of a sitemap's or a feed's entries, until the run's page budget is spent
+        (checked per entry: a 400k-URL sitemap stops being read, not only being queued)."""
+        for entry in entries:
+            if self._discovered >= self._page_budget():
+                self.crawler.stats.inc_value(stats.DISCOVERED_OVER_MAX)
+                self.logger.info("%s: max_pages reached: rest of %s %s not read", self.site.name, source, found_on)
+                return
+            if not self.site.is_article_url(entry.url):
+                continue
+            day = date_from_url(entry.url) or entry.day
+            found = self._article_request(entry.url, day, source=source, found_on=found_on)
+            if found is not None:
+                yield found
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")

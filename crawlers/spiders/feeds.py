@@ -11,7 +11,6 @@ from crawlers.feeds import feed_entries
 from crawlers.spiders.articles import ArticlePages
 from crawljob import stats
 from pages.raw import RawPage
-from steps.urldates import date_from_url
 
 
 class Feeds(ArticlePages):
@@ -26,13 +25,4 @@ class Feeds(ArticlePages):
             self.logger.warning("%s: not an RSS/Atom feed: %s", self.site.name, response.url)
             return
         self.crawler.stats.inc_value(stats.FEEDS_OK)
-        for entry in entries:
-            if self._discovered >= self._page_budget():
-                self.crawler.stats.inc_value(stats.DISCOVERED_OVER_MAX)
-                return
-            if not self.site.is_article_url(entry.url):
-                continue
-            day = date_from_url(entry.url) or entry.day
-            request = self._article_request(entry.url, day, source="feed", found_on=response.url)
-            if request is not None:
-                yield request
+        yield from self._announced_articles(entries, "feed", response.url)

@@ -16,7 +16,6 @@ from crawlers.spiders.articles import ArticlePages
 from crawljob import stats
 from pages.raw import RawPage
 from sites.origin import host_in_domains
-from steps.urldates import date_from_url
 
 MAX_SITEMAPS = 50  # sitemap files (an index's children included) per run
 
@@ -66,23 +65,14 @@ class Sitemaps(ArticlePages):
             self.logger.warning("%s: not a sitemap: %s", self.site.name, response.url)
             return
         self.crawler.stats.inc_value(stats.SITEMAPS_OK)
-        for entry in sitemap.entries:
-            if sitemap.kind == "sitemapindex":
-                if host_in_domains(urlsplit(entry.url).hostname or "", self.allowed_domains):
-                    request = self._sitemap_request(entry.url)
-                    if request is not None:
-                        yield request
-                continue
-            if self._discovered >= self._page_budget():
-                self.crawler.stats.inc_value(stats.DISCOVERED_OVER_MAX)
-                self.logger.info("%s: max_pages reached: rest of sitemap %s not read", self.site.name, response.url)
-                return
-            if not self.site.is_article_url(entry.url):
-                continue
-            day = date_from_url(entry.url) or entry.day
-            found = self._article_request(entry.url, day, source="sitemap", found_on=response.url)
-            if found is not None:
-                yield found
+        if sitemap.kind == "urlset":
+            yield from self._announced_articles(sitemap.entries, "sitemap", response.url)
+            return
+        for entry in sitemap.entries:  # an index: its sitemaps on the site's hosts, however many articles so far
+            if host_in_domains(urlsplit(entry.url).hostname or "", self.allowed_domains):
+                request = self._sitemap_request(entry.url)
+                if request is not None:
+                    yield request
 
     def _sitemap_body(self, response: Response) -> bytes | None:
         """The XML of a sitemap response: plain, or gzip (.xml.gz) inflated up to DOWNLOAD_MAXSIZE."""
