@@ -138,9 +138,7 @@ class StartedSite:
 
 
 @task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def crawl_site(
-    run: SiteRun, max_pages: int | None
-) -> CrawlResult:
+def crawl_site(run: SiteRun, max_pages: int | None) -> CrawlResult:
     """Crawl one site in a subprocess; returns the raw-page file it wrote and its Scrapy stats."""
     site = run.site
     # A retry appends to the file (the writer ends a line cut by a crash): the process task may already

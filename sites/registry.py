@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
@@ -420,6 +420,11 @@ def load_registry(path: Path | str | None = None, variables: Mapping[str, str] |
     return sites
 
 
+def in_groups(sites: Iterable[SiteConfig], groups: Sequence[str]) -> list[SiteConfig]:
+    """The sites whose group matches every selector (SiteGroup.matches); all of them without selectors."""
+    return [s for s in sites if all(s.group.matches(g) for g in groups)]
+
+
 def select_sites(
     registry: Mapping[str, SiteConfig], names: list[str] | None, groups: list[str] | None = None
 ) -> list[SiteConfig]:
@@ -434,7 +439,7 @@ def select_sites(
         chosen = [s for s in registry.values() if s.enabled]
     if not groups:
         return chosen
-    matching = [s for s in chosen if all(s.group.matches(g) for g in groups)]
+    matching = in_groups(chosen, groups)
     if not matching:
         raise RegistryError(f"no {'named' if names else 'enabled'} site is in group {' and '.join(groups)}")
     return matching

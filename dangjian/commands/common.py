@@ -79,7 +79,14 @@ def read_input(path: str) -> bytes:
     return data
 
 
-GROUP_HELP = "only sites of this group: anhui, level=city, 'anhui,county' (repeatable: all must hold)"
+def group_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="SELECTOR",
+        help="only sites of this group: anhui, level=city, 'anhui,county' (repeatable: all must hold)",
+    )
 
 
 def registry_args(p: argparse.ArgumentParser) -> None:

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from dangjian import terminal
 from dangjian.commands.common import (
     EXIT_ALL_SITES_FAILED,
-    GROUP_HELP,
     day_arg,
+    group_arg,
     positive_int,
     prefect_unavailable,
     print_json,
@@ -28,7 +28,7 @@ SUMMARY_COLUMNS = ("pages_fetched", "new", "duplicate", "failed", "skipped", "du
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("ingest", help="run the ingest flow once and print the per-site summary")
     p.add_argument("--site", action="append", default=[], metavar="NAME", help="site to crawl (repeatable)")
-    p.add_argument("--group", action="append", default=[], metavar="SELECTOR", help=GROUP_HELP)
+    group_arg(p)
     p.add_argument("--since", type=day_arg, default=None, metavar="YYYY-MM-DD")
     p.add_argument("--until", type=day_arg, default=None, metavar="YYYY-MM-DD")
     p.add_argument("--max-pages", type=positive_int, default=None, help="stop each site's crawl after N responses")

@@ -6,21 +6,21 @@ import argparse
 import json
 
 from dangjian import terminal
-from dangjian.commands.common import GROUP_HELP, print_json, registry_args
+from dangjian.commands.common import group_arg, print_json, registry_args
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("sites", help="list the portal registry")
     registry_args(p)
-    p.add_argument("--group", action="append", default=[], metavar="SELECTOR", help=GROUP_HELP)
+    group_arg(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from sites.registry import SiteGroup, load_registry, parse_placeholders
+    from sites.registry import SiteGroup, in_groups, load_registry, parse_placeholders
 
     registry = load_registry(args.registry, parse_placeholders(args.var))
-    shown = [s for s in registry.values() if all(s.group.matches(g) for g in args.group)]
+    shown = in_groups(registry.values(), args.group)
     if args.json:
         print_json(json.dumps([s.to_dict() for s in shown], ensure_ascii=False, indent=1))
         return 0
