@@ -135,6 +135,11 @@ class SeedDocument(Base):
     indexed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+def reference_label(article_id: int | None, seed: str | None) -> str:
+    """How every output names a reference: the seed file's name, or ``article:ID`` for a stored article."""
+    return seed if seed else f"article:{article_id}"
+
+
 class Duplicate(Base):
     """A page that was not stored because it repeats an article or a seed.
 
@@ -163,9 +168,7 @@ class Duplicate(Base):
     @property
     def duplicate_of(self) -> str:
         """Human-readable target: ``article:42`` or the seed file name."""
-        if self.duplicate_of_seed:
-            return self.duplicate_of_seed
-        return f"article:{self.duplicate_of_article_id}"
+        return reference_label(self.duplicate_of_article_id, self.duplicate_of_seed)
 
 
 class PageError(Base):

@@ -21,6 +21,7 @@ from storage.models import (
     LshBand,
     SeedDocument,
     XlangKey,
+    reference_label,
 )
 from storage.runlog import utcnow
 
@@ -63,7 +64,7 @@ class Reference:
 
     @property
     def label(self) -> str:
-        return self.seed_name if self.seed_name else f"article:{self.article_id}"
+        return reference_label(self.article_id, self.seed_name)
 
 
 def find_by_content_hash(session: Session, content_hash: str) -> Reference | None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Article, ArticleVersion, Duplicate
+from storage.models import Article, ArticleVersion, Duplicate, reference_label
 from storage.references import Reference
 from storage.runlog import utcnow
 from storage.writes import NewArticle, add_article, duplicate_row, index_article, unindex_article
@@ -40,7 +40,7 @@ class StoredDuplicate:
 
     @property
     def label(self) -> str:
-        return self.seed if self.seed else f"article:{self.article_id}"
+        return reference_label(self.article_id, self.seed)
 
 
 def stored_role(session: Session, canonical_url: str) -> StoredArticle | StoredDuplicate | None:
