@@ -22,10 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _packages(root: Path) -> tuple[str, ...]:
-    """The project's top-level packages, as pyproject.toml's setuptools ``include`` names them."""
+    """The project's top-level packages, in pyproject.toml's setuptools ``include`` order (the data flow's,
+    which docs/layout.md keeps)."""
     with (root / "pyproject.toml").open("rb") as fh:
         include = tomllib.load(fh)["tool"]["setuptools"]["packages"]["find"]["include"]
-    return tuple(sorted(name.rstrip("*") for name in include))
+    return tuple(name.rstrip("*") for name in include)
 
 
 PACKAGES = _packages(ROOT)

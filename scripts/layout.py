@@ -11,8 +11,9 @@ import argparse
 import ast
 import difflib
 import sys
-import tomllib
 from pathlib import Path
+
+from process.version import PACKAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "layout.md"
@@ -41,9 +42,8 @@ ALSO = (
 
 
 def packages() -> list[str]:
-    with (ROOT / "pyproject.toml").open("rb") as fh:
-        include = tomllib.load(fh)["tool"]["setuptools"]["packages"]["find"]["include"]
-    return [name.rstrip("*") for name in include] + list(EXTRA)
+    """The installed packages (process.version reads them from pyproject.toml), then the other rooms."""
+    return [*PACKAGES, *EXTRA]
 
 
 def summary(path: Path) -> str:
