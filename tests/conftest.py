@@ -108,9 +108,10 @@ def replica() -> Iterator[object]:
         yield server
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port on ``host`` where nothing listens now (bound, then released)."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return int(s.getsockname()[1])
 
 

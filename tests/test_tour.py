@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _closed_port(host: str) -> int:
-    """A port on ``host`` where nothing listens (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def _registry(tmp_path: Path) -> Path:
@@ -27,7 +20,7 @@ def _registry(tmp_path: Path) -> Path:
     for name, host in (("gone-a", "127.0.0.2"), ("gone-b", "127.0.0.3")):
         entries += [
             f"  - name: {name}",
-            f'    start_urls: ["http://{host}:{_closed_port(host)}/col/index.html"]',
+            f'    start_urls: ["http://{host}:{free_port(host)}/col/index.html"]',
             "    article_url_patterns: ['/t\\d{8}_\\d+\\.html$']",
             "    download_delay: 0",
         ]
