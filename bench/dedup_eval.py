@@ -463,7 +463,7 @@ class Result:
     closest: str  # the reference behind the highest score
 
 
-def best_against(shingles: set[str], references: dict[str, set[str]]) -> tuple[float, float, float, str]:
+def best_against(shingles: set[int], references: dict[str, set[int]]) -> tuple[float, float, float, str]:
     """Highest Jaccard, containment and coverage, and the reference with the highest score."""
     best_j = best_c = best_cov = 0.0
     closest, closest_score = "-", -1.0

@@ -219,7 +219,7 @@ class _Timers:
 
 
 class _WaitingSubprocess:
-    """Stands in for the ``subprocess`` module in flows.ingest: ``run`` reaps the child with wait4, so
+    """Stands in for the ``subprocess`` module in crawljob.request: ``run`` reaps the child with wait4, so
     the crawl process's own CPU time and peak RSS are known (timeout is not enforced here)."""
 
     def __init__(self) -> None:
@@ -281,8 +281,11 @@ def child_project(args: argparse.Namespace) -> dict[str, Any]:
         return process_raw_file(*a, **kw)
 
     ingest_mod.process_raw_file = process_from_zero
+    import crawljob.request as crawl_request  # runs the crawl subprocess (run_crawl)
+
     shim = _WaitingSubprocess()
-    ingest_mod.subprocess = shim  # type: ignore[assignment]
+    assert hasattr(crawl_request, "subprocess"), "crawljob.request no longer runs the crawl: fix the shim"
+    crawl_request.subprocess = shim  # type: ignore[assignment]
     fixed = _Timers()  # what a run pays whatever N is
     for attr in ("upgrade", "sync_seed_corpus"):
         if hasattr(ingest_mod, attr):

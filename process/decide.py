@@ -308,7 +308,7 @@ def _same_language(session: Session, fp: dedup.Fingerprint, text_normalized: str
     if exact is not None:
         return Match(exact, 1.0, "exact", True)
     best: Match | None = None
-    mine: set[str] | None = None
+    mine: set[int] | None = None
     seen: set[str] = set()
     for layer, refs in (
         ("minhash", references.lsh_candidates(session, fp.band_keys)),

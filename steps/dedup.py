@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Set
+from collections.abc import Collection, Set
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -45,7 +45,10 @@ _MINHASH_SEED = 1
 
 def tokens(text_normalized: str) -> list[str]:
     """CJK characters one by one, latin words and numbers whole, lowercased."""
-    return [t.lower() for t in _TOKEN.findall(text_normalized)]
+    # Lowercasing the joined tokens is the same as lowercasing each (no character lowercases to a
+    # space), in one call instead of one per token.
+    found = _TOKEN.findall(text_normalized)
+    return " ".join(found).lower().split(" ") if found else []
 
 
 def compact(text_normalized: str) -> str:
@@ -62,20 +65,71 @@ def _hash_tokens(toks: list[str]) -> str:
     return hashlib.sha256(" ".join(toks).encode("utf-8")).hexdigest()
 
 
-def _shingles_of(toks: list[str], size: int) -> set[str]:
-    if len(toks) <= size:
-        return {"\x1f".join(toks)} if toks else set()
-    # zip over shifted views: the same strings as joining toks[i : i + size], 1.7x faster (no slice per shingle)
-    return set(map("\x1f".join, zip(*(toks[i:] for i in range(size)), strict=False)))
+# Token windows (shingles, winnowing k-grams) are hashed as numbers, all windows at once: every distinct
+# token gets a 64-bit id (BLAKE2b), a window is a polynomial of its ids modulo 2**64, then mixed by
+# splitmix64's finalizer so that every bit depends on every token of the window (the winnowing minimum
+# and the MinHash read them). Per-window strings and per-window SHA-1/BLAKE2b calls were two thirds of
+# the fingerprint's CPU (bench/dedup_scale.py); FINGERPRINT_SCHEME names this scheme, and changing it
+# needs a migration that rebuilds the stored band keys and fingerprints (0009_fingerprint_v2).
+FINGERPRINT_SCHEME = 2
+_WINDOW_BASE = np.uint64(0x100000001B3)  # odd (the FNV-64 prime): multiplication is a bijection mod 2**64
 
 
-def shingles(text_normalized: str, size: int = SHINGLE_SIZE) -> set[str]:
-    """Overlapping token n-grams; a text shorter than ``size`` tokens is one shingle."""
-    return _shingles_of(tokens(text_normalized), size)
+def _mix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer over uint64 values (Steele, Lea, Flood: "Fast splittable PRNGs", 2014)."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * np.uint64(0xBF58476D1CE4E5B9)
+    h = h ^ (h >> np.uint64(27))
+    h = h * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+# Token ids of the tokens met so far in this process: Chinese text reuses a few thousand characters, so
+# most pages need no hashing at all. Cleared when full (latin words are an open set).
+_TOKEN_IDS: dict[str, int] = {}
+_TOKEN_IDS_MAX = 200_000
+
+
+def _token_id(token: str) -> int:
+    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8, person=b"token").digest(), "little")
+
+
+def token_ids(toks: list[str]) -> np.ndarray:
+    """A stable 64-bit id (uint64) per token, BLAKE2b of its UTF-8 (never Python's salted hash())."""
+    ids = _TOKEN_IDS
+    missing = [t for t in dict.fromkeys(toks) if t not in ids]
+    if len(ids) + len(missing) > _TOKEN_IDS_MAX:
+        ids.clear()
+    ids.update((t, _token_id(t)) for t in missing)
+    return np.fromiter(map(ids.__getitem__, toks), dtype=np.uint64, count=len(toks))
+
+
+def window_hashes(ids: np.ndarray, size: int) -> np.ndarray:
+    """The uint64 hash of every run of ``size`` consecutive token ids, in order (none when fewer ids)."""
+    n = len(ids) - size + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(size):
+            h = h * _WINDOW_BASE + ids[j : j + n]
+        return _mix64(h)
+
+
+def _shingle_hashes(ids: np.ndarray, size: int) -> np.ndarray:
+    """The distinct shingle hashes, sorted; a text of at most ``size`` tokens is one shingle."""
+    if len(ids) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    return np.unique(window_hashes(ids, min(size, len(ids))))
+
+
+def shingles(text_normalized: str, size: int = SHINGLE_SIZE) -> set[int]:
+    """Overlapping token n-grams, as hashes; a text shorter than ``size`` tokens is one shingle."""
+    return set(_shingle_hashes(token_ids(tokens(text_normalized)), size).tolist())
 
 
 @lru_cache(maxsize=256)
-def reference_shingles(text_normalized: str) -> frozenset[str]:
+def reference_shingles(text_normalized: str) -> frozenset[int]:
     """shingles() of a stored reference text, remembered: a night's pages of one site meet the same few
     candidates (formulaic texts, the site's popular articles) again and again, and rebuilding their
     shingles was most of the deciding step's CPU (bench/pipeline.py: 16 candidates a page)."""
@@ -83,28 +137,20 @@ def reference_shingles(text_normalized: str) -> frozenset[str]:
 
 
 # The permutations of a MinHash depend only on NUM_PERM and the seed, but datasketch draws them anew
-# (128 RandomState calls) for every MinHash: draw them once, from a MinHash built exactly as before.
+# (128 RandomState calls) for every MinHash: draw them once.
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_MINHASH_SEED)
-
-
-def _sha1_hash32(shingle_set: set[str]) -> list[int]:
-    """datasketch's default hash (sha1_hash32: the first 4 bytes of SHA-1, little-endian) of each shingle,
-    computed in one pass: the digests are joined and read as uint32, every fifth is the one wanted."""
-    sha1 = hashlib.sha1
-    digests = b"".join([sha1(s.encode("utf-8")).digest() for s in shingle_set])
-    return np.frombuffer(digests, dtype="<u4")[::5].tolist()
 
 
 def _identity(value: int) -> int:
     return value
 
 
-def signature(shingle_set: set[str]) -> np.ndarray:
-    """MinHash signature (NUM_PERM uint32 values) of a shingle set.
-
-    The same values as ``MinHash(num_perm=NUM_PERM, seed=_MINHASH_SEED)`` updated with the UTF-8 shingles
-    (the band keys stored in the database depend on it); only the hashing is batched.
-    """
+def signature(shingle_hashes: np.ndarray | Collection[int]) -> np.ndarray:
+    """MinHash signature (NUM_PERM uint32 values) of a text's distinct shingle hashes (uint64, as
+    shingles() gives them): datasketch's MinHash over the upper 32 bits of each, as its 32-bit hash
+    function (the band keys depend on it)."""
+    if not isinstance(shingle_hashes, np.ndarray):
+        shingle_hashes = np.fromiter(shingle_hashes, dtype=np.uint64, count=len(shingle_hashes))
     mh = MinHash(
         num_perm=NUM_PERM,
         seed=_MINHASH_SEED,
@@ -112,7 +158,7 @@ def signature(shingle_set: set[str]) -> np.ndarray:
         permutations=_TEMPLATE.permutations,
         scheme=_TEMPLATE.scheme,
     )
-    mh.update_batch(_sha1_hash32(shingle_set))
+    mh.update_batch((shingle_hashes.astype(np.uint64, copy=False) >> np.uint64(32)).tolist())
     return mh.hashvalues
 
 
@@ -126,26 +172,26 @@ def band_keys(sig: np.ndarray) -> list[int]:
     return keys
 
 
-def _kgram_hash(gram: str) -> int:
-    digest = hashlib.blake2b(gram.encode("utf-8"), digest_size=8, person=b"winnow").digest()
-    return int.from_bytes(digest, "little", signed=True)
+def _winnow_hashes(hashes: np.ndarray, window: int) -> tuple[int, ...]:
+    if len(hashes) == 0:
+        return ()
+    signed = hashes.view(np.int64)
+    if len(signed) <= window:
+        return (int(signed.min()),)
+    windows = np.lib.stride_tricks.sliding_window_view(signed, window)
+    rightmost_min = window - 1 - np.argmin(windows[:, ::-1], axis=1)
+    chosen = np.unique(np.arange(len(windows)) + rightmost_min)
+    return tuple(np.unique(signed[chosen]).tolist())
 
 
 def winnow(toks: list[str], k: int = WINNOW_K, window: int = WINNOW_WINDOW) -> tuple[int, ...]:
     """The distinct winnowed fingerprints of a token list: in every window of ``window`` consecutive k-gram
-    hashes, the smallest (the rightmost on ties), as signed 64-bit ints (a BIGINT on every backend).
+    hashes, the smallest (the rightmost on ties), as signed 64-bit ints (a BIGINT on every backend),
+    sorted.
 
     A text shorter than one window keeps its smallest k-gram hash, so a short text still has a fingerprint.
     """
-    if len(toks) < k:
-        return ()
-    hashes = np.array([_kgram_hash("\x1f".join(toks[i : i + k])) for i in range(len(toks) - k + 1)], dtype=np.int64)
-    if len(hashes) <= window:
-        return (int(hashes.min()),)
-    windows = np.lib.stride_tricks.sliding_window_view(hashes, window)
-    rightmost_min = window - 1 - np.argmin(windows[:, ::-1], axis=1)
-    chosen = np.unique(np.arange(len(windows)) + rightmost_min)
-    return tuple(sorted({int(h) for h in hashes[chosen]}))
+    return _winnow_hashes(window_hashes(token_ids(toks), k), window)
 
 
 @dataclass(frozen=True)
@@ -160,7 +206,7 @@ class Similarity:
         return max(self.jaccard, self.containment, self.covered)
 
 
-def similarity(new: Set[str], reference: Set[str]) -> Similarity:
+def similarity(new: Set[int], reference: Set[int]) -> Similarity:
     """Exact set comparison of a new text against one reference."""
     if not new or not reference:
         return Similarity(0.0, 0.0, 0.0, len(reference))
@@ -189,17 +235,18 @@ class Fingerprint:
     """Everything dedup needs about one text, computed once."""
 
     content_hash: str
-    shingles: frozenset[str]
+    shingles: frozenset[int]
     band_keys: tuple[int, ...]
     winnowed: tuple[int, ...] = ()  # containment fingerprints (see winnow)
 
 
 def fingerprint(text_normalized: str) -> Fingerprint:
     toks = tokens(text_normalized)  # once, for the exact hash, the shingles and the winnowed k-grams
-    sh = _shingles_of(toks, SHINGLE_SIZE)
+    ids = token_ids(toks)
+    sh = _shingle_hashes(ids, SHINGLE_SIZE)
     return Fingerprint(
         content_hash=_hash_tokens(toks),
-        shingles=frozenset(sh),
+        shingles=frozenset(sh.tolist()),
         band_keys=tuple(band_keys(signature(sh))),
-        winnowed=winnow(toks),
+        winnowed=_winnow_hashes(window_hashes(ids, WINNOW_K), WINNOW_WINDOW),
     )

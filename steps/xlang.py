@@ -376,8 +376,14 @@ def en_stems(text: str) -> list[str]:
     return [w[:STEM] for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= 3 and w not in data.EN_STOP]
 
 
+@lru_cache(maxsize=256)
 def features(text_normalized: str, script: str | None) -> XlangFeatures:
-    """The language-neutral features of a normalized text of the given script (normalize.detect_script)."""
+    """The language-neutral features of a normalized text of the given script (normalize.detect_script).
+
+    Remembered for the last few texts: a new page's features are needed twice in one decision (the
+    translation lookup, then its own index rows), and a night meets the same few candidates again and
+    again; segmenting was a fifth of the CPU of processing a page (bench/pipeline.py --profile).
+    """
     side = side_of(script)
     if side == "zh":
         segments = segment(text_normalized)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from steps import dedup
@@ -79,9 +82,29 @@ def test_an_article_inside_a_compilation_covers_it_but_a_formulaic_sentence_does
     assert inside.covered == 1.0 and not dedup.is_near_duplicate(inside, 500)
 
 
-def test_shingles_are_the_token_windows_joined() -> None:
-    text = "市直机关工委召开党建工作推进会 Party building 2024 年度 要点 一二三"
+def test_shingles_are_one_hash_per_distinct_token_window() -> None:
+    text = "市直机关工委召开党建工作推进会 Party building 2024 年度 要点 一二三 召开党建工作"
     toks = dedup.tokens(text)
     for size in (1, 2, 5, len(toks), len(toks) + 3):
-        expected = {"\x1f".join(toks[i : i + size]) for i in range(max(1, len(toks) - size + 1))}
-        assert dedup.shingles(text, size) == expected
+        windows = {"\x1f".join(toks[i : i + size]) for i in range(max(1, len(toks) - size + 1))}
+        assert len(dedup.shingles(text, size)) == len(windows), size  # a repeated window counts once
+    assert dedup.shingles("党建工作推进", 5) != dedup.shingles("进推作工建党", 5)  # a window is ordered
+    assert dedup.shingles("召开党建工作", 5) < dedup.shingles(text, 5)  # the same window, the same hash
+
+
+def test_fingerprints_are_the_same_in_every_process() -> None:
+    """Stored band keys and fingerprints are compared with ones computed by other workers and nights, so no
+    part of them may depend on the process (Python's hash() is salted per process)."""
+    code = (
+        "import sys; from steps import dedup; fp = dedup.fingerprint(sys.stdin.read()); "
+        "print(fp.band_keys, fp.winnowed, sorted(fp.shingles)[:5])"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code], input=seed("001"), capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": salt},
+        ).stdout
+        for salt in ("1", "2")
+    }  # fmt: skip
+    fp = dedup.fingerprint(seed("001"))
+    assert outputs == {f"{fp.band_keys} {fp.winnowed} {sorted(fp.shingles)[:5]}\n"}

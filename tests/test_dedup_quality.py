@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from process.seeds import sync_seed_corpus
-from storage import writes
+from steps import dedup
+from storage import references, writes
 from storage.db import session_scope
 from storage.models import LshBand
 
@@ -120,9 +121,14 @@ def test_a_stored_article_inside_a_later_compilation_is_found_by_containment(see
     article = BY_NAME["d25_hydrology_station_flood.txt"].text
     bench.store(seeded, "stored", article)
     others = [BY_NAME[n].text for n in ("d01_tax_bureau_party_day.txt", "d13_fire_rescue_training.txt")]
-    decision = bench.decide(seeded, "\n\n".join([others[0], article, others[1], others[0][:200]]))
+    page = "\n\n".join([others[0], article, others[1], others[0][:200]])
+    decision = bench.decide(seeded, page)
     assert decision.flagged and decision.reference and decision.reference.startswith("article:")
-    assert decision.layer == "containment"
+    # Whole-text Jaccard is low, so the LSH bands propose the article only by chance (~1 in 4 at this
+    # overlap); the containment index must propose it whatever the bands do.
+    fp = dedup.fingerprint(bench.prepare_reference_text(page))
+    with session_scope(seeded) as s:
+        assert decision.reference in {r.label for r in references.containment_candidates(s, fp.winnowed)}
 
 
 # --- must not flag ----------------------------------------------------------------------------------

@@ -213,3 +213,51 @@ def test_migration_0004_backfills_the_containment_index(db_url: str) -> None:
                 assert match.reference.label == ("s.txt" if i == 0 else f"article:{i}")
     finally:
         engine.dispose()
+
+
+def test_migration_0009_rebuilds_the_index_in_the_new_fingerprint_scheme(db_url: str) -> None:
+    """Band keys and fingerprints written by the old scheme are replaced by the ones the pipeline computes
+    now, for seeds and articles, so that a repost stored before the upgrade is still found after it."""
+    from pathlib import Path
+
+    from alembic import command
+    from sqlalchemy import insert
+
+    from process.decide import find_duplicate
+    from steps import dedup
+    from storage import containment
+    from storage.db import make_engine
+    from storage.migrate import alembic_config, upgrade
+    from storage.models import ContainmentFingerprint
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))]
+    command.downgrade(alembic_config(db_url), "0008_xlang")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:  # a 0008 corpus: its index rows are not what today's fingerprint gives
+            seed_id = conn.execute(insert(SeedDocument.__table__).returning(SeedDocument.id), [{
+                "name": "s.txt", "file_sha256": "x", "text_normalized": texts[0],
+                "content_hash": dedup.content_hash(texts[0]), "indexed_at": runlog.utcnow(),
+            }]).scalar_one()  # fmt: skip
+            ids = conn.execute(insert(Article.__table__).returning(Article.id), [{
+                "url": f"u{i}", "canonical_url": f"u{i}", "site": "s", "text": t, "text_normalized": t, "flags": "",
+                "content_hash": dedup.content_hash(t), "fetched_at": runlog.utcnow(),
+            } for i, t in enumerate(texts[1:])]).scalars().all()  # fmt: skip
+            stale = [{"band": b, "key": -1 - b, "article_id": a, "seed_id": None} for a in ids for b in range(32)]
+            conn.execute(insert(LshBand.__table__), stale)
+            containment.index_documents(conn, [containment.Indexed((7, 8, 9), article_id=a) for a in ids])
+        upgrade(db_url)
+        owners = [("seed", seed_id, texts[0])] + [("article", a, t) for a, t in zip(ids, texts[1:], strict=True)]
+        with session_scope(engine) as s:
+            for kind, doc, text in owners:
+                owner = LshBand.seed_id if kind == "seed" else LshBand.article_id
+                keys = s.execute(select(LshBand.band, LshBand.key).where(owner == doc).order_by(LshBand.band)).all()
+                assert [k for _, k in keys] == list(dedup.fingerprint(text).band_keys), (kind, doc)
+            assert s.scalar(select(func.count()).where(ContainmentFingerprint.hash.in_((7, 8, 9)))) == 0
+            for kind, doc, text in owners:
+                repost = text[len(text) // 10 :]  # a repost that leaves out the lead
+                match = find_duplicate(s, dedup.fingerprint(repost))
+                assert match is not None and match.layer in ("minhash", "containment"), (kind, doc)
+                assert match.reference.label == ("s.txt" if kind == "seed" else f"article:{doc}")
+    finally:
+        engine.dispose()
