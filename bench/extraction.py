@@ -45,6 +45,8 @@ Measures per half, for extract_article, the plain library and newspaper3k (one r
   ``--repeat N`` keeps the fastest of N runs of each page (the machine is shared: slow runs are noise);
   reported as p50, p99 (nearest rank: with fewer than 100 pages it is the slowest page) and max, and the
   10 slowest pages of each group are listed with their size, beside the peers' CPU on the same page;
+* whether the cost follows the page's size, per half: CPU per 100 KB of page (p50 / p99 / max) for each
+  extractor, and the project's CPU over trafilatura's on the same page (p50 / p99 / max);
 * the issue's two hard lines per half: pages where trafilatura returns text and the project none, and pages
   where htmldate has the right day and the project not.
 
@@ -469,6 +471,21 @@ def print_slowest(names: list[str], pages: dict[str, Page], results: Results, to
         print(f"  {1000 * results['project'][n].cpu:8.1f}  {len(pages[n].raw) / 1024:7.0f} KB  {others}  {n}")
 
 
+def print_scaling(names: list[str], pages: dict[str, Page], results: Results) -> None:
+    """Whether the cost follows the page's size: CPU per 100 KB of page (p50 / p99 / max) for each extractor,
+    and the project's CPU over trafilatura's on the same page. With pages from 5 KB to 800 KB, p99 / p50 of
+    the plain CPU is the spread of the sizes; these two say whether a page costs more than its size explains."""
+    for ex, scores in results.items():
+        per = [100 * 1000 * scores[n].cpu / max(1.0, len(pages[n].raw) / 1024) for n in names]
+        print(f"  {ex:12} CPU ms per 100 KB: " + " / ".join(f"{percentile(per, q):.1f}" for q in (0.5, 0.99, 1.0)))
+    if "trafilatura" in results:
+        ratio = [results["project"][n].cpu / max(1e-4, results["trafilatura"][n].cpu) for n in names]
+        print(
+            "  project / trafilatura CPU on the same page: "
+            + " / ".join(f"{percentile(ratio, q):.2f}" for q in (0.5, 0.99, 1.0))
+        )
+
+
 def print_cold(names: list[str], results: Results, top: int = 5) -> None:
     """Pages whose first run costs far more than their fastest: a one-time cost (a library loading data on first
     use) that the fastest-of-N figure hides, yet a process extracting one page pays in full."""
@@ -507,6 +524,9 @@ def report_group(group: str, members: list[Page], split: dict[str, list[str]], a
     print_table(rows)
     for half, names in halves.items():
         print_gaps(half, names, by_name, results)
+    for half, names in halves.items():
+        print(f"{half}: cost against size")
+        print_scaling(names, by_name, results)
     print_slowest([p.name for p in members], by_name, results)
     print_cold([p.name for p in members], results)
     return results

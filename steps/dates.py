@@ -32,10 +32,10 @@ import html as html_lib
 import re
 from datetime import date, datetime, time, timedelta
 
-import lxml.html
 from lxml import etree
 
 from steps.chinatime import CHINA_TZ
+from steps.html import parse_document
 from steps.urldates import date_from_url
 
 CHINA = CHINA_TZ  # the name this module's callers and tests use; the one definition is steps/chinatime
@@ -239,9 +239,11 @@ def _without_dated_lists(html: str) -> str | None:
 
     This is the guard against sidebar dates for a whole-document htmldate search: "相关新闻", "热点推荐",
     "新闻排行" lists print the dates of other articles, and htmldate's structural search picks them.
+    ``html`` itself (the same object) when the page has no such list, so that the caller can see that the
+    cleaned page is the page.
     """
     try:
-        tree = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"))
+        tree = parse_document(html)
     except (etree.ParserError, ValueError):
         return None
     dated: dict[etree._Element, list[etree._Element]] = {}
@@ -250,33 +252,54 @@ def _without_dated_lists(html: str) -> str | None:
         text = item.text_content()
         if parent is not None and len(text.strip()) <= DATED_ITEM_MAX_CHARS and ANY_DATE.search(text):
             dated.setdefault(parent, []).append(item)
-    for items in dated.values():
-        if len(items) >= DATED_LIST_MIN_ITEMS:
-            for item in items:
-                item.drop_tree()
+    lists = [items for items in dated.values() if len(items) >= DATED_LIST_MIN_ITEMS]
+    if not lists:
+        return html
+    for items in lists:
+        for item in items:
+            item.drop_tree()
     return etree.tostring(tree, encoding="unicode")
 
 
-def htmldate_document(html: str, url: str | None = None) -> datetime | None:
-    """htmldate over the whole document (its extensive search too), dated lists removed first; never today
-    or later. The last resort, after the header, the URL and the ``<head>`` meta tags have said nothing."""
-    cleaned = _without_dated_lists(html)
-    day = _htmldate_day(cleaned, url) if cleaned is not None else None
-    if day is None or not _printed(day, visible_text(cleaned or "")):
-        return None
-    return datetime.combine(day, time(0, 0), tzinfo=CHINA)
+class WholePageDates:
+    """The two last-resort answers for one page: htmldate on the page with its dated lists removed, then
+    htmldate's own answer on the untouched page.
 
-
-def htmldate_page(html: str, url: str | None = None) -> datetime | None:
-    """htmldate's own answer on the untouched page, as a caller of the library would get it.
-
-    Asked only when every other signal, htmldate_document included, was silent: where the project's
-    guards (dated lists removed, the day printed) leave an article undated, the wrapped library's answer
-    wins and the caller flags it (``date_htmldate``), so a wrong sidebar day can be found and a missing
-    date is never a rule's doing. Never today or later, as the other signals.
+    Each is one extensive htmldate search, whose cost grows with the page's whole markup (inline scripts
+    included: htmldate reads dates out of them): on a portal page of 700 KB of scripts one search costs
+    more than the rest of the extraction. A page without a dated list is the same input twice, so it is
+    searched once.
     """
-    day = _htmldate_day(html, url)
-    return datetime.combine(day, time(0, 0), tzinfo=CHINA) if day else None
+
+    def __init__(self, html: str, url: str | None = None) -> None:
+        self.html, self.url = html, url
+        self._untouched: tuple[date | None] | None = None  # htmldate's day on the page as is, once known
+
+    def document(self) -> datetime | None:
+        """htmldate over the whole document (its extensive search too), dated lists removed first; never today
+        or later. The last resort, after the header, the URL and the ``<head>`` meta tags have said nothing."""
+        cleaned = _without_dated_lists(self.html)
+        if cleaned is None:
+            return None
+        day = _htmldate_day(cleaned, self.url)
+        if cleaned is self.html:
+            self._untouched = (day,)
+        if day is None or not _printed(day, visible_text(cleaned)):
+            return None
+        return datetime.combine(day, time(0, 0), tzinfo=CHINA)
+
+    def page(self) -> datetime | None:
+        """htmldate's own answer on the untouched page, as a caller of the library would get it.
+
+        Asked only when every other signal, ``document`` included, was silent: where the project's guards
+        (dated lists removed, the day printed) leave an article undated, the wrapped library's answer wins
+        and the caller flags it (``date_htmldate``), so a wrong sidebar day can be found and a missing date
+        is never a rule's doing. Never today or later, as the other signals.
+        """
+        if self._untouched is None:
+            self._untouched = (_htmldate_day(self.html, self.url),)
+        day = self._untouched[0]
+        return datetime.combine(day, time(0, 0), tzinfo=CHINA) if day else None
 
 
 def _htmldate_day(html: str, url: str | None) -> date | None:

@@ -42,16 +42,15 @@ from lxml import etree
 from steps.blocks import Dropped, drop_link_blocks
 from steps.clean import Cleaned, clean_text, is_spam_block, strip_pinyin
 from steps.dates import (
+    WholePageDates,
     date_in_text,
     find_published_date,
     header_date,
     htmldate_date,
-    htmldate_document,
-    htmldate_page,
     visible_text,
 )
 from steps.furniture import remove_furniture
-from steps.html import WS, block_text, node_text, one_line, repair_stray_closers, squash, word_chars
+from steps.html import WS, block_text, node_text, one_line, parse_document, repair_stray_closers, squash, word_chars
 from steps.infoline import (
     AUTHOR,
     AUTHOR_EN,
@@ -141,10 +140,7 @@ class Extracted:
 def parse_html(html: str) -> etree._Element:
     """Parse leniently from a str; comments, scripts and styles dropped."""
     try:
-        tree = lxml.html.document_fromstring(
-            html.encode("utf-8", errors="replace"),
-            parser=lxml.html.HTMLParser(encoding="utf-8", remove_comments=True),
-        )
+        tree = parse_document(html, remove_comments=True)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from exc
     for bad in XPATH["//script|//style|//noscript"](tree):
@@ -368,12 +364,13 @@ def _published(zone: str, body: str, title: str | None, page: _Page, flags: list
         or (in_header < published and date_in_text(visible_text(zone_text)) is None)
     ):
         published = in_header  # the header's 发布日期 with its time of day, rather than the URL's bare day
+    whole = WholePageDates(page.repaired, page.url)
     published = (
         published
         or htmldate_date(page.repaired, page.url)  # the <head> meta tags
-        or htmldate_document(page.repaired, page.url)  # last resort: the whole page, dated lists removed
+        or whole.document()  # last resort: the whole page, dated lists removed
     )
-    if published is None and (published := htmldate_page(page.repaired, page.url)):
+    if published is None and (published := whole.page()):
         flags.append("date_htmldate")  # the library's answer where the project's guards left none
     if published is None:  # every signal was silent: say so, so that a since/until window can take it on purpose
         flags.append("date_missing")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
 from lxml import etree
 
 from steps.xpaths import XPATH
@@ -37,6 +38,15 @@ def fold(text: str) -> str:
     """For comparing title candidates: whitespace removed, case and curly quotes folded (og:title often
     carries straight quotes where the heading prints curly ones)."""
     return squash(text).casefold().translate(_QUOTES)
+
+
+def parse_document(html: str, *, remove_comments: bool = False) -> etree._Element:
+    """The tree of a decoded page. Its bytes are handed to lxml as UTF-8, said so explicitly: left to itself,
+    lxml believes the page's own ``<meta charset=gbk>`` and reads the UTF-8 bytes as GBK (mojibake)."""
+    return lxml.html.document_fromstring(
+        html.encode("utf-8", errors="replace"),
+        parser=lxml.html.HTMLParser(encoding="utf-8", remove_comments=remove_comments),
+    )
 
 
 def repair_stray_closers(html: str) -> tuple[str, bool]:

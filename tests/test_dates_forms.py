@@ -12,7 +12,7 @@ from datetime import date
 from htmldate import find_date
 
 from steps.clean import is_boilerplate
-from steps.dates import arabic_dates, header_date, htmldate_document, split_date
+from steps.dates import WholePageDates, arabic_dates, header_date, split_date
 from steps.extract import _drop_title_line, extract_article
 
 BODY = "".join(
@@ -78,9 +78,30 @@ RELATED = (
 
 def test_htmldate_last_resort_skips_dated_lists() -> None:
     html = page("", tail=RELATED)
-    assert htmldate_document(html) is None  # the only dates on the page are other articles'
+    assert WholePageDates(html).document() is None  # the only dates on the page are other articles'
     dated = html.replace("<div class='article'>", "<div class='article'><p class='time'>2024-01-15</p>")
-    found = htmldate_document(dated)
+    found = WholePageDates(dated).document()
+    assert found is not None and found.date() == date(2024, 1, 15)
+
+
+def test_the_last_resort_reads_a_page_that_declares_gbk_as_the_text_it_is() -> None:
+    """The decoded page still says ``<meta charset=gbk>``; read as GBK, its Chinese dates and labels were
+    mojibake, so neither the dated list nor the article's printed day was seen."""
+    related = RELATED.replace("2024-03-01", "2024年03月01日").replace("2024-02-27", "2024年02月27日")
+    html = page("", tail=related.replace("2024-02-20", "2024年02月20日")).replace("<head>", "<head><meta charset='gbk'>")
+    dated = html.replace("<div class='article'>", "<div class='article'><p class='time'>发布时间：2024-01-15</p>")
+    found = WholePageDates(dated).document()
+    assert found is not None and found.date() == date(2024, 1, 15)
+
+
+def test_a_page_without_dated_lists_is_searched_by_htmldate_once() -> None:
+    """The page as it is and the page with its dated lists removed are one input then: ``page`` reuses the
+    search ``document`` made (its day is in a script, not printed, so ``document`` declines it)."""
+    html = page("").replace("</head>", "<script>var pubtime = '2024-01-15 08:00:00';</script></head>")
+    whole = WholePageDates(html)
+    assert whole.document() is None
+    assert whole._untouched is not None  # the search is remembered
+    found = whole.page()
     assert found is not None and found.date() == date(2024, 1, 15)
 
 
