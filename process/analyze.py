@@ -17,6 +17,7 @@ from sites.registry import SiteConfig
 from steps import dedup
 from steps.decode import DecodeError, decode_html, too_large, without_inline_data
 from steps.extract import Extracted, ExtractionError, extract_article
+from steps.flags import Flag, pages_flag
 from steps.normalize import Normalized, normalize_text
 from steps.urls import canonical_url, storage_key
 
@@ -62,10 +63,10 @@ def _within(published: datetime | None, since: date | None, until: date | None) 
 
 
 # A pasted image inlined as a data: URI (TRS editors produce them, megabytes each) carries no text.
-def _continuation_texts(page: RawPage, site: SiteConfig) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+def _continuation_texts(page: RawPage, site: SiteConfig) -> tuple[list[str], list[Flag], list[tuple[str, str]]]:
     """Texts of pages 2..n of a multi-page article; a part that cannot be read is reported, not fatal."""
     texts: list[str] = []
-    flags: list[str] = []
+    flags: list[Flag] = []
     errors: list[tuple[str, str]] = []
     for i, body in enumerate(page.parts):
         part_url = page.part_urls[i] if i < len(page.part_urls) else f"{page.final_url or page.url}#part{i + 2}"
@@ -145,7 +146,7 @@ def analyze_page(
             more, part_flags, result.part_errors = _continuation_texts(page, site)
             result.text = "\n".join([art.text, *more])
             result.flags.extend(f for f in part_flags if f not in result.flags)
-            result.flags.append(f"pages_{len(page.parts) + 1}")
+            result.flags.append(pages_flag(len(page.parts) + 1))
     if not _within(art.published_at, since, until):
         result.skipped = "published outside since/until"
         return result

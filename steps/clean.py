@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from steps.flags import Flag
+
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _COLON = "[:：]"
 
@@ -153,7 +155,7 @@ MIN_SPAM_SHARE = 0.5
 @dataclass
 class Cleaned:
     text: str
-    flags: list[str] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
     editor: str | None = None
     spam_ratio: float = 0.0  # share of the input's (non-blank) characters that were spam
 
@@ -322,7 +324,7 @@ def join_breadcrumbs(lines: list[str]) -> list[str]:
 
 def clean_text(text: str) -> Cleaned:
     """Remove pinyin, furniture and spam from extracted text; paragraphs joined by '\\n'."""
-    flags: list[str] = []
+    flags: list[Flag] = []
     text, had_pinyin = strip_pinyin(text)
     if had_pinyin:
         flags.append("pinyin_stripped")

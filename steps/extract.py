@@ -49,6 +49,7 @@ from steps.dates import (
     htmldate_date,
     visible_text,
 )
+from steps.flags import Flag
 from steps.furniture import remove_furniture
 from steps.html import WS, block_text, node_text, one_line, parse_document, repair_stray_closers, squash, word_chars
 from steps.infoline import (
@@ -134,7 +135,7 @@ class Extracted:
     author: str | None  # 作者 (a person)
     editor: str | None  # 责任编辑/编辑
     text: str  # main text, original script, paragraphs joined by "\n", cleaned
-    flags: list[str] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
 
 
 def parse_html(html: str) -> etree._Element:
@@ -313,10 +314,10 @@ class _Page(NamedTuple):
 
 def _main_body(
     tree: etree._Element, page: _Page, title: str | None, body_xpath: str | None, furniture: frozenset[str]
-) -> tuple[_Body, list[str]]:
+) -> tuple[_Body, list[Flag]]:
     """The cleaned body and the flags of how it was found: trafilatura on the body container (or the
     pruned page), the body XPaths when that is too little, plain trafilatura when the rules took most."""
-    flags: list[str] = []
+    flags: list[Flag] = []
     # trafilatura prunes the tree it is given; the metadata was read first, the fallback re-parses.
     dropped = drop_link_blocks(tree) if DROP_LINK_BLOCKS else Dropped(0, 0, 0)
     if dropped.blocks:
@@ -349,7 +350,7 @@ def _refuse_empty(body: str, page: _Page) -> None:
         raise ExtractionError("no main text found")
 
 
-def _published(zone: str, body: str, title: str | None, page: _Page, flags: list[str]) -> datetime | None:
+def _published(zone: str, body: str, title: str | None, page: _Page, flags: list[Flag]) -> datetime | None:
     """The date, from every signal before giving up (the order is argued in steps/dates.py)."""
     # html="" tells find_published_date that ``zone`` is the info zone (a bare date there is the byline's)
     # and keeps htmldate out of it; htmldate then runs here on the page itself, only when nothing else dated it.
@@ -393,7 +394,7 @@ def extract_article(
     if not html or not html.strip():
         raise ExtractionError("empty page")
     repaired, had_stray = repair_stray_closers(html)
-    flags = ["fallback_parse"] if had_stray else []
+    flags: list[Flag] = ["fallback_parse"] if had_stray else []
     tree = parse_html(repaired)
 
     titles = XPATH["//title"](tree)  # some templates carry a second, placeholder <title> ("无标题文档")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from steps.flags import Flag
 from steps.furniture import MIN_PAGES, MIN_SHARE, learn, line_key
 from storage.models import Article, SiteFurniture
 
@@ -23,7 +24,7 @@ def load_site_furniture(session: Session, site: str) -> frozenset[str]:
     return frozenset(session.scalars(select(SiteFurniture.line_hash).where(SiteFurniture.site == site)))
 
 
-REMOVED_FLAG = "site_furniture_removed"  # set by steps/extract.py on an article that lost furniture lines
+REMOVED_FLAG: Flag = "site_furniture_removed"  # set by steps/extract.py on an article that lost furniture lines
 
 
 def learn_site_furniture(session: Session, site: str, recent: int = RECENT_ARTICLES) -> int:

@@ -88,7 +88,8 @@ def test_the_last_resort_reads_a_page_that_declares_gbk_as_the_text_it_is() -> N
     """The decoded page still says ``<meta charset=gbk>``; read as GBK, its Chinese dates and labels were
     mojibake, so neither the dated list nor the article's printed day was seen."""
     related = RELATED.replace("2024-03-01", "2024年03月01日").replace("2024-02-27", "2024年02月27日")
-    html = page("", tail=related.replace("2024-02-20", "2024年02月20日")).replace("<head>", "<head><meta charset='gbk'>")
+    html = page("", tail=related.replace("2024-02-20", "2024年02月20日"))
+    html = html.replace("<head>", "<head><meta charset='gbk'>")
     dated = html.replace("<div class='article'>", "<div class='article'><p class='time'>发布时间：2024-01-15</p>")
     found = WholePageDates(dated).document()
     assert found is not None and found.date() == date(2024, 1, 15)
