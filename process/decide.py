@@ -24,6 +24,7 @@ from steps import dedup, xlang
 from steps.urls import canonical_url, storage_key
 from storage import references, writes
 from storage.db import session_scope
+from storage.models import Layer
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +265,7 @@ def batches(
 class Match(NamedTuple):
     reference: references.Reference
     score: float
-    layer: str  # exact | minhash | containment | translation
+    layer: Layer
     covers: bool  # the new text holds (nearly) all of the reference: it could be the fuller original
     detail: str = ""  # what matched, for the layers that explain themselves (translation)
 
@@ -310,10 +311,11 @@ def _same_language(session: Session, fp: dedup.Fingerprint, text_normalized: str
     best: Match | None = None
     mine: set[int] | None = None
     seen: set[str] = set()
-    for layer, refs in (
+    layers: tuple[tuple[Layer, Iterable[references.Reference]], ...] = (
         ("minhash", references.lsh_candidates(session, fp.band_keys)),
         ("containment", references.containment_candidates(session, fp.winnowed)),
-    ):
+    )
+    for layer, refs in layers:
         for ref in refs:
             if ref.label in seen:
                 continue

@@ -13,7 +13,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, CrawlRun, Duplicate, SeedDocument
+from storage.models import Article, CrawlRun, Duplicate, Layer, SeedDocument
 
 TargetKind = Literal["article", "seed"]
 
@@ -25,7 +25,7 @@ class FoldedCopy:
     url: str
     site: str
     title: str | None
-    layer: str  # exact | minhash | containment | translation
+    layer: Layer
     similarity: float
     recorded_at: datetime
     run_id: int | None

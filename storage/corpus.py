@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import Article, CrawlRun, Duplicate
+from storage.models import Article, CrawlRun, Duplicate, Layer
 
 # Rows fetched per round trip: large enough to amortise the round trip, small enough that a batch of
 # long texts (a few KB each) stays a few MB (bench/export.py measures the peak).
@@ -89,7 +89,7 @@ class DuplicateRecord:
     duplicate_of_url: str | None  # the article's URL, so a reader needs no join
     duplicate_of_seed: str | None
     similarity: float
-    layer: str
+    layer: Layer
     run_id: int | None
     recorded_at: datetime
 

@@ -200,6 +200,8 @@ def arrow_schema(kind: type[Record]) -> Any:
         hint = hints[name]
         nullable = isinstance(hint, UnionType) and type(None) in hint.__args__
         python_type = next(a for a in hint.__args__ if a is not type(None)) if nullable else hint
+        if typing.get_origin(python_type) is typing.Literal:  # a kind (DuplicateRecord.layer): its values' type
+            python_type = type(typing.get_args(python_type)[0])
         columns.append(pa.field(name, base[python_type], nullable=nullable))
     return pa.schema(columns)
 

@@ -8,7 +8,7 @@ sharing one PostgreSQL database reach the same decisions.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     BigInteger,
@@ -34,6 +34,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+Layer = Literal["url", "exact", "minhash", "containment", "translation"]
+"""Which dedup layer recorded a duplicate (``duplicates.layer``): the canonical URL, the content hash, MinHash
+LSH over the whole text, winnowed containment of a part, or the translation layer (steps/xlang.py)."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -159,7 +164,7 @@ class Duplicate(Base):
     )
     duplicate_of_seed: Mapped[str | None] = mapped_column(String(255), nullable=True)
     similarity: Mapped[float] = mapped_column(Float)
-    layer: Mapped[str] = mapped_column(String(20))  # url|exact|minhash|containment|translation
+    layer: Mapped[Layer] = mapped_column(String(20))
     # What matched, for the layers that explain themselves (translation: numbers, names, glosses).
     detail: Mapped[str | None] = mapped_column(String(500), nullable=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Article, ArticleVersion, Duplicate, reference_label
+from storage.models import Article, ArticleVersion, Duplicate, Layer, reference_label
 from storage.references import Reference
 from storage.runlog import utcnow
 from storage.writes import NewArticle, add_article, duplicate_row, index_article, unindex_article
@@ -120,7 +120,7 @@ def demote_article(
     item: NewArticle,
     reference: Reference,
     similarity: float,
-    layer: str,
+    layer: Layer,
     run_id: int | None,
 ) -> None:
     """The article now repeats ``reference``: it becomes a duplicate of it, and so do the pages that were
@@ -133,7 +133,7 @@ def demote_article(
 
 
 def demote_copy(
-    session: Session, article_id: int, original_id: int, similarity: float, layer: str, run_id: int | None
+    session: Session, article_id: int, original_id: int, similarity: float, layer: Layer, run_id: int | None
 ) -> None:
     """The stored article is a copy that a reprocessed article outranks as the original (the canonical
     rule of live ingestion, process/decide.outranked_copy): it becomes the original's duplicate, its text
@@ -171,7 +171,7 @@ def delete_duplicate(session: Session, duplicate_id: int) -> None:
 
 
 def retarget_duplicate(
-    session: Session, duplicate_id: int, reference: Reference, similarity: float, layer: str
+    session: Session, duplicate_id: int, reference: Reference, similarity: float, layer: Layer
 ) -> None:
     session.execute(
         update(Duplicate)

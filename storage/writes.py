@@ -21,6 +21,7 @@ from storage.models import (
     Base,
     DecisionLock,
     Duplicate,
+    Layer,
     LshBand,
     PageError,
 )
@@ -174,7 +175,7 @@ def duplicate_row(
     title: str | None,
     reference: Reference,
     similarity: float,
-    layer: str,
+    layer: Layer,
     run_id: int | None,
     detail: str | None = None,
 ) -> Duplicate:
@@ -240,7 +241,7 @@ def stored_copy(session: Session, article_id: int) -> StoredCopy:
 
 
 def promote_original(
-    session: Session, article_id: int, original: NewArticle, similarity: float, layer: str, run_id: int | None
+    session: Session, article_id: int, original: NewArticle, similarity: float, layer: Layer, run_id: int | None
 ) -> None:
     """Make ``original`` the canonical copy in place of stored article ``article_id``; the copy stored so
     far becomes a duplicate of it. Call inside the deciding transaction (after take_decision_turn).
