@@ -8,11 +8,9 @@ reactor; each writes its Findings, and the file holds them all, in the targets' 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
@@ -21,21 +19,13 @@ from crawlers import settings as default_settings
 from crawlers.quietlogs import keep_network_failures_one_line
 from crawlers.resolver import RULE_SETTING
 from crawlers.spiders.probe import ProbeSpider
-from probe.findings import Findings, write_findings
+from probe.findings import Findings, read_targets, write_findings
 from sites.origin import AddressRule
 
 PAGE_BUDGET = 14  # responses per target: robots.txt, 2 list pages, feed, sitemap, 3 articles, retries
 TIME_BUDGET_S = 45  # per target, whatever the portal does (CLOSESPIDER_TIMEOUT)
 MAX_TIMEOUT_S = 15.0  # per request: a probe should not wait 30 s for one page
 MAX_SIZE = 8 * 1024 * 1024  # a list page or an article larger than this is not one we want
-
-
-def target_rule(target: dict[str, Any]) -> AddressRule:
-    """The addresses a target may reach: its check entry's allow_private_addresses, else the probe's own
-    ``addresses`` (probe.onboard sets it); at most private ones, never link-local."""
-    site = target.get("site")
-    allowed = site.get("allow_private_addresses") if site else target.get("addresses") in ("private", "any")
-    return "private" if allowed else "public"
 
 
 def probe_settings(rule: AddressRule = "public") -> Settings:
@@ -68,19 +58,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", type=Path, required=True, help="JSON list of {url, mode, name, site, delay}")
     parser.add_argument("--out", type=Path, required=True, help="write the findings here (JSON)")
     args = parser.parse_args(argv)
-    targets: list[dict[str, Any]] = json.loads(args.targets.read_text(encoding="utf-8"))
-    rules = {target_rule(t) for t in targets}
+    targets = read_targets(args.targets)
+    rules = {t.rule for t in targets}
     process = CrawlerProcess(probe_settings("private" if rules == {"private"} else "public"))
     keep_network_failures_one_line()
     crawlers: list[Crawler] = []
     for i, target in enumerate(targets):
         # each target at its own pace (a registry entry's download_delay): a spider class per target
-        delay = {"DOWNLOAD_DELAY": float(target.get("delay", 1.0))}
+        delay = {"DOWNLOAD_DELAY": target.delay}
         spidercls = type(f"ProbeSpider{i}", (ProbeSpider,), {"custom_settings": delay})
         crawler = process.create_crawler(spidercls)
         crawlers.append(crawler)
-        process.crawl(crawler, url=target["url"], mode=target.get("mode", "probe"), name=target.get("name"),
-                      site=target.get("site"), addresses=target_rule(target))  # fmt: skip
+        process.crawl(crawler, url=target.url, mode=target.mode, name=target.name, site=target.site,
+                      addresses=target.rule)  # fmt: skip
     process.start()
     found = []
     for target, crawler in zip(targets, crawlers, strict=True):
@@ -88,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(spider, ProbeSpider):
             found.append(spider.findings)
         else:  # the crawler never started (e.g. a bad entry): still one record per target
-            found.append(Findings(mode=target.get("mode", "probe"), url=target["url"], reason="probe did not start"))
+            found.append(Findings(mode=target.mode, url=target.url, reason="probe did not start"))
     write_findings(args.out, found)
     return 0
 

@@ -1,18 +1,60 @@
-"""What a probe or check crawl found on a column: the record that crosses the process boundary.
+"""What a probe or check crawl is asked to do (ProbeTarget) and what it found (Findings): the two records
+that cross the process boundary.
 
 The probe spider runs in its own process (the Twisted reactor cannot restart inside one, and `dangjian
-check` runs from a long-lived Prefect worker); it writes one Findings per target as JSON, and
-probe/onboard.py reads them back to build a registry entry or a drift report.
+check` runs from a long-lived Prefect worker); probe/onboard.py writes the targets as JSON, the process
+writes one Findings per target as JSON, and probe/onboard.py reads them back to build a registry entry or a
+drift report.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from sites.origin import AddressRule
+from sites.registry import SiteConfig, parse_site
+
 Mode = Literal["probe", "check"]
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """One column for the probe process: a new column's list page to probe, or a registry entry to check."""
+
+    url: str
+    mode: Mode = "probe"
+    name: str | None = None
+    site: SiteConfig | None = None  # the entry a check validates (its patterns, pagination, addresses)
+    delay: float = 1.0  # seconds between requests: the entry's download_delay, or the probe's own
+    addresses: AddressRule = "public"  # a probe's: where its host names may resolve (a check's is its entry's)
+
+    @property
+    def rule(self) -> AddressRule:
+        """The addresses the target may reach: a checked entry's allow_private_addresses, else the probe's
+        own ``addresses``; at most private ones, never link-local."""
+        if self.site is not None:
+            return "private" if self.site.allow_private_addresses else "public"
+        return "private" if self.addresses in ("private", "any") else "public"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # not asdict: it would copy the SiteConfig
+        return data | {"site": self.site.to_dict() if self.site else None}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ProbeTarget:
+        site = raw.get("site")
+        return cls(**(raw | {"site": parse_site(site) if site else None}))
+
+
+def write_targets(path: Path, targets: list[ProbeTarget]) -> None:
+    path.write_text(json.dumps([t.to_dict() for t in targets], ensure_ascii=False), encoding="utf-8")
+
+
+def read_targets(path: Path) -> list[ProbeTarget]:
+    return [ProbeTarget.from_dict(raw) for raw in json.loads(path.read_text(encoding="utf-8"))]
 
 
 @dataclass

@@ -7,7 +7,6 @@ its Findings. Nothing here talks to the network itself.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -22,7 +21,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from probe.findings import Findings, read_findings
+from probe.findings import Findings, ProbeTarget, read_findings, write_targets
 from sites.origin import AddressRule, address_kind, probe_origin
 from sites.registry import DEFAULT_REGISTRY, RegistryError, SiteConfig, load_registry, parse_site
 from storage.atomic import atomic_write
@@ -39,11 +38,11 @@ class ProbeError(RuntimeError):
     """The probe could not run at all (subprocess crash or time limit); the message says why."""
 
 
-def run_targets(targets: list[dict[str, Any]], timeout: float = PROCESS_TIMEOUT_S) -> list[Findings]:
+def run_targets(targets: list[ProbeTarget], timeout: float = PROCESS_TIMEOUT_S) -> list[Findings]:
     """Run crawlers.probe_run on the targets; one Findings per target, in order."""
     with tempfile.TemporaryDirectory(prefix="dangjian-probe-") as tmp:
         spec, out = Path(tmp) / "targets.json", Path(tmp) / "findings.json"
-        spec.write_text(json.dumps(targets, ensure_ascii=False), encoding="utf-8")
+        write_targets(spec, targets)
         cmd = [sys.executable, "-m", "crawlers.probe_run", "--targets", str(spec), "--out", str(out)]
         try:
             proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=os.environ.copy())
@@ -91,8 +90,7 @@ def probe_many(
         preflight(url, rule)
     names = [name or default_name(url) for url, name in columns]
     targets = [
-        {"url": url, "mode": "probe", "name": n, "delay": delay, "addresses": rule}
-        for (url, _), n in zip(columns, names, strict=True)
+        ProbeTarget(url, "probe", n, delay=delay, addresses=rule) for (url, _), n in zip(columns, names, strict=True)
     ]
     results = []
     for findings, name in zip(run_targets(targets, PROCESS_TIMEOUT_S + 30.0 * len(targets)), names, strict=True):
@@ -279,10 +277,7 @@ class CheckResult:
 def check(sites: list[SiteConfig]) -> list[CheckResult]:
     """Re-validate entries against their live portals: list page reachable, article links found with the
     entry's patterns, pagination found, sample articles extract with title and date."""
-    targets = [
-        {"url": s.start_urls[0], "mode": "check", "name": s.name, "site": s.to_dict(), "delay": s.download_delay}
-        for s in sites
-    ]
+    targets = [ProbeTarget(s.start_urls[0], "check", s.name, site=s, delay=s.download_delay) for s in sites]
     found = run_targets(targets, timeout=PROCESS_TIMEOUT_S + 30.0 * len(sites)) if targets else []
     return [CheckResult(s.name, s.start_urls[0], drift(f), f) for s, f in zip(sites, found, strict=True)]
 

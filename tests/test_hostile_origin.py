@@ -148,6 +148,7 @@ def test_an_entry_naming_a_metadata_literal_is_not_private_by_default() -> None:
 
 PROBE_CASES = """
 import contextlib, io, json, sys
+from probe.findings import ProbeTarget
 from probe.onboard import run_targets
 from dangjian.cli import main
 cases = json.loads(sys.argv[1])
@@ -158,7 +159,7 @@ for argv in cases:
         rc = main(argv)
     out.append([rc, err.getvalue()])
 # past the CLI's own check: the probe process refuses by itself (its downloader middleware)
-found = run_targets([{"url": u, "mode": "probe", "delay": 0, "addresses": "private"} for u in json.loads(sys.argv[2])])
+found = run_targets([ProbeTarget(u, "probe", delay=0, addresses="private") for u in json.loads(sys.argv[2])])
 print(json.dumps({"cli": out, "process": [f.reason for f in found]}))
 """
 

@@ -31,6 +31,7 @@ from dangjian.cli import main
 from flows.check import check_markdown, md
 from pages.raw import RawPage
 from pages.stream import read_raw_pages
+from probe.findings import ProbeTarget
 from probe.onboard import ProbeResult, append_entry, check, probe, probe_many, run_targets
 from replica import hostile
 from replica.hostile import HostileServer
@@ -174,9 +175,7 @@ def test_probe_on_hostile_pages_ends_in_bounded_time_with_a_reason(monkeypatch: 
     }
     with HostileServer() as server:
         started = time.monotonic()
-        targets = [
-            {"url": server.base_url + path, "mode": "probe", "delay": 0, "addresses": "private"} for path in cases
-        ]
+        targets = [ProbeTarget(server.base_url + path, "probe", delay=0, addresses="private") for path in cases]
         found = run_targets(targets)
         elapsed = time.monotonic() - started
         listed = probe(server.base_url + hostile.LIST_PATH, name="hostile-probed", delay=0, allow_private=True)

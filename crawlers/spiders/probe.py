@@ -33,7 +33,7 @@ from crawlers.failures import failure_reason
 from crawlers.feeds import feed_entries, sitemap_entries
 from probe.findings import ArticleSample, Findings, GroupSummary, Mode
 from sites.origin import AddressRule, probe_origin
-from sites.registry import DEFAULT_NEXT_PAGE_TEXTS, SiteConfig, parse_site
+from sites.registry import DEFAULT_NEXT_PAGE_TEXTS, SiteConfig
 from steps.decode import DecodeError, decode_html
 from steps.extract import ExtractionError, extract_article
 
@@ -50,12 +50,12 @@ class ProbeSpider(scrapy.Spider):
         url: str,
         mode: Mode = "probe",
         name: str | None = None,
-        site: dict[str, Any] | None = None,
+        site: SiteConfig | None = None,
         addresses: AddressRule = "public",
         **kw: Any,
     ) -> None:
         super().__init__(name=f"probe-{name or 'column'}", **kw)
-        self.site: SiteConfig | None = parse_site(site) if site else None
+        self.site = site
         self.findings = Findings(mode=mode, url=url, name=name)
         self.origin = probe_origin(url, self.site, addresses)  # AllowedHostsMiddleware applies it
         self.allowed_domains = list(self.origin.domains or ())
