@@ -264,7 +264,7 @@ def _fan_out(chosen: list[SiteConfig], parameters: dict[str, Any]) -> dict[str, 
             idempotency_key=f"{parent}:{site.name}",  # a retried parent does not start a site twice
         )
         logger.info("%s: flow run %s scheduled", site.name, children[site.name].name)
-    states: dict[str, Any] = {}
+    states: dict[str, State] = {}
     with get_client(sync_client=True) as client:
         while len(states) < len(children):
             time.sleep(FAN_OUT_POLL_SECONDS)
