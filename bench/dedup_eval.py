@@ -667,7 +667,7 @@ def run_ensemble(texts: dict[str, str], row: Callable[[str, str, float], None], 
     sigs = {}
     for name, sh in shingles.items():
         mh = MinHash(num_perm=dedup.NUM_PERM, seed=1)
-        mh.update_batch([x.encode("utf-8") for x in sh])
+        mh.update_batch([int(x).to_bytes(8, "little") for x in sh])
         sigs[name] = mh
     index = MinHashLSHEnsemble(threshold=0.7, num_perm=dedup.NUM_PERM, num_part=8)
     index.index((n, sigs[n], max(1, len(shingles[n]))) for n in texts)

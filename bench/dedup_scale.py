@@ -212,7 +212,7 @@ def lookup(engine: Engine, fp: dedup.Fingerprint) -> Lookup:
         labels = {r.label for r in refs}
         extra = [r for r in references.containment_candidates(session, fp.winnowed) if r.label not in labels]
         containment_ms = (time.perf_counter() - t_lsh) * 1000
-        new = set(fp.shingles)
+        new = fp.shingles
         found = any(
             dedup.is_near_duplicate(dedup.similarity(new, dedup.shingles(ref.text_normalized)), len(new))
             for ref in [*refs, *extra]

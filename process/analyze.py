@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pages.raw import FailureStage, RawPage
@@ -153,8 +153,5 @@ def analyze_page(
     with clock.stage("normalize"):
         result.normalized = normalize_text(result.text)
     with clock.stage("dedup"):
-        fp = dedup.fingerprint(result.normalized.text_normalized)
-    # The shingles (thousands of strings) are only needed to confirm an LSH candidate, which is rare:
-    # find_duplicate rebuilds them then, rather than every page shipping them back from its worker.
-    result.fingerprint = replace(fp, shingles=frozenset())
+        result.fingerprint = dedup.fingerprint(result.normalized.text_normalized)
     return result

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, NamedTuple
 
+import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -277,9 +278,9 @@ def find_duplicate(
     when nothing in the page's own language matched, the translation layer (find_translation).
 
     LSH bands propose texts that overlap as wholes (Jaccard); the containment index proposes texts of
-    which one holds a part of the other (an excerpt, an article inside a compilation). A fingerprint may
-    come without its shingles (see analyze_page): they are then rebuilt from ``text_normalized``, and
-    only when there is a candidate to confirm.
+    which one holds a part of the other (an excerpt, an article inside a compilation). A fingerprint
+    without its shingles (an empty array) has them rebuilt from ``text_normalized``, and only when there
+    is a candidate to confirm.
     """
     best = _same_language(session, fp, text_normalized)
     if best is None and text_normalized is not None and script is not None:
@@ -309,7 +310,7 @@ def _same_language(session: Session, fp: dedup.Fingerprint, text_normalized: str
     if exact is not None:
         return Match(exact, 1.0, "exact", True)
     best: Match | None = None
-    mine: set[int] | None = None
+    mine: np.ndarray | None = None
     seen: set[str] = set()
     layers: tuple[tuple[Layer, Iterable[references.Reference]], ...] = (
         ("minhash", references.lsh_candidates(session, fp.band_keys)),
@@ -321,7 +322,7 @@ def _same_language(session: Session, fp: dedup.Fingerprint, text_normalized: str
                 continue
             seen.add(ref.label)
             if mine is None:
-                mine = set(fp.shingles) if fp.shingles or text_normalized is None else dedup.shingles(text_normalized)
+                mine = fp.shingles if len(fp.shingles) or text_normalized is None else dedup.shingles(text_normalized)
             sim = dedup.similarity(mine, dedup.reference_shingles(ref.text_normalized))
             if dedup.is_near_duplicate(sim, len(mine)) and (best is None or sim.score > best.score):
                 best = Match(ref, sim.score, layer, sim.covered >= dedup.CONTAINMENT_THRESHOLD)

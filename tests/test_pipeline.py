@@ -184,7 +184,7 @@ def test_analysis_in_worker_processes_decides_exactly_as_in_one(tmp_path: Path) 
 
 
 def test_a_lightly_edited_repost_is_a_minhash_duplicate_through_the_worker_pool(engine: Engine) -> None:
-    """The analysis ships fingerprints without their shingles; confirming an LSH candidate rebuilds them."""
+    """A copy confirmed through the worker pool: the analysis ships the fingerprint, shingles included."""
     article = EXPECTED["articles"][0]
     original = raw(article["path"])
     edited_body = original.body.replace(article["key_sentence"].encode(), "会议强调，要抓好各项任务落实。".encode(), 1)
