@@ -118,24 +118,30 @@ def xlang_candidates(session: Session, side: Side, keys: Iterable[str]) -> list[
     return references_of(session, [c.seed_id for c in found], [c.article_id for c in found])
 
 
+_SEEDS_BY_ID = (
+    select(SeedDocument.name, SeedDocument.text_normalized)
+    .where(SeedDocument.id.in_(bindparam("ids", expanding=True)))
+    .order_by(SeedDocument.name)
+)
+_ARTICLES_BY_ID = (
+    select(Article.id, Article.text_normalized)
+    .where(Article.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Article.id)
+)
+
+
 def references_of(
     session: Session, seed_ids: Iterable[int | None], article_ids: Iterable[int | None]
 ) -> list[Reference]:
-    """The seeds (by name) then the articles (oldest first) of the given ids, as References."""
+    """The seeds (by name) then the articles (oldest first) of the given ids, as References (two statements
+    built once, like the other per-page ones: every candidate lookup ends here)."""
     seeds = [i for i in seed_ids if i is not None]
     articles = [i for i in article_ids if i is not None]
     refs: list[Reference] = []
     if seeds:
-        rows = session.execute(
-            select(SeedDocument.name, SeedDocument.text_normalized)
-            .where(SeedDocument.id.in_(seeds))
-            .order_by(SeedDocument.name)
-        )
-        refs.extend(Reference(None, r.name, r.text_normalized) for r in rows)
+        refs.extend(Reference(None, r.name, r.text_normalized) for r in session.execute(_SEEDS_BY_ID, {"ids": seeds}))
     if articles:
-        rows = session.execute(
-            select(Article.id, Article.text_normalized).where(Article.id.in_(articles)).order_by(Article.id)
-        )
+        rows = session.execute(_ARTICLES_BY_ID, {"ids": articles})
         refs.extend(Reference(r.id, None, r.text_normalized) for r in rows)
     return refs
 
