@@ -23,6 +23,8 @@ os.environ.pop("PREFECT_API_URL", None)
 # Every crawl archives its responses (crawlers/archive.py): tests that do not choose a place keep theirs
 # out of the project's data/ folder.
 os.environ.setdefault("DANGJIAN_ARCHIVE_DIR", tempfile.mkdtemp(prefix="dangjian-archive-"))
+# The translation layer's built CC-CEDICT tables (steps/xlang._tables): one copy for the session, not ~/.cache.
+os.environ.setdefault("DANGJIAN_CACHE_DIR", tempfile.mkdtemp(prefix="dangjian-cache-"))
 
 # Import Prefect now, while sys.stderr is pytest's session-wide stream: Prefect binds its log handlers
 # to the stream current at import, and a per-test capsys stream would be closed under it later.
