@@ -7,6 +7,7 @@ sharing one PostgreSQL database reach the same decisions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -36,6 +37,7 @@ NAMING_CONVENTION = {
 }
 
 
+BandRow = dict[str, int | None]  # one lsh_bands row as insert() takes it: band, key, article_id, seed_id
 Layer = Literal["url", "exact", "minhash", "containment", "translation"]
 """Which dedup layer recorded a duplicate (``duplicates.layer``): the canonical URL, the content hash, MinHash
 LSH over the whole text, winnowed containment of a part, or the translation layer (steps/xlang.py)."""
@@ -219,6 +221,11 @@ class LshBand(Base):
     key: Mapped[int] = mapped_column(BigInteger)
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), nullable=True)
     seed_id: Mapped[int | None] = mapped_column(ForeignKey("seed_documents.id", ondelete="CASCADE"), nullable=True)
+
+    @staticmethod
+    def rows(band_keys: Sequence[int], *, article_id: int | None = None, seed_id: int | None = None) -> list[BandRow]:
+        """The rows of one document's band keys (band i holds key i), for an executemany insert."""
+        return [{"band": i, "key": k, "article_id": article_id, "seed_id": seed_id} for i, k in enumerate(band_keys)]
 
 
 class ContainmentFingerprint(Base):

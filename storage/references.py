@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Select, and_, bindparam, delete, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from steps import dedup
@@ -202,8 +202,7 @@ def sync_seeds(session: Session, seeds: Iterable[SeedInput], present: set[str]) 
             )
             session.add(doc)
         session.flush()
-        session.add_all(LshBand(band=i, key=k, seed_id=doc.id) for i, k in enumerate(seed.band_keys))
-        session.flush()
+        session.execute(insert(LshBand), LshBand.rows(seed.band_keys, seed_id=doc.id))
         containment.index_documents(session, [containment.Indexed(seed.winnowed, seed_id=doc.id)])
         xlang.index_document(session, seed.text_normalized, detect_script(seed.text_normalized), seed_id=doc.id)
         indexed += 1

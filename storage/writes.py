@@ -154,11 +154,7 @@ def add_article(session: Session, item: NewArticle, run_id: int | None, *, check
         with session.begin_nested():
             # Core statements: one row and one executemany, without the ORM's unit of work per page.
             article_id = session.execute(_INSERT_ARTICLE, values).scalar_one()
-            session.execute(
-                _INSERT_BANDS, [{"band": i, "key": k, "article_id": article_id} for i, k in enumerate(item.band_keys)]
-            )
-            containment.index_documents(session, [containment.Indexed(item.winnowed, article_id=article_id)])
-            xlang.index_document(session, item.text_normalized, item.script, article_id=article_id)
+            index_article(session, article_id, item)
     except IntegrityError:
         winner = session.scalar(_same_article(item))
         if winner is None:
@@ -224,9 +220,7 @@ def unindex_article(session: Session, article_id: int, text_normalized: str) -> 
 
 def index_article(session: Session, article_id: int, item: NewArticle) -> None:
     """Put an article's new text into both near-duplicate indexes (the counterpart of unindex_article)."""
-    session.execute(
-        _INSERT_BANDS, [{"band": i, "key": k, "article_id": article_id} for i, k in enumerate(item.band_keys)]
-    )
+    session.execute(_INSERT_BANDS, LshBand.rows(item.band_keys, article_id=article_id))
     containment.index_documents(session, [containment.Indexed(item.winnowed, article_id=article_id)])
     xlang.index_document(session, item.text_normalized, item.script, article_id=article_id)
 

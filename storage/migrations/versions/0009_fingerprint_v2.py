@@ -34,6 +34,7 @@ def rebuild(conn: sa.Connection) -> int:
     documents indexed."""
     from steps import dedup
     from storage import containment
+    from storage.models import LshBand
 
     bands = sa.table(
         "lsh_bands", sa.column("band", sa.Integer), sa.column("key", sa.BigInteger),
@@ -44,10 +45,7 @@ def rebuild(conn: sa.Connection) -> int:
 
     def index(rows: Sequence[sa.Row[tuple[int, str]]], owner: str) -> None:
         fps = [(r.id, dedup.fingerprint(r.text_normalized)) for r in rows]
-        band_rows = [
-            {"band": i, "key": k, "article_id": None, "seed_id": None, owner: doc} for doc, fp in fps
-            for i, k in enumerate(fp.band_keys)
-        ]  # fmt: skip
+        band_rows = [row for doc, fp in fps for row in LshBand.rows(fp.band_keys, **{owner: doc})]
         if band_rows:
             conn.execute(sa.insert(bands), band_rows)
         containment.index_documents(conn, [containment.Indexed(fp.winnowed, **{owner: doc}) for doc, fp in fps])
