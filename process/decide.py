@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, NamedTuple
 
-import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -278,11 +277,9 @@ def find_duplicate(
     when nothing in the page's own language matched, the translation layer (find_translation).
 
     LSH bands propose texts that overlap as wholes (Jaccard); the containment index proposes texts of
-    which one holds a part of the other (an excerpt, an article inside a compilation). A fingerprint
-    without its shingles (an empty array) has them rebuilt from ``text_normalized``, and only when there
-    is a candidate to confirm.
+    which one holds a part of the other (an excerpt, an article inside a compilation).
     """
-    best = _same_language(session, fp, text_normalized)
+    best = _same_language(session, fp)
     if best is None and text_normalized is not None and script is not None:
         return find_translation(session, text_normalized, script)
     return best
@@ -305,12 +302,11 @@ def find_translation(session: Session, text_normalized: str, script: str) -> Mat
     return best
 
 
-def _same_language(session: Session, fp: dedup.Fingerprint, text_normalized: str | None) -> Match | None:
+def _same_language(session: Session, fp: dedup.Fingerprint) -> Match | None:
     exact = references.find_by_content_hash(session, fp.content_hash)
     if exact is not None:
         return Match(exact, 1.0, "exact", True)
     best: Match | None = None
-    mine: np.ndarray | None = None
     seen: set[str] = set()
     layers: tuple[tuple[Layer, Iterable[references.Reference]], ...] = (
         ("minhash", references.lsh_candidates(session, fp.band_keys)),
@@ -321,9 +317,7 @@ def _same_language(session: Session, fp: dedup.Fingerprint, text_normalized: str
             if ref.label in seen:
                 continue
             seen.add(ref.label)
-            if mine is None:
-                mine = fp.shingles if len(fp.shingles) or text_normalized is None else dedup.shingles(text_normalized)
-            sim = dedup.similarity(mine, dedup.reference_shingles(ref.text_normalized))
-            if dedup.is_near_duplicate(sim, len(mine)) and (best is None or sim.score > best.score):
+            sim = dedup.similarity(fp.shingles, dedup.reference_shingles(ref.text_normalized))
+            if dedup.is_near_duplicate(sim, len(fp.shingles)) and (best is None or sim.score > best.score):
                 best = Match(ref, sim.score, layer, sim.covered >= dedup.CONTAINMENT_THRESHOLD)
     return best

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -150,12 +149,10 @@ def _identity(value: int) -> int:
     return value
 
 
-def signature(shingle_hashes: np.ndarray | Collection[int]) -> np.ndarray:
+def signature(shingle_hashes: np.ndarray) -> np.ndarray:
     """MinHash signature (NUM_PERM uint32 values) of a text's distinct shingle hashes (uint64, as
     shingles() gives them): datasketch's MinHash over the upper 32 bits of each, as its 32-bit hash
     function (the band keys depend on it)."""
-    if not isinstance(shingle_hashes, np.ndarray):
-        shingle_hashes = np.fromiter(shingle_hashes, dtype=np.uint64, count=len(shingle_hashes))
     mh = MinHash(
         num_perm=NUM_PERM,
         seed=_MINHASH_SEED,
@@ -163,7 +160,7 @@ def signature(shingle_hashes: np.ndarray | Collection[int]) -> np.ndarray:
         permutations=_TEMPLATE.permutations,
         scheme=_TEMPLATE.scheme,
     )
-    mh.update_batch((shingle_hashes.astype(np.uint64, copy=False) >> np.uint64(32)).tolist())
+    mh.update_batch((shingle_hashes >> np.uint64(32)).tolist())
     return mh.hashvalues
 
 

@@ -9,7 +9,6 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import pytest
 from sqlalchemy import Engine, func, select
 
@@ -39,14 +38,14 @@ SITE = SiteConfig(
 
 
 def page_analysis(path: str, title: str, day: str | None, text: str = TEXT) -> tuple[RawPage, Analysis]:
-    """An analysed article page, its fingerprint without shingles (find_duplicate rebuilds them)."""
+    """An analysed article page, as analyze_page returns it."""
     url = f"http://127.0.0.1/{path}"
     published = datetime.fromisoformat(day).replace(hour=9, tzinfo=CHINA_TZ) if day else None
     norm = normalize_text(text)
     fp = dedup.fingerprint(norm.text_normalized)
     art = Extracted(url, title, published, "市直机关工委", None, None, text)
     analysis = Analysis(url=url, key=url, article=art, text=text, normalized=norm, encoding="utf-8")
-    analysis.fingerprint = dedup.Fingerprint(fp.content_hash, np.zeros(0, np.uint64), fp.band_keys, fp.winnowed)
+    analysis.fingerprint = fp
     return RawPage("page", SITE.name, url, url, 200), analysis
 
 
